@@ -1,0 +1,1 @@
+"""The call-control daemon and the `hotline` command."""

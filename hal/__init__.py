@@ -1,0 +1,1 @@
+"""Hardware abstraction: port/span/clock interfaces and their backends (sim, board)."""

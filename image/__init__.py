@@ -1,0 +1,1 @@
+"""Firmware image: signed update bundles, A/B slots, rollback."""

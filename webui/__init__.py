@@ -1,0 +1,1 @@
+"""The web UI (bottle): a client of the management API and the config store."""
