@@ -146,86 +146,124 @@ cdef void ulaw_decode_block(const uint8_t *src, int16_t *dst, Py_ssize_t n) noex
 
 
 # ---- Python face ------------------------------------------------------------
+# The common cases (a contiguous int16 array or bytes) take a fast path with no
+# intermediate copies: the per-call cost matters when the engine converts one
+# 20 ms frame per channel per tick.
 
-def _encode(samples, bint alaw):
-    cdef cnp.ndarray src = as_int16(samples)
-    cdef cnp.ndarray out = np.empty(src.shape[0] if src.ndim == 1 else src.size, dtype=np.uint8)
-    cdef const int16_t[::1] s = src.reshape(-1)
-    cdef uint8_t[::1] d = out
-    cdef Py_ssize_t n = s.shape[0]
-    if n:
-        with nogil:
-            if alaw:
-                alaw_encode_block(&s[0], &d[0], n)
-            else:
-                ulaw_encode_block(&s[0], &d[0], n)
+from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes_GET_SIZE
+
+
+cdef inline bint _is_plain_int16(object x):
+    return (type(x) is np.ndarray and cnp.PyArray_TYPE(<cnp.ndarray>x) == cnp.NPY_INT16
+            and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>x))
+
+
+cdef bytes _encode_bytes(object samples, bint alaw):
+    cdef cnp.ndarray src
+    cdef const int16_t *p
+    cdef Py_ssize_t n
+    if type(samples) is bytes and not (PyBytes_GET_SIZE(samples) & 1):
+        p = <const int16_t *>PyBytes_AS_STRING(samples)
+        n = PyBytes_GET_SIZE(samples) // 2
+    else:
+        src = samples if _is_plain_int16(samples) else as_int16(samples)
+        p = <const int16_t *>cnp.PyArray_DATA(src)
+        n = cnp.PyArray_SIZE(src)
+    cdef bytes out = PyBytes_FromStringAndSize(NULL, n)
+    cdef uint8_t *d = <uint8_t *>PyBytes_AS_STRING(out)
+    with nogil:
+        if alaw:
+            alaw_encode_block(p, d, n)
+        else:
+            ulaw_encode_block(p, d, n)
     return out
 
 
-def _decode(data, bint alaw):
-    cdef cnp.ndarray src = as_uint8(data)
-    cdef cnp.ndarray out = np.empty(src.size, dtype=np.int16)
-    cdef const uint8_t[::1] s = src.reshape(-1)
-    cdef int16_t[::1] d = out
-    cdef Py_ssize_t n = s.shape[0]
-    if n:
-        with nogil:
-            if alaw:
-                alaw_decode_block(&s[0], &d[0], n)
-            else:
-                ulaw_decode_block(&s[0], &d[0], n)
+cdef cnp.ndarray _decode_array(object data, bint alaw):
+    cdef const uint8_t *p
+    cdef Py_ssize_t n
+    cdef cnp.ndarray src
+    if type(data) is bytes:
+        p = <const uint8_t *>PyBytes_AS_STRING(data)
+        n = PyBytes_GET_SIZE(data)
+    else:
+        src = as_uint8(data)
+        p = <const uint8_t *>cnp.PyArray_DATA(src)
+        n = cnp.PyArray_SIZE(src)
+    cdef cnp.npy_intp dims = n
+    cdef cnp.ndarray out = cnp.PyArray_EMPTY(1, &dims, cnp.NPY_INT16, 0)
+    cdef int16_t *d = <int16_t *>cnp.PyArray_DATA(out)
+    with nogil:
+        if alaw:
+            alaw_decode_block(p, d, n)
+        else:
+            ulaw_decode_block(p, d, n)
+    return out
+
+
+cdef cnp.ndarray _encode_array(object samples, bint alaw):
+    cdef cnp.ndarray src = samples if _is_plain_int16(samples) else as_int16(samples)
+    cdef cnp.ndarray out = np.empty(np.shape(samples), dtype=np.uint8)
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(src)
+    if cnp.PyArray_SIZE(out) != n:
+        raise ValueError("G.711: could not keep the shape of the input")
+    with nogil:
+        if alaw:
+            alaw_encode_block(<const int16_t *>cnp.PyArray_DATA(src), <uint8_t *>cnp.PyArray_DATA(out), n)
+        else:
+            ulaw_encode_block(<const int16_t *>cnp.PyArray_DATA(src), <uint8_t *>cnp.PyArray_DATA(out), n)
     return out
 
 
 def alaw_encode(samples) -> bytes:
     """Encode 16-bit linear samples (numpy int16 or bytes) to A-law code bytes."""
-    return _encode(samples, True).tobytes()
+    return _encode_bytes(samples, True)
 
 
 def ulaw_encode(samples) -> bytes:
     """Encode 16-bit linear samples (numpy int16 or bytes) to µ-law code bytes."""
-    return _encode(samples, False).tobytes()
+    return _encode_bytes(samples, False)
 
 
 def alaw_decode(data) -> np.ndarray:
     """Decode A-law code bytes to 16-bit linear samples (numpy int16)."""
-    return _decode(data, True)
+    return _decode_array(data, True)
 
 
 def ulaw_decode(data) -> np.ndarray:
     """Decode µ-law code bytes to 16-bit linear samples (numpy int16)."""
-    return _decode(data, False)
+    return _decode_array(data, False)
 
 
-def alaw_encode_array(samples: np.ndarray) -> np.ndarray:
+def alaw_encode_array(samples) -> np.ndarray:
     """A-law encode an int16 array of any shape (e.g. channels × 160) to uint8 of that shape."""
-    return _encode(samples, True).reshape(np.shape(samples))
+    return _encode_array(samples, True)
 
 
-def ulaw_encode_array(samples: np.ndarray) -> np.ndarray:
+def ulaw_encode_array(samples) -> np.ndarray:
     """µ-law encode an int16 array of any shape to uint8 of that shape."""
-    return _encode(samples, False).reshape(np.shape(samples))
+    return _encode_array(samples, False)
 
 
-def alaw_decode_array(data: np.ndarray) -> np.ndarray:
+def alaw_decode_array(data) -> np.ndarray:
     """Decode a uint8 A-law array of any shape to int16 of that shape."""
-    return _decode(data, True).reshape(np.shape(data))
+    return _decode_array(data, True).reshape(np.shape(data))
 
 
-def ulaw_decode_array(data: np.ndarray) -> np.ndarray:
+def ulaw_decode_array(data) -> np.ndarray:
     """Decode a uint8 µ-law array of any shape to int16 of that shape."""
-    return _decode(data, False).reshape(np.shape(data))
+    return _decode_array(data, False).reshape(np.shape(data))
 
 
 def encode(samples, law: str = "alaw") -> bytes:
     """Encode with the named law (``'alaw'`` or ``'ulaw'``)."""
     if law not in ("alaw", "ulaw"):
         raise ValueError(f"unknown companding law {law!r}: use 'alaw' or 'ulaw'")
-    return _encode(samples, law == "alaw").tobytes()
+    return _encode_bytes(samples, law == "alaw")
 
 
 def decode(data, law: str = "alaw") -> np.ndarray:
     """Decode with the named law (``'alaw'`` or ``'ulaw'``)."""
     if law not in ("alaw", "ulaw"):
         raise ValueError(f"unknown companding law {law!r}: use 'alaw' or 'ulaw'")
-    return _decode(data, law == "alaw")
+    return _decode_array(data, law == "alaw")

@@ -26,11 +26,17 @@ def cases(quick: bool) -> list[Case]:
     out = []
     lib = spandsp_ref.load("g711", _CDEF, _SRC)
     for law in ("alaw", "ulaw"):
-        enc = getattr(g711, f"{law}_encode_array")
-        dec = getattr(g711, f"{law}_decode_array")
         for channels, variant in ((1, "1 ch, 20 ms"), (64, "64 ch batch")):
-            # one call = one 20 ms frame per channel, as the engine calls it
-            frame = (rng.normal(0, 3000, (channels, 160))).clip(-32768, 32767).astype(np.int16)
+            # one call = one 20 ms frame per channel, as the engine calls it: a single
+            # channel goes int16 -> bytes -> int16, a batch (channels x 160) array -> array
+            if channels == 1:
+                enc = getattr(g711, f"{law}_encode")
+                dec = getattr(g711, f"{law}_decode")
+                frame = (rng.normal(0, 3000, 160)).clip(-32768, 32767).astype(np.int16)
+            else:
+                enc = getattr(g711, f"{law}_encode_array")
+                dec = getattr(g711, f"{law}_decode_array")
+                frame = (rng.normal(0, 3000, (channels, 160))).clip(-32768, 32767).astype(np.int16)
             ref = None
             if lib is not None:
                 ffi = spandsp_ref.ffi_of(lib)

@@ -58,13 +58,18 @@ class Result:
 def cpu_seconds_per_call(fn: Callable[[], object], min_cpu: float = 0.2) -> float:
     """CPU seconds one call of ``fn`` takes: calls repeated for at least ``min_cpu`` s."""
     fn()  # warm up (tables, caches, lazy builds)
+    # Calls go in rounds so that reading the clock does not weigh on short calls.
     calls = 0
+    per_round = 1
     start = time.process_time()
     elapsed = 0.0
     while elapsed < min_cpu or calls < 3:
-        fn()
-        calls += 1
+        for _ in range(per_round):
+            fn()
+        calls += per_round
         elapsed = time.process_time() - start
+        if elapsed < min_cpu / 20:
+            per_round *= 2
     return elapsed / calls
 
 
