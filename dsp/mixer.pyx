@@ -45,10 +45,25 @@ cdef inline int16_t _sat16(int64_t v) noexcept nogil:
     return <int16_t>v
 
 
+_gain_cache = {}
+
+
 def _gains_q14(gains_db, Py_ssize_t parties) -> np.ndarray:
-    """Per-party gains (dB, or None for unity) -> int32 Q14 factors."""
+    """Per-party gains (dB, or None for unity) -> int32 Q14 factors (cached: gains rarely change)."""
     if gains_db is None:
         return np.full(parties, GAIN_ONE, dtype=np.int32)
+    key = tuple(gains_db)
+    cached = _gain_cache.get(key)
+    if cached is not None and cached.shape[0] == parties:
+        return cached
+    q = _gains_q14_compute(key, parties)
+    if len(_gain_cache) > 256:
+        _gain_cache.clear()
+    _gain_cache[key] = q
+    return q
+
+
+def _gains_q14_compute(gains_db, Py_ssize_t parties) -> np.ndarray:
     g = np.asarray(gains_db, dtype=np.float64).reshape(-1)
     if g.shape[0] != parties:
         raise ValueError(f"{g.shape[0]} gains given for {parties} parties")
