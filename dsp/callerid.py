@@ -1,0 +1,517 @@
+"""Caller ID both ways: FSK (Bell 202 / V.23) SDMF and MDMF messages, DTMF caller ID, MWI.
+
+Sending (FXS ports)::
+
+    encode_fsk(number, name=None, when=None, standard='bell202', message='mdmf', ...) -> int16
+    encode_mwi(active, standard='bell202', message='mdmf', ...) -> int16
+    encode_dtmf_cid(number=None, reason=None, fmt='A..C') -> int16
+
+Receiving (FXO ports)::
+
+    decode_fsk(samples, standard='auto') -> dict | None
+    decode_dtmf_cid(samples) -> dict | None
+    CallerIdDecoder(standard='auto', dtmf=True).process(samples) -> list[dict]
+
+A decoded message is a dict with ``kind`` ('callerid' or 'mwi'), ``number``, ``name``,
+``datetime`` (a ``datetime`` in the current year, or None), ``number_reason`` and
+``name_reason`` ('private', 'unavailable' or None), ``mwi`` (True/False for MWI, else
+None), ``raw`` (the message bytes incl. type, length and checksum; for DTMF the digit
+string as ASCII bytes), plus ``format`` ('sdmf', 'mdmf' or 'dtmf'), ``standard``
+('bell202', 'v23' or 'dtmf') and ``inverted`` (True when mark/space were swapped).
+
+Message layer (Bellcore GR-30 / ETSI EN 300 659-3): SDMF 0x04 (MMDDHHMM + number, or
+'O'/'P'), SDMF MWI 0x06 (0x42 x3 on, 0x6F x3 off), MDMF call setup 0x80 with parameters
+0x01 date/time, 0x02 number, 0x04 number-absent reason, 0x07 name, 0x08 name-absent
+reason, MDMF MWI 0x82 with 0x0B visual indicator (0xFF on, 0x00 off).  The checksum
+makes all bytes sum to 0 mod 256.  A message with a bad checksum or a malformed body is
+never reported.
+
+DTMF caller ID (ETSI / China / Taiwan / Denmark variants): ``A<number>C`` (optionally
+``D<redirecting>C`` after it), ``D<number>C`` alone, ``B00C`` unavailable / ``B10C``
+private, ``A<number>#``, ``D1#`` private / ``D2#`` ``D3#`` unavailable, ``<number>#``.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Optional
+
+import numpy as np
+
+from dsp.audio import Samples, as_int16
+from dsp.fsk import STANDARDS, FskDemodulator, FskModulator
+
+RATE = 8000
+
+# message types
+SDMF_CALLERID = 0x04
+SDMF_MWI = 0x06
+MDMF_CALLERID = 0x80
+MDMF_MWI = 0x82
+# MDMF parameters
+P_DATETIME = 0x01
+P_NUMBER = 0x02
+P_NUMBER_ABSENT = 0x04
+P_NAME = 0x07
+P_NAME_ABSENT = 0x08
+P_VISUAL_INDICATOR = 0x0B
+P_MESSAGE_COUNT = 0x0D
+
+SEIZURE_BITS = 300
+MARK_BITS = {"bell202": 180, "v23": 80}
+"""Mark bits between the channel seizure and the message (Bell 180, ETSI ~80)."""
+TRAIL_MARK_BITS = 5
+
+_REASON_CODE = {"unavailable": "O", "private": "P", "O": "O", "P": "P"}
+_REASON_NAME = {"O": "unavailable", "P": "private"}
+_KNOWN_TYPES = (SDMF_CALLERID, SDMF_MWI, MDMF_CALLERID, MDMF_MWI)
+
+
+# ------------------------------------------------------------------ message layer
+
+def checksum(data: bytes) -> int:
+    """Two's complement of the byte sum: appended, all bytes sum to 0 mod 256."""
+    return (-sum(data)) & 0xFF
+
+
+def _frame(msg_type: int, body: bytes) -> bytes:
+    if len(body) > 255:
+        raise ValueError("message body longer than 255 bytes")
+    head = bytes([msg_type, len(body)]) + body
+    return head + bytes([checksum(head)])
+
+
+def _datestr(when: Optional[_dt.datetime]) -> bytes:
+    if when is None:
+        return b"00000000"
+    return f"{when.month:02d}{when.day:02d}{when.hour:02d}{when.minute:02d}".encode()
+
+
+def _text(s: str) -> bytes:
+    try:
+        return s.encode("ascii")
+    except UnicodeEncodeError:
+        return s.encode("utf-8")
+
+
+def _reason(reason: Optional[str]) -> Optional[str]:
+    if reason is None:
+        return None
+    try:
+        return _REASON_CODE[reason]
+    except KeyError:
+        raise ValueError(f"reason must be 'private' or 'unavailable', not {reason!r}") from None
+
+
+def build_callerid(number: Optional[str], name: Optional[str] = None,
+                   when: Optional[_dt.datetime] = None, *, message: str = "mdmf",
+                   number_reason: Optional[str] = None,
+                   name_reason: Optional[str] = None) -> bytes:
+    """The caller-ID message bytes (type, length, body, checksum).
+
+    SDMF always carries a date (``00000000`` when ``when`` is None) and no name.
+    A missing number without a reason is sent as 'unavailable'.
+    """
+    nr = _reason(number_reason)
+    if number is None and nr is None:
+        nr = "O"
+    if message == "sdmf":
+        body = _datestr(when) + (nr.encode() if number is None else _text(number))
+        return _frame(SDMF_CALLERID, body)
+    if message != "mdmf":
+        raise ValueError("message must be 'sdmf' or 'mdmf'")
+    body = b""
+    if when is not None:
+        body += bytes([P_DATETIME, 8]) + _datestr(when)
+    if number is not None:
+        n = _text(number)
+        body += bytes([P_NUMBER, len(n)]) + n
+    else:
+        body += bytes([P_NUMBER_ABSENT, 1]) + nr.encode()
+    if name is not None:
+        n = _text(name)
+        body += bytes([P_NAME, len(n)]) + n
+    elif name_reason is not None:
+        body += bytes([P_NAME_ABSENT, 1]) + _reason(name_reason).encode()
+    return _frame(MDMF_CALLERID, body)
+
+
+def build_mwi(active: bool, *, message: str = "mdmf",
+              when: Optional[_dt.datetime] = None) -> bytes:
+    """The message-waiting message bytes (SDMF 0x06 or MDMF 0x82)."""
+    if message == "sdmf":
+        return _frame(SDMF_MWI, (b"\x42" if active else b"\x6f") * 3)
+    if message != "mdmf":
+        raise ValueError("message must be 'sdmf' or 'mdmf'")
+    body = b""
+    if when is not None:
+        body += bytes([P_DATETIME, 8]) + _datestr(when)
+    body += bytes([P_VISUAL_INDICATOR, 1, 0xFF if active else 0x00])
+    return _frame(MDMF_MWI, body)
+
+
+def _parse_date(b: bytes, year: Optional[int]) -> tuple[bool, Optional[_dt.datetime]]:
+    """(well formed, datetime or None) for an MMDDHHMM field."""
+    if len(b) != 8 or not b.isdigit():
+        return False, None
+    mo, d, h, mi = int(b[0:2]), int(b[2:4]), int(b[4:6]), int(b[6:8])
+    try:
+        return True, _dt.datetime(year or _dt.datetime.now().year, mo, d, h, mi)
+    except ValueError:
+        return True, None
+
+
+def _decode_text(b: bytes) -> str:
+    try:
+        return b.decode("ascii")
+    except UnicodeDecodeError:
+        try:
+            return b.decode("utf-8")
+        except UnicodeDecodeError:
+            return b.decode("latin-1")
+
+
+def _printable(b: bytes) -> bool:
+    return all(32 <= c < 127 for c in b)
+
+
+def _result(kind: str, raw: bytes, fmt: str, **kw) -> dict:
+    out = dict(kind=kind, number=None, name=None, datetime=None, number_reason=None,
+               name_reason=None, mwi=None, raw=raw, format=fmt)
+    out.update(kw)
+    return out
+
+
+def parse_message(raw: bytes, year: Optional[int] = None) -> Optional[dict]:
+    """Decode one complete message (type, length, body, checksum); None if invalid."""
+    if len(raw) < 3 or raw[0] not in _KNOWN_TYPES or len(raw) != raw[1] + 3:
+        return None
+    if sum(raw) & 0xFF:
+        return None
+    mtype, body = raw[0], raw[2:-1]
+    if mtype == SDMF_CALLERID:
+        ok, when = _parse_date(body[:8], year)
+        rest = body[8:]
+        if not ok or not rest or not _printable(rest):
+            return None
+        if rest in (b"O", b"P"):
+            return _result("callerid", raw, "sdmf", datetime=when,
+                           number_reason=_REASON_NAME[rest.decode()])
+        return _result("callerid", raw, "sdmf", datetime=when, number=rest.decode())
+    if mtype == SDMF_MWI:
+        if body == b"\x42\x42\x42":
+            return _result("mwi", raw, "sdmf", mwi=True)
+        if body == b"\x6f\x6f\x6f":
+            return _result("mwi", raw, "sdmf", mwi=False)
+        return None
+    # MDMF: a sequence of (parameter type, length, value) filling the body exactly
+    params = {}
+    i = 0
+    while i < len(body):
+        if i + 2 > len(body):
+            return None
+        ptype, plen = body[i], body[i + 1]
+        if plen == 0 or i + 2 + plen > len(body):
+            return None
+        params[ptype] = body[i + 2:i + 2 + plen]
+        i += 2 + plen
+    out = _result("callerid" if mtype == MDMF_CALLERID else "mwi", raw, "mdmf")
+    if P_DATETIME in params:
+        ok, out["datetime"] = _parse_date(params[P_DATETIME], year)
+        if not ok:
+            return None
+    for key, ptype in (("number_reason", P_NUMBER_ABSENT), ("name_reason", P_NAME_ABSENT)):
+        if ptype in params:
+            code = params[ptype].decode("latin-1")
+            if code not in _REASON_NAME:
+                return None
+            out[key] = _REASON_NAME[code]
+    if mtype == MDMF_CALLERID:
+        if P_NUMBER in params:
+            if not _printable(params[P_NUMBER]):
+                return None
+            out["number"] = params[P_NUMBER].decode("ascii")
+        if P_NAME in params:
+            out["name"] = _decode_text(params[P_NAME])
+        if not ({P_NUMBER, P_NUMBER_ABSENT, P_NAME, P_NAME_ABSENT} & params.keys()):
+            return None
+    else:
+        vi = params.get(P_VISUAL_INDICATOR)
+        if vi is None or len(vi) != 1 or vi[0] not in (0x00, 0xFF):
+            return None
+        out["mwi"] = vi[0] == 0xFF
+        if P_MESSAGE_COUNT in params and len(params[P_MESSAGE_COUNT]) == 1:
+            out["messages"] = params[P_MESSAGE_COUNT][0]
+    return out
+
+
+def find_message(buf: bytes, year: Optional[int] = None) -> tuple[Optional[dict], int]:
+    """First valid message in a byte stream: (message, index just past it) or (None, 0)."""
+    for i in range(len(buf) - 2):
+        if buf[i] in _KNOWN_TYPES:
+            end = i + buf[i + 1] + 3
+            if end <= len(buf):
+                msg = parse_message(bytes(buf[i:end]), year)
+                if msg is not None:
+                    return msg, end
+    return None, 0
+
+
+# ------------------------------------------------------------------ FSK faces
+
+def _fsk_signal(raw: bytes, standard: str, level_dbm0: float, seizure: bool) -> np.ndarray:
+    mod = FskModulator(standard, level_dbm0)
+    parts = []
+    if seizure:
+        parts.append(mod.seizure(SEIZURE_BITS))
+    parts.append(mod.mark(MARK_BITS[standard]))
+    parts.append(mod.modulate_bytes(raw))
+    parts.append(mod.mark(TRAIL_MARK_BITS))
+    return np.concatenate(parts)
+
+
+def _check_standard(standard: str, allow_auto: bool = False) -> None:
+    if standard not in STANDARDS and not (allow_auto and standard == "auto"):
+        choices = list(STANDARDS) + (["auto"] if allow_auto else [])
+        raise ValueError(f"standard must be one of {choices}, not {standard!r}")
+
+
+def encode_fsk(number: Optional[str], name: Optional[str] = None,
+               when: Optional[_dt.datetime] = None, standard: str = "bell202", *,
+               message: str = "mdmf", number_reason: Optional[str] = None,
+               name_reason: Optional[str] = None, level_dbm0: float = -13.5,
+               seizure: bool = True) -> np.ndarray:
+    """FSK caller-ID signal (8 kHz int16): seizure (300 bits 0101...), mark (180 bits
+    Bell / 80 bits V.23), the message as UART characters, 5 mark bits.
+
+    ``level_dbm0``: transmit level (dBm0; Bell typically -13.5, ETSI -8).
+    ``number_reason``/``name_reason``: 'private' or 'unavailable' (sent when the number /
+    name is None).  ``when=None``: no date/time parameter (SDMF sends 00000000).
+    """
+    _check_standard(standard)
+    raw = build_callerid(number, name, when, message=message,
+                         number_reason=number_reason, name_reason=name_reason)
+    return _fsk_signal(raw, standard, level_dbm0, seizure)
+
+
+def encode_mwi(active: bool, standard: str = "bell202", message: str = "mdmf", *,
+               when: Optional[_dt.datetime] = None, level_dbm0: float = -13.5,
+               seizure: bool = True) -> np.ndarray:
+    """FSK message-waiting indication (visual indicator on/off), 8 kHz int16."""
+    _check_standard(standard)
+    return _fsk_signal(build_mwi(active, message=message, when=when), standard,
+                       level_dbm0, seizure)
+
+
+def _variants(standard: str) -> list[tuple[str, bool]]:
+    _check_standard(standard, allow_auto=True)
+    stds = list(STANDARDS) if standard == "auto" else [standard]
+    return [(s, False) for s in stds] + [(s, True) for s in stds]
+
+
+def decode_fsk(samples: Samples, standard: str = "auto",
+               year: Optional[int] = None) -> Optional[dict]:
+    """First valid FSK caller-ID/MWI message in ``samples`` (8 kHz int16), or None.
+
+    ``standard``: 'bell202', 'v23' or 'auto' (both).  The normal mark/space mapping is
+    tried first, then the inverted one.  ``year`` for the date (default: this year).
+    """
+    a = as_int16(samples)
+    for std, inv in _variants(standard):
+        msg, _ = find_message(FskDemodulator(std, inv).process(a), year)
+        if msg is not None:
+            msg.update(standard=std, inverted=inv)
+            return msg
+    return None
+
+
+# ------------------------------------------------------------------ DTMF caller ID
+
+DTMF_FORMATS = ("A..C", "D..C", "A..#", "..#")
+"""DTMF caller-ID layouts for ``encode_dtmf_cid(fmt=...)``."""
+
+DTMF_GAP_MS = 400
+"""Silence after the last digit that ends a DTMF caller-ID string (ms)."""
+
+
+def dtmf_cid_digits(number: Optional[str] = None, reason: Optional[str] = None,
+                    fmt: str = "A..C", redirecting: Optional[str] = None) -> str:
+    """The DTMF digit string of a caller-ID message (see ``DTMF_FORMATS``)."""
+    if fmt not in DTMF_FORMATS:
+        raise ValueError(f"fmt must be one of {DTMF_FORMATS}, not {fmt!r}")
+    if number is not None and not number.isdigit():
+        raise ValueError("a DTMF caller-ID number has digits only")
+    code = _reason(reason) if number is None else None
+    if number is None and code is None:
+        code = "O"
+    end = "C" if fmt.endswith("C") else "#"
+    if number is None:
+        if end == "C":
+            return "B" + ("10" if code == "P" else "00") + "C"
+        return "D" + ("1" if code == "P" else "3") + "#"
+    head = {"A..C": "A", "D..C": "D", "A..#": "A", "..#": ""}[fmt]
+    out = head + number + end
+    if redirecting:
+        if end != "C" or head != "A":
+            raise ValueError("a redirecting number needs the A..C format")
+        out += "D" + redirecting + "C"
+    return out
+
+
+def parse_dtmf_cid(digits: str) -> Optional[dict]:
+    """Decode a DTMF caller-ID digit string; None when it is not one."""
+    s = digits.upper()
+    raw = s.encode()
+    # field = optional letter, digits, terminator
+    fields = []
+    i = 0
+    while i < len(s):
+        head = ""
+        if s[i] in "ABD":
+            head = s[i]
+            i += 1
+        j = i
+        while j < len(s) and s[j].isdigit():
+            j += 1
+        if j >= len(s) or s[j] not in "C#":
+            break                       # no terminator: not (yet) a complete field
+        fields.append((head, s[i:j], s[j]))
+        i = j + 1
+    if not fields:
+        return None
+    out = _result("callerid", raw, "dtmf", standard="dtmf", inverted=False)
+    heads = [f[0] for f in fields]
+    for head, body, end in fields:
+        if head == "B" and end == "C":
+            if body == "00":
+                out["number_reason"] = "unavailable"
+            elif body == "10":
+                out["number_reason"] = "private"
+            else:
+                return None
+        elif head == "D" and end == "#" and len(body) == 1 and body in "123":
+            out["number_reason"] = "private" if body == "1" else "unavailable"
+        elif head == "D" and "A" in heads:
+            if body:
+                out["redirecting"] = body
+        elif head in ("A", "D") or (head == "" and end == "#"):
+            if not body:
+                return None
+            out["number"] = body
+        else:
+            return None
+    if out["number"] is None and out["number_reason"] is None:
+        return None
+    return out
+
+
+def encode_dtmf_cid(number: Optional[str] = None, reason: Optional[str] = None,
+                    fmt: str = "A..C", *, redirecting: Optional[str] = None,
+                    level_dbm0: float = -10.0, on_ms: int = 70,
+                    off_ms: int = 70) -> np.ndarray:
+    """DTMF caller ID (sent before the first ring), 8 kHz int16.
+
+    ``fmt``: 'A..C' (default), 'D..C', 'A..#', '..#'.  No number: ``reason``
+    ('private'/'unavailable') gives B10C/B00C (C formats) or D1#/D3# (# formats).
+    """
+    from dsp.dtmf import DtmfGenerator
+    digits = dtmf_cid_digits(number, reason, fmt, redirecting)
+    return DtmfGenerator(level_dbm0=level_dbm0, on_ms=on_ms, off_ms=off_ms).generate(digits)
+
+
+def decode_dtmf_cid(samples: Samples) -> Optional[dict]:
+    """Decode DTMF caller ID from audio (8 kHz int16); None when there is none."""
+    from dsp.dtmf import DtmfDetector
+    digits = "".join(DtmfDetector().process(as_int16(samples)))
+    start = next((k for k, c in enumerate(digits) if c in "ABD" or c.isdigit()), None)
+    if start is None:
+        return None
+    return parse_dtmf_cid(digits[start:])
+
+
+# ------------------------------------------------------------------ streaming decoder
+
+class CallerIdDecoder:
+    """Streaming caller-ID receiver for an FXO port: FSK (and DTMF) in, messages out.
+
+    ``standard``: 'bell202', 'v23' or 'auto' (each is also tried with mark/space
+    inverted).  ``dtmf``: also decode DTMF caller ID.  ``process(samples)`` returns the
+    messages completed in that block (same result for any block size); the same
+    message is reported once even though several receivers may decode it.
+    """
+
+    DUPLICATE_WINDOW = 2 * RATE
+    """Samples within which an identical message counts as a duplicate."""
+
+    def __init__(self, standard: str = "auto", dtmf: bool = True,
+                 year: Optional[int] = None) -> None:
+        self.standard = standard
+        self.year = year
+        self._rx = [FskDemodulator(s, inv) for s, inv in _variants(standard)]
+        self._bufs = [bytearray() for _ in self._rx]
+        self._dtmf = None
+        if dtmf:
+            from dsp.dtmf import DtmfDetector
+            self._dtmf = DtmfDetector()
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything heard so far."""
+        for rx in self._rx:
+            rx.reset()
+        for b in self._bufs:
+            b.clear()
+        if self._dtmf is not None:
+            from dsp.dtmf import DtmfDetector
+            self._dtmf = DtmfDetector()
+        self._digits = ""
+        self._since_digit = 0
+        self._clock = 0
+        self._last_raw = None
+        self._last_at = -10 * RATE
+
+    def _emit(self, msg: dict, out: list) -> None:
+        if msg["raw"] == self._last_raw and self._clock - self._last_at < self.DUPLICATE_WINDOW:
+            return
+        self._last_raw = msg["raw"]
+        self._last_at = self._clock
+        out.append(msg)
+
+    def process(self, samples: Samples) -> list[dict]:
+        """Feed a block of 8 kHz int16 audio; return the messages completed in it."""
+        a = as_int16(samples)
+        out: list[dict] = []
+        for rx, buf in zip(self._rx, self._bufs):
+            got = rx.process(a)
+            if got:
+                buf += got
+                while True:
+                    msg, end = find_message(buf, self.year)
+                    if msg is None:
+                        break
+                    del buf[:end]
+                    msg.update(standard=rx.standard, inverted=rx.inverted)
+                    self._emit(msg, out)
+                if len(buf) > 600:
+                    del buf[:-300]
+            elif buf and not rx.carrier:
+                buf.clear()
+        if self._dtmf is not None:
+            self._feed_dtmf(a, out)
+        self._clock += len(a)
+        return out
+
+    def _feed_dtmf(self, a: np.ndarray, out: list) -> None:
+        digits = "".join(self._dtmf.process(a))
+        if digits:
+            self._digits = (self._digits + digits)[-64:]
+            self._since_digit = 0
+        else:
+            self._since_digit += len(a)
+        # a string ends with a terminator followed by a pause
+        if self._digits and self._since_digit >= DTMF_GAP_MS * RATE // 1000:
+            s = self._digits
+            self._digits = ""
+            start = next((k for k, c in enumerate(s) if c in "ABD"), 0)
+            msg = parse_dtmf_cid(s[start:])
+            if msg is not None:
+                self._emit(msg, out)
