@@ -434,7 +434,8 @@ class CallerIdDecoder:
     """Streaming caller-ID receiver for an FXO port: FSK (and DTMF) in, messages out.
 
     ``standard``: 'bell202', 'v23' or 'auto' (each is also tried with mark/space
-    inverted).  ``dtmf``: also decode DTMF caller ID.  ``process(samples)`` returns the
+    inverted).  ``dtmf``: also decode DTMF caller ID (``dtmf_enabled`` tells whether
+    it is on: False when ``dsp.dtmf`` is not available).  ``process(samples)`` returns the
     messages completed in that block (same result for any block size); the same
     message is reported once even though several receivers may decode it.
     """
@@ -448,10 +449,14 @@ class CallerIdDecoder:
         self.year = year
         self._rx = [FskDemodulator(s, inv) for s, inv in _variants(standard)]
         self._bufs = [bytearray() for _ in self._rx]
-        self._dtmf = None
+        self.dtmf_enabled = False
         if dtmf:
-            from dsp.dtmf import DtmfDetector
-            self._dtmf = DtmfDetector()
+            try:
+                import dsp.dtmf  # noqa: F401
+                self.dtmf_enabled = True
+            except ImportError:      # dsp.dtmf not built: FSK only (see dtmf_enabled)
+                pass
+        self._dtmf = None
         self.reset()
 
     def reset(self) -> None:
@@ -460,7 +465,7 @@ class CallerIdDecoder:
             rx.reset()
         for b in self._bufs:
             b.clear()
-        if self._dtmf is not None:
+        if self.dtmf_enabled:
             from dsp.dtmf import DtmfDetector
             self._dtmf = DtmfDetector()
         self._digits = ""

@@ -23,8 +23,9 @@ at their centres; each character re-synchronises on its own start bit.  Every
 character is also checked for *frequency*: the phase rotation of each correlator while
 its tone dominates gives the offset of the received tone from nominal, and a character
 whose mark or space tone is more than ``max_offset_hz`` (default 50 Hz) away is dropped
-(so a Bell 202 receiver does not decode V.23 audio, 100 Hz away, and noise gives
-few bytes).  ``inverted=True`` swaps mark and space (some Chinese equipment).
+(so a Bell 202 receiver does not decode V.23 audio, 100 Hz away), and a character
+whose bits were decided with a small mean margin |Em - Es| / (Em + Es) is dropped too
+(noise gives few bytes).  ``inverted=True`` swaps mark and space (some Chinese equipment).
 
 ``FskDemodulatorBank`` runs many channels (channels x samples array) in one call.
 Everything works for any block size: the same bytes come out for blocks of 1 or 8000.
@@ -41,10 +42,12 @@ from dsp.levels import sine_amplitude, rms_for_dbm0
 cnp.import_array()
 
 STANDARDS = {
-    "bell202": {"mark_hz": 1200, "space_hz": 2200, "baud": 1200},
-    "v23": {"mark_hz": 1300, "space_hz": 2100, "baud": 1200},
+    "bell202": {"mark_hz": 1200, "space_hz": 2200, "baud": 1200, "window": 7, "min_margin": 0.75},
+    "v23": {"mark_hz": 1300, "space_hz": 2100, "baud": 1200, "window": 8, "min_margin": 0.62},
 }
-"""FSK caller-ID standards: mark/space frequency (Hz) and baud rate."""
+"""FSK caller-ID standards: mark/space frequency (Hz), baud rate, and the least mean
+decision margin |Em - Es| / (Em + Es) of an accepted character (clean signal: Bell 0.95,
+V.23 0.8 (its tones are closer); white noise averages 0.5)."""
 
 DEF MAXWIN = 32
 DEF SINE_BITS = 12
@@ -86,6 +89,7 @@ cdef struct fsk_tables_t:
     float cd_on, cd_off       # carrier-detect thresholds (mean square, linear^2)
     float pow_coef            # one-pole smoothing of the power
     float max_tan             # tan of the largest accepted phase step per sample
+    float min_margin          # least mean decision margin of an accepted character
     int16_t *mc               # mark cos / sin, space cos / sin, Q12, length period
     int16_t *ms
     int16_t *sc
@@ -106,11 +110,13 @@ cdef struct fsk_rx_t:
     int state
     float until               # samples from the current one to the next bit centre
     int byte
+    float last_margin
+    float margin              # sum over the character's bits of |em - es| / (em + es)
     # frequency check of the idle (mark) tone: leaky sum of S[n] * conj(S[n-1]) over
     # steady idle stretches; its angle is the tone's offset from nominal (rad/sample)
     float wi_re, wi_im
     int wi_n                  # samples accumulated (saturates)
-    int idle_run              # consecutive idle-level samples
+    int idle_run              # consecutive idle-level samples outside characters
     int32_t p_re, p_im        # idle-tone correlator at the previous sample
 
 
@@ -201,9 +207,9 @@ cdef Py_ssize_t fsk_rx_block(fsk_rx_t *r, const int16_t *x, Py_ssize_t n,
         else:
             cre = r.s[0]
             cim = r.s[1]
-        if d > 0.0 and r.carrier:
+        if d > 0.0 and r.carrier and r.state == ST_IDLE:
             r.idle_run += 1
-            if r.idle_run > win + 2:
+            if r.idle_run > 2 * win:
                 r.wi_re = r.wi_re * IDLE_LEAK + (<float>cre * <float>r.p_re + <float>cim * <float>r.p_im)
                 r.wi_im = r.wi_im * IDLE_LEAK + (<float>cim * <float>r.p_re - <float>cre * <float>r.p_im)
                 if r.wi_n < 1000000:
@@ -216,6 +222,7 @@ cdef Py_ssize_t fsk_rx_block(fsk_rx_t *r, const int16_t *x, Py_ssize_t n,
             if r.until < 0.5:
                 bit = d > 0.0
                 r.until += t.bit_len
+                r.margin += (d if bit else -d) / (em + es + 1.0)
                 if r.state == ST_START:
                     if bit:
                         r.state = ST_IDLE      # glitch, not a start bit
@@ -229,15 +236,18 @@ cdef Py_ssize_t fsk_rx_block(fsk_rx_t *r, const int16_t *x, Py_ssize_t n,
                     # stop bit: a good character has a mark here and both tones on frequency
                     if bit:
                         if (nout < maxout and r.wi_n >= MIN_IDLE
+                                and r.margin >= 10.0 * t.min_margin
                                 and _tone_ok(r.wi_re, r.wi_im, t.max_tan)):
                             out[nout] = <uint8_t>r.byte
                             nout += 1
+                    r.last_margin = r.margin * 0.1
                     r.state = ST_IDLE
         elif r.carrier and r.prev_d > 0.0 and d <= 0.0:
             # mark -> space edge: a start bit begins between the previous sample and this one
             fr = r.prev_d / (r.prev_d - d)
             r.until = fr - 1.0 + 0.5 * t.bit_len
             r.state = ST_START
+            r.margin = 0.0
         r.until -= 1.0
         r.prev_d = d
     r.phase = ph
@@ -251,7 +261,7 @@ cdef class _Tables:
     cdef fsk_tables_t t
     cdef readonly object standard
 
-    def __cinit__(self, standard, float cd_on_dbm0, float max_offset_hz):
+    def __cinit__(self, standard, float cd_on_dbm0, float max_offset_hz, min_margin):
         spec = _standard(standard)
         self.standard = standard
         cdef int fm = spec["mark_hz"], fs_ = spec["space_hz"], baud = spec["baud"]
@@ -259,13 +269,14 @@ cdef class _Tables:
         cdef int period = RATE // g
         cdef int k
         self.t.period = period
-        self.t.win = min(MAXWIN, max(2, <int>(RATE / <float>baud + 0.5)))
+        self.t.win = min(MAXWIN, max(2, spec["window"]))
         self.t.bit_len = RATE / <float>baud
         on = rms_for_dbm0(cd_on_dbm0) ** 2
         self.t.cd_on = on
         self.t.cd_off = on * 10.0 ** (-0.3)
         self.t.pow_coef = 1.0 / 16.0
         self.t.max_tan = np.tan(2.0 * np.pi * max_offset_hz / RATE)
+        self.t.min_margin = spec["min_margin"] if min_margin is None else min_margin
         self.t.mc = <int16_t *>malloc(4 * period * sizeof(int16_t))
         if self.t.mc == NULL:
             raise MemoryError()
@@ -288,6 +299,7 @@ cdef class FskDemodulator:
     ``standard``: 'bell202' or 'v23'.  ``inverted``: swap mark and space.
     ``cd_on_dbm0``: carrier-detect threshold (dBm0; off 3 dB lower).
     ``max_offset_hz``: largest accepted offset of a received tone from nominal (Hz).
+    ``min_margin``: least mean decision margin of a character (default per standard).
     ``process(samples) -> bytes``: the characters completed in this block.
     """
     cdef _Tables tables
@@ -296,10 +308,11 @@ cdef class FskDemodulator:
     cdef readonly bint inverted
 
     def __init__(self, standard: str = "bell202", inverted: bool = False, *,
-                 cd_on_dbm0: float = -47.0, max_offset_hz: float = 50.0):
+                 cd_on_dbm0: float = -47.0, max_offset_hz: float = 50.0,
+                 min_margin=None):
         self.standard = standard
         self.inverted = inverted
-        self.tables = _Tables(standard, cd_on_dbm0, max_offset_hz)
+        self.tables = _Tables(standard, cd_on_dbm0, max_offset_hz, min_margin)
         self.rx.t = &self.tables.t
         self.rx.inverted = inverted
         _rx_reset(&self.rx)
@@ -312,6 +325,11 @@ cdef class FskDemodulator:
     def carrier(self) -> bool:
         """True while a carrier above the detect threshold is present."""
         return bool(self.rx.carrier)
+
+    @property
+    def last_margin(self) -> float:
+        """Mean decision margin (0..1) of the last character that reached its stop bit."""
+        return self.rx.last_margin
 
     @property
     def in_character(self) -> bool:
@@ -343,11 +361,12 @@ cdef class FskDemodulatorBank:
     cdef readonly object standard
 
     def __init__(self, standard: str = "bell202", channels: int = 1, inverted: bool = False, *,
-                 cd_on_dbm0: float = -47.0, max_offset_hz: float = 50.0):
+                 cd_on_dbm0: float = -47.0, max_offset_hz: float = 50.0,
+                 min_margin=None):
         if channels < 1:
             raise ValueError("channels must be >= 1")
         self.standard = standard
-        self.tables = _Tables(standard, cd_on_dbm0, max_offset_hz)
+        self.tables = _Tables(standard, cd_on_dbm0, max_offset_hz, min_margin)
         self.channels = channels
         self.rx = <fsk_rx_t *>calloc(channels, sizeof(fsk_rx_t))
         if self.rx == NULL:
