@@ -14,7 +14,7 @@ LSB first, stop bit(s) 1), ``seizure``/``mark`` build the caller-ID preamble.  S
 carries over between calls, so a message can be generated piecewise.
 
 Demodulator (``FskDemodulator``): per tone, a quadrature correlator over one bit period
-(7 samples at 1200 baud), kept as an exact integer sliding sum (no drift on endless
+(7 samples Bell 202, 8 samples V.23 to null the other tone), kept as an exact integer sliding sum (no drift on endless
 audio); the soft decision is mark energy minus space energy.  Carrier detect is a
 smoothed power gate with hysteresis (on at ``cd_on_dbm0``, default -47 dBm0, off 3 dB
 lower).  The UART framer finds the start-bit edge (mark->space zero crossing of the
