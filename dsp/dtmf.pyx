@@ -103,6 +103,7 @@ DEF SUB = 32
 DEF MAX_EVENTS = 160
 DEF CHUNK = 4096
 DEF FS = 8000
+DEF LOOSE_TOL = 0.03
 
 RATE = FS
 """Sample rate (Hz); the only one supported."""
@@ -117,8 +118,7 @@ WINDOW_SAMPLES = WIN
 
 # ---- detector states (one transition function: _window_step) ----
 DEF ST_IDLE = 0
-DEF ST_PENDING = 1
-DEF ST_ON = 2
+DEF ST_ON = 1
 
 DEF EV_START = 1
 DEF EV_END = 2
@@ -158,13 +158,14 @@ _init_tables()
 
 cdef struct Params:
     double min_power          # per component, mean square (linear^2)
-    double fraction           # tone power / window power
+    double fraction           # tone power / window power (window check, raw powers)
+    double hit_fraction       # same over a hit, scalloping-corrected, averaged
+    double stability          # max change of the relative offset between hits
     double steady             # sub-block mean square / tone power
     double freq_tol           # relative
     double twist_max          # high/low power ratio, upper
     double twist_min          # lower
     int end_misses            # windows without the digit that end it
-    int hits_needed
 
 
 cdef struct Event:
@@ -181,15 +182,13 @@ cdef struct DState:
     int prev_digit            # valid pair of the previous window, or -1
     float prev_x[4]           # re/im of its low and high bins
     float prev_p[2]           # powers of its low and high bins
+    float prev_etot           # its mean-square power
+    int hit_digit             # pair of the previous window's hit, or -1
+    float hit_v[5]            # its rel. offsets (low, high), corrected powers, window power
     int state
-    int digit                 # held digit (ST_ON) or pending one (ST_PENDING)
-    int count                 # consecutive hits of the pending digit
-    int misses
-    int64_t first_start       # start of the first valid window of the pending run
+    int digit                 # held digit (ST_ON) or -1
+    int misses                # consecutive windows not showing the held digit
     int64_t last_end          # end of the last window showing the held digit
-    int other                 # a different digit hitting while one is held
-    int other_count
-    int64_t other_start
     int nev
     Event ev[MAX_EVENTS]
 
@@ -218,73 +217,42 @@ cdef void _state_reset(DState *s) noexcept nogil:
     s.prev_digit = -1
     s.state = ST_IDLE
     s.digit = -1
-    s.other = -1
+    s.hit_digit = -1
 
 
-cdef inline void _window_step(DState *s, const Params *p, int valid, int hit,
-                              int64_t wstart) noexcept nogil:
+cdef inline void _window_step(DState *s, int valid, int hit, int64_t wstart,
+                              int end_misses) noexcept nogil:
     """The state machine: one transition per analysis window.
 
     ``valid``: pair shown by this window (or -1); ``hit``: pair confirmed by this
-    and the previous window (or -1); ``wstart``: absolute index of the window's
-    first sample.
+    and the two previous windows (or -1); ``wstart``: absolute index of the
+    window's first sample.
     """
     if s.state == ST_IDLE:
         if hit >= 0:
-            s.state = ST_PENDING
+            s.state = ST_ON
             s.digit = hit
-            s.count = 1
-            s.first_start = wstart - HOP
-    elif s.state == ST_PENDING:
-        if hit == s.digit:
-            s.count += 1
-            if s.count >= p.hits_needed:
-                s.state = ST_ON
-                s.misses = 0
-                s.last_end = wstart + WIN
-                s.other = -1
-                s.other_count = 0
-                _emit(s, s.digit, EV_START, s.first_start - 16)
-        elif hit >= 0:
-            s.digit = hit
-            s.count = 1
-            s.first_start = wstart - HOP
-        else:
-            s.state = ST_IDLE
-            s.digit = -1
-    else:  # ST_ON
-        if valid == s.digit:
             s.misses = 0
             s.last_end = wstart + WIN
-            s.other = -1
-            s.other_count = 0
-            return
+            _emit(s, s.digit, EV_START, wstart - 2 * HOP - 16)
+        return
+    # ST_ON
+    if valid == s.digit:
+        s.misses = 0
+        s.last_end = wstart + WIN
+    elif hit >= 0:
+        # another digit confirmed without a pause between: end the held one
+        _emit(s, s.digit, EV_END, s.last_end + 16)
+        s.digit = hit
+        s.misses = 0
+        s.last_end = wstart + WIN
+        _emit(s, s.digit, EV_START, wstart - 2 * HOP - 16)
+    else:
         s.misses += 1
-        if hit >= 0:
-            if hit == s.other:
-                s.other_count += 1
-            else:
-                s.other = hit
-                s.other_count = 1
-                s.other_start = wstart - HOP
-            if s.other_count >= p.hits_needed:
-                _emit(s, s.digit, EV_END, s.last_end + 16)
-                s.digit = s.other
-                s.misses = 0
-                s.last_end = wstart + WIN
-                _emit(s, s.digit, EV_START, s.other_start - 16)
-                s.other = -1
-                s.other_count = 0
-                return
-        else:
-            s.other = -1
-            s.other_count = 0
-        if s.misses >= p.end_misses:
+        if s.misses >= end_misses:
             _emit(s, s.digit, EV_END, s.last_end + 16)
             s.state = ST_IDLE
             s.digit = -1
-            s.other = -1
-            s.other_count = 0
 
 
 cdef void _analyse(DState *s, const Params *p) noexcept nogil:
@@ -294,7 +262,7 @@ cdef void _analyse(DState *s, const Params *p) noexcept nogil:
     cdef double pw[8]
     cdef int k, r, c, valid = -1, hit = -1
     cdef double pr, pc, pt, emin, etot, a, b, dr, dc, gr, gc, tw
-    cdef double xr_re, xr_im, xc_re, xc_im, q_re, q_im
+    cdef double xr_re, xr_im, xc_re, xc_im, q_re, q_im, etot2, pa, pb
     cdef int64_t wstart = s.pos - WIN
 
     hotline_dtmf_energy2(s.buf + HOP, e)
@@ -341,12 +309,38 @@ cdef void _analyse(DState *s, const Params *p) noexcept nogil:
         a = q_re * _ROT_RE[c] - q_im * _ROT_IM[c]
         b = q_re * _ROT_IM[c] + q_im * _ROT_RE[c]
         dc = atan2(b, a) * FS / (2.0 * M_PI * HOP)
-        if fabs(dr) <= p.freq_tol * _FREQ[r] and fabs(dc) <= p.freq_tol * _FREQ[c]:
+        if fabs(dr) <= LOOSE_TOL * _FREQ[r] and fabs(dc) <= LOOSE_TOL * _FREQ[c]:
+            # powers corrected for the Hann scalloping at the measured offsets
             gr = _hann_gain(dr * WIN / FS)
             gc = _hann_gain(dc * WIN / FS)
-            tw = ((pc + s.prev_p[1]) / (gc * gc)) / ((pr + s.prev_p[0]) / (gr * gr))
-            if p.twist_min <= tw <= p.twist_max:
-                hit = valid
+            a = (pr + s.prev_p[0]) / (gr * gr)
+            b = (pc + s.prev_p[1]) / (gc * gc)
+            dr /= _FREQ[r]
+            dc /= _FREQ[c]
+            etot2 = etot + s.prev_etot
+            if s.hit_digit == valid:
+                # a confirmed detection: judge the pair of hits (three windows) together;
+                # the mean of the two phase-advance estimates is the estimate over two hops
+                pa = a + s.hit_v[2]
+                pb = b + s.hit_v[3]
+                tw = pb / pa
+                if (fabs(dr + s.hit_v[0]) <= 2.0 * p.freq_tol
+                        and fabs(dc + s.hit_v[1]) <= 2.0 * p.freq_tol
+                        and p.twist_min <= tw <= p.twist_max
+                        and pa + pb >= p.hit_fraction * (etot2 + s.hit_v[4])
+                        and fabs(dr - s.hit_v[0]) <= p.stability
+                        and fabs(dc - s.hit_v[1]) <= p.stability):
+                    hit = valid
+            s.hit_digit = valid
+            s.hit_v[0] = <float>dr
+            s.hit_v[1] = <float>dc
+            s.hit_v[2] = <float>a
+            s.hit_v[3] = <float>b
+            s.hit_v[4] = <float>etot2
+        else:
+            s.hit_digit = -1
+    else:
+        s.hit_digit = -1
     s.prev_digit = valid
     if valid >= 0:
         s.prev_x[0] = out[2 * r]
@@ -355,9 +349,10 @@ cdef void _analyse(DState *s, const Params *p) noexcept nogil:
         s.prev_x[3] = out[2 * c + 1]
         s.prev_p[0] = <float>pr
         s.prev_p[1] = <float>pc
+        s.prev_etot = <float>etot
     s.e_prev[0] = e[0]
     s.e_prev[1] = e[1]
-    _window_step(s, p, valid, hit, wstart)
+    _window_step(s, valid, hit, wstart, p.end_misses)
 
 
 cdef void _feed(DState *s, const Params *p, const int16_t *x, Py_ssize_t n) noexcept nogil:
@@ -381,19 +376,21 @@ cdef void _feed(DState *s, const Params *p, const int16_t *x, Py_ssize_t n) noex
 
 
 cdef int _set_params(Params *p, double min_level_dbm0, double max_normal_twist_db,
-                     double max_reverse_twist_db, double freq_tolerance) except -1:
+                     double max_reverse_twist_db, double freq_tolerance, double fraction=0.6,
+                     double hit_fraction=0.9, double stability=0.015) except -1:
     if not (0.0 < freq_tolerance < 0.05):
         raise ValueError("freq_tolerance must be in (0, 0.05)")
     if max_normal_twist_db < 0 or max_reverse_twist_db < 0:
         raise ValueError("twist limits are positive dB values")
     p.min_power = rms_for_dbm0(min_level_dbm0) ** 2
-    p.fraction = 0.70
+    p.fraction = fraction
+    p.hit_fraction = hit_fraction
+    p.stability = stability
     p.steady = 0.5
     p.freq_tol = freq_tolerance
     p.twist_max = 10.0 ** (max_normal_twist_db / 10.0)
     p.twist_min = 10.0 ** (-max_reverse_twist_db / 10.0)
     p.end_misses = 5
-    p.hits_needed = 2
     return 0
 
 
@@ -425,11 +422,12 @@ cdef class DtmfDetector:
 
     def __cinit__(self, int sample_rate=8000, *, double min_level_dbm0=-42.0,
                   double max_normal_twist_db=8.8, double max_reverse_twist_db=4.8,
-                  double freq_tolerance=0.025):
+                  double freq_tolerance=0.02, double _fraction=0.6, double _hit_fraction=0.9,
+                  double _stability=0.015):
         if sample_rate != RATE:
             raise ValueError(f"DtmfDetector supports only {RATE} Hz audio, not {sample_rate}")
         _set_params(&self.p, min_level_dbm0, max_normal_twist_db, max_reverse_twist_db,
-                    freq_tolerance)
+                    freq_tolerance, _fraction, _hit_fraction, _stability)
         self.s = <DState *>malloc(sizeof(DState))
         if self.s == NULL:
             raise MemoryError()
@@ -510,7 +508,7 @@ cdef class DtmfDetectorBank:
 
     def __cinit__(self, int channels, int sample_rate=8000, *, double min_level_dbm0=-42.0,
                   double max_normal_twist_db=8.8, double max_reverse_twist_db=4.8,
-                  double freq_tolerance=0.025):
+                  double freq_tolerance=0.02):
         cdef int c
         if sample_rate != RATE:
             raise ValueError(f"DtmfDetectorBank supports only {RATE} Hz audio, not {sample_rate}")
