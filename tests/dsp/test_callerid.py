@@ -275,3 +275,55 @@ def test_streaming_dtmf_cid_before_ring(block):
         msgs += dec.process(sig[i:i + block])
     assert [m["number"] for m in msgs] == ["13800138000"]
     assert msgs[0]["standard"] == "dtmf"
+
+
+# ---------------------------------------------------------------- interoperability with spandsp
+
+_SP_CDEF = """
+int sp_tx(int standard, const uint8_t *msg, int len, int16_t *out, int maxlen);
+int sp_rx(int standard, const int16_t *amp, int n, uint8_t *msg, int maxlen);
+"""
+_SP_SRC = """
+static uint8_t got[512]; static int gotlen = -1;
+static void put_msg(void *user, const uint8_t *msg, int len)
+{ if (len > 0 && len < 512) { memcpy(got, msg, len); gotlen = len; } }
+int sp_tx(int standard, const uint8_t *msg, int len, int16_t *out, int maxlen)
+{ adsi_tx_state_t *s = adsi_tx_init(NULL, standard);
+  adsi_tx_put_message(s, msg, len);
+  int n = 0, k;
+  while (n < maxlen && (k = adsi_tx(s, out + n, maxlen - n > 160 ? 160 : maxlen - n)) > 0) n += k;
+  adsi_tx_free(s); return n; }
+int sp_rx(int standard, const int16_t *amp, int n, uint8_t *msg, int maxlen)
+{ adsi_rx_state_t *s = adsi_rx_init(NULL, standard, put_msg, NULL);
+  gotlen = -1;
+  for (int i = 0; i < n; i += 160) adsi_rx(s, amp + i, n - i < 160 ? n - i : 160);
+  adsi_rx_free(s);
+  if (gotlen > 0 && gotlen <= maxlen) memcpy(msg, got, gotlen);
+  return gotlen; }
+"""
+
+
+@pytest.fixture(scope="module")
+def spandsp():
+    from dsp.bench import spandsp_ref
+    lib = spandsp_ref.load("cid_interop", _SP_CDEF, _SP_SRC)
+    if lib is None:
+        pytest.skip(spandsp_ref.unavailable_reason or "spandsp unavailable")
+    return lib, spandsp_ref.ffi_of(lib)
+
+
+@pytest.mark.parametrize("std,adsi_standard", [("bell202", 1), ("v23", 2)])   # CLASS, CLIP
+def test_interoperates_with_spandsp_adsi(spandsp, std, adsi_standard):
+    lib, ffi = spandsp
+    raw = cid.build_callerid("5551234", "JOHN DOE", WHEN)
+    # spandsp's transmitter -> our decoder (spandsp appends the checksum itself)
+    out = np.zeros(40000, np.int16)
+    n = lib.sp_tx(adsi_standard, raw[:-1], len(raw) - 1, ffi.from_buffer("int16_t[]", out), len(out))
+    msg = cid.decode_fsk(out[:n], std)
+    assert msg is not None and msg["raw"] == raw and msg["name"] == "JOHN DOE"
+    # our transmitter -> spandsp's receiver (which strips the verified checksum)
+    sig = np.concatenate([cid.encode_fsk("5551234", "JOHN DOE", WHEN, std), np.zeros(800, np.int16)])
+    buf = np.zeros(512, np.uint8)
+    k = lib.sp_rx(adsi_standard, ffi.from_buffer("int16_t[]", sig), len(sig),
+                  ffi.from_buffer("uint8_t[]", buf), 512)
+    assert bytes(buf[:max(k, 0)]) == raw[:-1]
