@@ -11,6 +11,7 @@ Receiving (FXO ports)::
     decode_fsk(samples, standard='auto') -> dict | None
     decode_dtmf_cid(samples) -> dict | None
     CallerIdDecoder(standard='auto', dtmf=True).process(samples) -> list[dict]
+    CallerIdDecoderBank(channels, standard='auto', dtmf=True).process(block) -> list[list[dict]]
 
 A decoded message is a dict with ``kind`` ('callerid' or 'mwi'), ``number``, ``name``,
 ``datetime`` (a ``datetime`` in the current year, or None), ``number_reason`` and
@@ -430,32 +431,88 @@ def decode_dtmf_cid(samples: Samples) -> Optional[dict]:
 
 # ------------------------------------------------------------------ streaming decoder
 
+def _dtmf_available() -> bool:
+    try:
+        import dsp.dtmf  # noqa: F401
+        return True
+    except ImportError:      # dsp.dtmf not built: FSK only
+        return False
+
+
+class _Channel:
+    """Message assembly of one FXO channel: byte buffers per FSK receiver variant, the
+    DTMF digit string, duplicate suppression.  Shared by the single and bank decoders."""
+
+    DUPLICATE_WINDOW = 2 * RATE
+    """Samples within which an identical message counts as a duplicate."""
+
+    def __init__(self, variants: list[tuple[str, bool]], year: Optional[int]) -> None:
+        self.variants = variants
+        self.year = year
+        self.reset()
+
+    def reset(self) -> None:
+        self.bufs = [bytearray() for _ in self.variants]
+        self.digits = ""
+        self.since_digit = 0
+        self.clock = 0
+        self.last_raw = None
+        self.last_at = -10 * RATE
+
+    def emit(self, msg: dict, out: list) -> None:
+        if msg["raw"] == self.last_raw and self.clock - self.last_at < self.DUPLICATE_WINDOW:
+            return
+        self.last_raw = msg["raw"]
+        self.last_at = self.clock
+        out.append(msg)
+
+    def fsk_bytes(self, k: int, got: bytes, out: list) -> None:
+        buf = self.bufs[k]
+        buf += got
+        while True:
+            msg, end = find_message(buf, self.year)
+            if msg is None:
+                break
+            del buf[:end]
+            std, inv = self.variants[k]
+            msg.update(standard=std, inverted=inv)
+            self.emit(msg, out)
+        if len(buf) > 600:
+            del buf[:-300]
+
+    def dtmf_digits(self, digits: str, n: int, out: list) -> None:
+        if digits:
+            self.digits = (self.digits + digits)[-64:]
+            self.since_digit = 0
+        else:
+            self.since_digit += n
+        # a string ends with a terminator followed by a pause
+        if self.digits and self.since_digit >= DTMF_GAP_MS * RATE // 1000:
+            s = self.digits
+            self.digits = ""
+            start = next((k for k, c in enumerate(s) if c in "ABD"), 0)
+            msg = parse_dtmf_cid(s[start:])
+            if msg is not None:
+                self.emit(msg, out)
+
+
 class CallerIdDecoder:
     """Streaming caller-ID receiver for an FXO port: FSK (and DTMF) in, messages out.
 
     ``standard``: 'bell202', 'v23' or 'auto' (each is also tried with mark/space
     inverted).  ``dtmf``: also decode DTMF caller ID (``dtmf_enabled`` tells whether
-    it is on: False when ``dsp.dtmf`` is not available).  ``process(samples)`` returns the
-    messages completed in that block (same result for any block size); the same
+    it is on: False when ``dsp.dtmf`` is not available).  ``process(samples)`` returns
+    the messages completed in that block (same result for any block size); the same
     message is reported once even though several receivers may decode it.
     """
-
-    DUPLICATE_WINDOW = 2 * RATE
-    """Samples within which an identical message counts as a duplicate."""
 
     def __init__(self, standard: str = "auto", dtmf: bool = True,
                  year: Optional[int] = None) -> None:
         self.standard = standard
-        self.year = year
-        self._rx = [FskDemodulator(s, inv) for s, inv in _variants(standard)]
-        self._bufs = [bytearray() for _ in self._rx]
-        self.dtmf_enabled = False
-        if dtmf:
-            try:
-                import dsp.dtmf  # noqa: F401
-                self.dtmf_enabled = True
-            except ImportError:      # dsp.dtmf not built: FSK only (see dtmf_enabled)
-                pass
+        variants = _variants(standard)
+        self._rx = [FskDemodulator(s, inv) for s, inv in variants]
+        self._ch = _Channel(variants, year)
+        self.dtmf_enabled = bool(dtmf) and _dtmf_available()
         self._dtmf = None
         self.reset()
 
@@ -463,60 +520,79 @@ class CallerIdDecoder:
         """Forget everything heard so far."""
         for rx in self._rx:
             rx.reset()
-        for b in self._bufs:
-            b.clear()
+        self._ch.reset()
         if self.dtmf_enabled:
             from dsp.dtmf import DtmfDetector
             self._dtmf = DtmfDetector()
-        self._digits = ""
-        self._since_digit = 0
-        self._clock = 0
-        self._last_raw = None
-        self._last_at = -10 * RATE
-
-    def _emit(self, msg: dict, out: list) -> None:
-        if msg["raw"] == self._last_raw and self._clock - self._last_at < self.DUPLICATE_WINDOW:
-            return
-        self._last_raw = msg["raw"]
-        self._last_at = self._clock
-        out.append(msg)
 
     def process(self, samples: Samples) -> list[dict]:
         """Feed a block of 8 kHz int16 audio; return the messages completed in it."""
         a = as_int16(samples)
         out: list[dict] = []
-        for rx, buf in zip(self._rx, self._bufs):
+        ch = self._ch
+        for k, rx in enumerate(self._rx):
             got = rx.process(a)
             if got:
-                buf += got
-                while True:
-                    msg, end = find_message(buf, self.year)
-                    if msg is None:
-                        break
-                    del buf[:end]
-                    msg.update(standard=rx.standard, inverted=rx.inverted)
-                    self._emit(msg, out)
-                if len(buf) > 600:
-                    del buf[:-300]
-            elif buf and not rx.carrier:
-                buf.clear()
+                ch.fsk_bytes(k, got, out)
+            elif ch.bufs[k] and not rx.carrier:
+                ch.bufs[k].clear()
         if self._dtmf is not None:
-            self._feed_dtmf(a, out)
-        self._clock += len(a)
+            ch.dtmf_digits("".join(self._dtmf.process(a)), len(a), out)
+        ch.clock += len(a)
         return out
 
-    def _feed_dtmf(self, a: np.ndarray, out: list) -> None:
-        digits = "".join(self._dtmf.process(a))
-        if digits:
-            self._digits = (self._digits + digits)[-64:]
-            self._since_digit = 0
-        else:
-            self._since_digit += len(a)
-        # a string ends with a terminator followed by a pause
-        if self._digits and self._since_digit >= DTMF_GAP_MS * RATE // 1000:
-            s = self._digits
-            self._digits = ""
-            start = next((k for k, c in enumerate(s) if c in "ABD"), 0)
-            msg = parse_dtmf_cid(s[start:])
-            if msg is not None:
-                self._emit(msg, out)
+
+class CallerIdDecoderBank:
+    """``channels`` caller-ID receivers fed one channels x samples block per call (the
+    engine's per-tick batch); ``process(block) -> list[list[dict]]`` (per channel).
+    Same options and results as ``CallerIdDecoder``."""
+
+    def __init__(self, channels: int, standard: str = "auto", dtmf: bool = True,
+                 year: Optional[int] = None) -> None:
+        from dsp.fsk import FskDemodulatorBank
+        self.channels = channels
+        self.standard = standard
+        variants = _variants(standard)
+        self._banks = [FskDemodulatorBank(s, channels, inv) for s, inv in variants]
+        self._ch = [_Channel(variants, year) for _ in range(channels)]
+        self.dtmf_enabled = bool(dtmf) and _dtmf_available()
+        self._dtmf = None
+        if self.dtmf_enabled:
+            from dsp.dtmf import DtmfDetectorBank
+            self._dtmf = DtmfDetectorBank(channels)
+
+    def reset(self, channel: Optional[int] = None) -> None:
+        """Reset one channel, or all of them."""
+        chans = range(self.channels) if channel is None else [channel]
+        for bank in self._banks:
+            bank.reset(channel)
+        if self._dtmf is not None:
+            self._dtmf.reset(channel)
+        for c in chans:
+            self._ch[c].reset()
+
+    def process(self, block) -> list[list[dict]]:
+        """Feed one block per channel (int16, channels x samples)."""
+        a = np.ascontiguousarray(block, dtype=np.int16)
+        if a.ndim != 2 or a.shape[0] != self.channels:
+            raise ValueError(f"expected a ({self.channels}, samples) int16 array")
+        n = a.shape[1]
+        out: list[list[dict]] = [[] for _ in range(self.channels)]
+        for k, bank in enumerate(self._banks):
+            got = bank.process(a)
+            carriers = None
+            for c, b in enumerate(got):
+                ch = self._ch[c]
+                if b:
+                    ch.fsk_bytes(k, b, out[c])
+                elif ch.bufs[k]:
+                    if carriers is None:
+                        carriers = bank.carriers()
+                    if not carriers[c]:
+                        ch.bufs[k].clear()
+        if self._dtmf is not None:
+            for c, digits in enumerate(self._dtmf.process(a)):
+                self._ch[c].dtmf_digits("".join(digits), n, out[c])
+        for ch in self._ch:
+            ch.clock += n
+        return out

@@ -327,3 +327,30 @@ def test_interoperates_with_spandsp_adsi(spandsp, std, adsi_standard):
     k = lib.sp_rx(adsi_standard, ffi.from_buffer("int16_t[]", sig), len(sig),
                   ffi.from_buffer("uint8_t[]", buf), 512)
     assert bytes(buf[:max(k, 0)]) == raw[:-1]
+
+
+def test_decoder_bank_matches_single_decoders():
+    sigs = [_line_audio(cid.encode_fsk("5551234", "JOHN", WHEN, "bell202")),
+            _line_audio(cid.encode_mwi(True, "v23", "sdmf"), seed=2),
+            _line_audio(np.zeros(0, np.int16), seed=3)]
+    if HAVE_DTMF:
+        sigs[2] = np.concatenate([cid.encode_dtmf_cid("8675309"), sigs[2]])
+    n = max(len(s) for s in sigs)
+    block = np.zeros((len(sigs), n), np.int16)
+    for c, s in enumerate(sigs):
+        block[c, :len(s)] = s
+    bank = cid.CallerIdDecoderBank(len(sigs))
+    got = [[] for _ in sigs]
+    for i in range(0, n, 160):
+        for c, msgs in enumerate(bank.process(block[:, i:i + 160])):
+            got[c] += msgs
+    for c in range(len(sigs)):
+        single = cid.CallerIdDecoder()
+        want = []
+        for i in range(0, n, 160):
+            want += single.process(block[c, i:i + 160])
+        assert got[c] == want
+    assert got[0][0]["number"] == "5551234" and got[1][0]["mwi"] is True
+    assert len(got[0]) == 1 and len(got[1]) == 1
+    if HAVE_DTMF:
+        assert [m["number"] for m in got[2]] == ["8675309"]
