@@ -80,6 +80,7 @@ cdef struct EcState:
     int loads             # number of background -> foreground transfers
     # diagnostics
     double erle_db
+    double erle_best      # best foreground ERLE, decaying 0.1 dB per far-active window
     # NLP / CNG
     float pyf, pef, pslow, noise
     float gain            # 1 = pass canceller output, 0 = comfort noise
@@ -148,6 +149,7 @@ cdef void ec_reset(EcState *s) noexcept nogil:
     s.loaded = 0
     s.loads = 0
     s.erle_db = 0.0
+    s.erle_best = 0.0
     s.pyf = s.pef = 0.0
     s.pslow = 2.6e4        # power (linear^2) of -40 dBm0: the floor tracker falls from here
     s.noise = 2.6e4
@@ -190,12 +192,22 @@ cdef inline void _window_end(EcState *s) noexcept nogil:
     """Every WIN samples: two-path transfer, ERLE estimate, CNG level."""
     cdef int taps = s.taps
     cdef bint far_active = s.sx > FAR_FLOOR * WIN
-    cdef double r
+    cdef double r, need
     if s.adapt and far_active:
         # background clearly better than the foreground AND cancelling at least 12 dB
         # of the near-end input: during double talk a fast-adapting filter can shave a
         # few dB off near-end speech (tracking its harmonics), never 12 dB of it
-        if s.seb < 0.5 * s.sef and s.seb < 0.0625 * s.sd:
+        # The bar rises with the best ERLE seen (up to 30 dB) and falls slowly, so
+        # that a double talk the Geigel test missed cannot load a filter that has
+        # learnt the near-end speech, while an echo path change is re-learnt.
+        need = s.erle_best - 10.0
+        if need > 30.0:
+            need = 30.0
+        if need < 12.0:
+            need = 12.0
+        if s.erle_best > 0.0:
+            s.erle_best -= 0.1
+        if s.seb < 0.5 * s.sef and s.seb * 10.0 ** (need / 10.0) < s.sd:
             s.better_count += 1
             if s.better_count >= 2:
                 memcpy(s.hf, s.hb, taps * sizeof(float))
@@ -215,6 +227,8 @@ cdef inline void _window_end(EcState *s) noexcept nogil:
         if r < 0.0:
             r = 0.0
         s.erle_db += 0.25 * (r - s.erle_db)
+        if s.erle_db > s.erle_best:
+            s.erle_best = s.erle_db
     s.cng_amp = <float> sqrt(3.0 * s.noise)
     s.sx = s.sd = s.seb = s.sef = 0.0
 
