@@ -320,7 +320,7 @@ cdef void ec_process(EcState *s, const int16_t *near, const int16_t *far, int16_
         if s.pslow < s.noise:
             s.noise = s.pslow
         else:
-            s.noise *= 1.000122
+            s.noise *= 1.00006
         o = ef
         if s.nlp:
             echo_present = s.pyf > 4.0 * s.noise + 64.0

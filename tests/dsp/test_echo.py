@@ -299,13 +299,15 @@ def test_nlp_removes_residual_and_fills_comfort_noise():
     assert erle_db(echo[tail], nlp_out[tail] - bg[tail]) >= erle_db(echo[tail], residual_lin) - 1.0
     # cng=False: silence instead of comfort noise while suppressing
     ec = EchoCanceller(256, nlp=True, cng=False)
-    quiet = []
+    frame_db = []
+    was_active = False
     for i in range(0, far.size, 160):
-        o = ec.process(near[i:i + 160], far[i:i + 160])
-        if i >= 32000 and ec.nlp_active:
-            quiet.append(o)
-    quiet = np.concatenate(quiet).astype(float)
-    assert 10 * np.log10(np.mean(quiet ** 2) + 1e-3) < 10 * np.log10(rms_for_dbm0(bg_dbm0) ** 2) - 6
+        o = ec.process(near[i:i + 160], far[i:i + 160]).astype(float)
+        if i >= 32000 and ec.nlp_active and was_active:
+            frame_db.append(10 * np.log10(np.mean(o ** 2) + 1e-3))
+        was_active = ec.nlp_active
+    # (frames where the NLP held from start to end: mostly silent)
+    assert np.median(frame_db) < 10 * np.log10(rms_for_dbm0(bg_dbm0) ** 2) - 6
 
 
 @needs_speech
