@@ -37,7 +37,8 @@ from dsp.profiles import CountryProfile, get_profile
 
 cnp.import_array()
 
-DEF N = 160            # analysis block, samples (20 ms)
+DEF N = 160            # block (hop), samples (20 ms)
+DEF WLEN = 320           # analysis window (Hann, 40 ms), two windows overlap by half
 DEF BLOCK_MS = 20
 DEF MAXF = 16          # frequencies per detector
 DEF MAXS = 12          # frequency sets
@@ -45,6 +46,8 @@ DEF MAXT = 12          # tone matchers
 DEF MAXP = 16          # runs in one cadence
 DEF HIST = 16          # completed runs remembered per set
 DEF BIG = 1000000000
+DEF DEBOUNCE = 2       # blocks of the opposite kind that end a run
+DEF FORGET = 500       # blocks (10 s) without a clean tone block before a set's level is forgotten
 
 # states (index into EVENT_NAMES); 0 = nothing established yet / a tone just ended
 DEF S_UNKNOWN = 0
@@ -57,6 +60,16 @@ DEF S_CONGESTION = 6
 DEF S_SIT = 7
 DEF S_FAX_CNG = 8
 DEF S_FAX_CED = 9
+
+cdef float _WIN[WLEN]
+cdef double _WSUM = 0.0, _W2SUM = 0.0
+cdef int _i
+for _i in range(WLEN):
+    _WIN[_i] = <float>(0.5 - 0.5 * cos(2.0 * M_PI * (_i + 0.5) / WLEN))
+    _WSUM += _WIN[_i]
+    _W2SUM += _WIN[_i] * _WIN[_i]
+cdef float _PNORM = <float>(2.0 / (_WSUM * _WSUM))   # |X|^2 -> sine power
+cdef float _ENORM = <float>(1.0 / _W2SUM)            # windowed energy -> power
 
 EVENT_NAMES = ("unknown", "silence", "voice", "dialtone", "ringback", "busy", "congestion",
                "sit", "fax_cng", "fax_ced")
@@ -84,7 +97,7 @@ cdef class CallProgressDetector:
     dBm0), ``silence_dbm0`` (-50: below this a block is silent), ``silence_ms``
     (5000), ``voice_ms`` (200: net ms of non-tone energy before ``voice``),
     ``on_ratio`` (0.65), ``twist_fraction`` (0.12), ``off_drop_db`` (4.0),
-    ``max_hold_ms`` (300), ``tol_ms`` (50), ``tol_fraction`` (0.12),
+    ``tol_ms`` (50), ``tol_fraction`` (0.12), ``stability_db`` (5.0),
     ``dial_ms`` (None: 1000 ms or longer than any on-run of the same frequencies),
     ``ced_ms`` (2000), ``fax`` (True: detect CNG/CED).
     """
@@ -101,24 +114,32 @@ cdef class CallProgressDetector:
     cdef int t_lo[MAXT][MAXP]        # blocks
     cdef int t_hi[MAXT][MAXP]
     cdef int t_k[MAXT]               # runs that must match
+    cdef int t_strict[MAXT]          # every on run of the match must hold a clean block
     cdef int t_cont_blocks[MAXT]
     cdef int t_maxon[MAXT]
     cdef int t_maxoff[MAXT]
-    cdef float on_ratio, twist_frac, off_drop, min_pow, sil_pow
-    cdef int max_hold, silence_blocks, voice_need
+    cdef float on_ratio, twist_frac, off_drop, min_pow, sil_pow, stab
+    cdef int silence_blocks, voice_need
     # --- streaming state
-    cdef float s1[MAXF]
-    cdef float s2[MAXF]
-    cdef float energy
+    cdef float s1[2][MAXF]           # Goertzel states of the two overlapping windows
+    cdef float s2[2][MAXF]
+    cdef float energy[2]
+    cdef int late                    # the window in its second half (ends at the next block)
     cdef int fill
     cdef int64_t blocks
     cdef int cur_on[MAXS]
     cdef int cur_len[MAXS]
-    cdef int hold[MAXS]
+    cdef int pend[MAXS]              # consecutive blocks disagreeing with the ongoing run
+    cdef int clean_age[MAXS]         # blocks since the last clean (tone-dominated) block
     cdef int hist[MAXS][HIST]        # completed run lengths, newest at (hpos-1)
+    cdef int hq[MAXS][HIST]          # 1 when that (on) run held at least one clean block
     cdef int hcount[MAXS]
     cdef int hpos[MAXS]
     cdef float on_level[MAXS]
+    cdef int on_cnt[MAXS]            # clean (tone-dominated) blocks in the ongoing on run
+    cdef float on_min[MAXS]
+    cdef float on_max[MAXS]
+    cdef float on_last[MAXS]
     cdef int matched[MAXT]
     cdef int st
     cdef int cur_tone                # matcher index of the current tone state, -1
@@ -144,22 +165,23 @@ cdef class CallProgressDetector:
 
     def __init__(self, profile="cn", *, float min_level_dbm0=-43.0, float silence_dbm0=-50.0,
                  int silence_ms=5000, int voice_ms=200, float on_ratio=0.65,
-                 float twist_fraction=0.12, float off_drop_db=4.0, int max_hold_ms=300,
+                 float twist_fraction=0.12, float off_drop_db=4.0,
                  int tol_ms=50, float tol_fraction=0.12, dial_ms=None, int ced_ms=2000,
+                 float stability_db=5.0, int fast_runs=4,
                  bint fax=True):
         prof = get_profile(profile)
         self.profile = prof
         self.settings = dict(min_level_dbm0=min_level_dbm0, silence_dbm0=silence_dbm0,
                              silence_ms=silence_ms, voice_ms=voice_ms, on_ratio=on_ratio,
                              twist_fraction=twist_fraction, off_drop_db=off_drop_db,
-                             max_hold_ms=max_hold_ms, tol_ms=tol_ms, tol_fraction=tol_fraction,
-                             dial_ms=dial_ms, ced_ms=ced_ms, fax=fax)
+                             tol_ms=tol_ms, tol_fraction=tol_fraction,
+                             dial_ms=dial_ms, ced_ms=ced_ms, stability_db=stability_db, fast_runs=fast_runs, fax=fax)
         self.on_ratio = on_ratio
         self.twist_frac = twist_fraction
         self.off_drop = 10.0 ** (-off_drop_db / 10.0)
+        self.stab = 10.0 ** (stability_db / 10.0)
         self.min_pow = rms_for_dbm0(min_level_dbm0) ** 2
         self.sil_pow = rms_for_dbm0(silence_dbm0) ** 2
-        self.max_hold = max(0, max_hold_ms // BLOCK_MS)
         self.silence_blocks = max(1, silence_ms // BLOCK_MS)
         self.voice_need = 2 * max(1, voice_ms // BLOCK_MS)
 
@@ -212,6 +234,7 @@ cdef class CallProgressDetector:
             self.t_maxoff[ti] = 0
             if len(cad) == 1:
                 self.t_len[ti] = 0
+                self.t_strict[ti] = 0
                 if code == S_FAX_CED:
                     ms = ced_ms
                 elif dial_ms is not None:
@@ -224,6 +247,7 @@ cdef class CallProgressDetector:
             if len(cad) > MAXP:
                 raise ValueError("tone cadence too long to detect")
             self.t_len[ti] = len(cad)
+            self.t_strict[ti] = code == S_SIT or code == S_FAX_CNG
             period = 0
             for j, (on, ms) in enumerate(cad):
                 tol = tol_ms + tol_fraction * ms
@@ -238,7 +262,9 @@ cdef class CallProgressDetector:
             if code == S_FAX_CNG:
                 self.t_k[ti] = 3
             elif len(cad) == 2 and period <= 2000:
-                self.t_k[ti] = 4
+                self.t_k[ti] = fast_runs
+            elif len(cad) == 2:
+                self.t_k[ti] = 3          # long cadences (ringback): two bursts
             else:
                 self.t_k[ti] = max(2, len(cad))
             if self.t_k[ti] > HIST:
@@ -249,18 +275,21 @@ cdef class CallProgressDetector:
         """Forget everything: back to state ``unknown`` at sample 0."""
         cdef int i
         for i in range(MAXF):
-            self.s1[i] = 0.0
-            self.s2[i] = 0.0
-        self.energy = 0.0
+            self.s1[0][i] = self.s1[1][i] = 0.0
+            self.s2[0][i] = self.s2[1][i] = 0.0
+        self.energy[0] = self.energy[1] = 0.0
+        self.late = 0
         self.fill = 0
         self.blocks = 0
         for i in range(MAXS):
             self.cur_on[i] = 0
             self.cur_len[i] = 0
-            self.hold[i] = 0
+            self.pend[i] = 0
+            self.clean_age[i] = BIG
             self.hcount[i] = 0
             self.hpos[i] = 0
             self.on_level[i] = 0.0
+            self._start_on(i)
         for i in range(MAXT):
             self.matched[i] = 0
         self.st = S_UNKNOWN
@@ -281,7 +310,27 @@ cdef class CallProgressDetector:
         return self.blocks * N + self.fill
 
     # ---------------------------------------------------------------- per block
+    cdef inline void _start_on(self, int s) noexcept nogil:
+        self.on_cnt[s] = 0
+        self.on_min[s] = 3.0e38
+        self.on_max[s] = 0.0
+        self.on_last[s] = 0.0
+
+    cdef inline void _track_on(self, int s, float p) noexcept nogil:
+        # level spread of the on run, leaving out its first and (so far) last block
+        self.on_cnt[s] += 1
+        if self.on_cnt[s] >= 3:
+            if self.on_last[s] < self.on_min[s]:
+                self.on_min[s] = self.on_last[s]
+            if self.on_last[s] > self.on_max[s]:
+                self.on_max[s] = self.on_last[s]
+        self.on_last[s] = p
+
+    cdef inline int _stable(self, int s) noexcept nogil:
+        return self.on_max[s] == 0.0 or self.on_max[s] <= self.stab * self.on_min[s]
+
     cdef inline void _push_run(self, int s, int length) noexcept nogil:
+        self.hq[s][self.hpos[s]] = self.cur_on[s] and self.on_cnt[s] > 0
         self.hist[s][self.hpos[s]] = length
         self.hpos[s] = (self.hpos[s] + 1) % HIST
         if self.hcount[s] < HIST:
@@ -296,6 +345,8 @@ cdef class CallProgressDetector:
         cdef int s = self.t_set[t]
         cdef int L = self.t_len[t], K = self.t_k[t]
         cdef int r, j, idx, need, ok, back, onflag
+        if self.cur_on[s] and not self._stable(s):
+            return 0
         if L == 0:
             return self.cur_on[s] and self.cur_len[s] >= self.t_cont_blocks[t]
         for r in range(L):
@@ -317,6 +368,9 @@ cdef class CallProgressDetector:
                     idx += L
                 j = self._run_back(s, back)
                 if j < self.t_lo[t][idx] or j > self.t_hi[t][idx]:
+                    ok = 0
+                    break
+                if self.t_strict[t] and self.t_on[t][idx] and not self.hq[s][(self.hpos[s] - back + HIST * 4) % HIST]:
                     ok = 0
                     break
             if ok:
@@ -358,18 +412,21 @@ cdef class CallProgressDetector:
             self._emit(new_state)
 
     cdef void _block(self) noexcept nogil:
-        cdef int k, s, j, t, best = -1, m, silent, voiceish
+        cdef int k, s, j, t, best = -1, m, silent, voiceish, raw, w = self.late
         cdef float pf[MAXF]
-        cdef float pset, ptot, ratio, best_ratio = 0.0, mag2
-        ptot = self.energy / N
+        cdef float pset, ptot, ratio, best_ratio = 0.0, mag2, a, b
+        ptot = self.energy[w] * _ENORM
         for k in range(self.nf):
-            mag2 = self.s1[k] * self.s1[k] + self.s2[k] * self.s2[k] - self.coef[k] * self.s1[k] * self.s2[k]
-            pf[k] = 2.0 * mag2 / (<float>N * N)
-            self.s1[k] = 0.0
-            self.s2[k] = 0.0
-        self.energy = 0.0
+            a = self.s1[w][k]
+            b = self.s2[w][k]
+            mag2 = a * a + b * b - self.coef[k] * a * b
+            pf[k] = mag2 * _PNORM
+            self.s1[w][k] = 0.0
+            self.s2[w][k] = 0.0
+        self.energy[w] = 0.0
+        self.late = 1 - w
         self.blocks += 1
-        # which frequency set (if any) dominates this block
+        # which frequency set (if any) clearly dominates this block
         if ptot >= self.min_pow:
             for s in range(self.ns):
                 pset = 0.0
@@ -388,32 +445,42 @@ cdef class CallProgressDetector:
                 best = s
                 best_ratio = ratio
         self.last_ratio = best_ratio
-        # on/off runs per set
+        # on/off runs per set.  A block is "on" when the set dominates it (clean), or -
+        # when nothing dominates (speech on top of the tone) - when the set's narrowband
+        # power is still within off_drop of the level learnt from its clean blocks.
         for s in range(self.ns):
             pset = 0.0
             for j in range(self.set_n[s]):
                 pset += pf[self.set_mem[s][j]]
             if best == s:
-                self.on_level[s] = pset if self.on_level[s] == 0.0 else 0.7 * self.on_level[s] + 0.3 * pset
-                if self.cur_on[s]:
+                raw = 1
+                self.on_level[s] = pset if self.clean_age[s] >= FORGET else 0.7 * self.on_level[s] + 0.3 * pset
+                self.clean_age[s] = 0
+            else:
+                if self.clean_age[s] < BIG:
+                    self.clean_age[s] += 1
+                raw = (best < 0 and self.clean_age[s] < FORGET and pset >= self.min_pow
+                       and pset >= self.off_drop * self.on_level[s])
+            if raw == self.cur_on[s]:
+                self.pend[s] = 0
+                if self.cur_len[s] < BIG:
                     self.cur_len[s] += 1
-                else:
-                    self._push_run(s, self.cur_len[s])
-                    self.cur_on[s] = 1
-                    self.cur_len[s] = 1
-                self.hold[s] = 0
-            elif self.cur_on[s]:
-                if (ptot >= self.min_pow and pset >= self.off_drop * self.on_level[s]
-                        and self.hold[s] < self.max_hold):
-                    self.hold[s] += 1          # masked: the tone is probably still there
-                    self.cur_len[s] += 1
-                else:
-                    self._push_run(s, self.cur_len[s] - self.hold[s])
-                    self.cur_on[s] = 0
-                    self.cur_len[s] = self.hold[s] + 1
-                    self.hold[s] = 0
-            elif self.cur_len[s] < BIG:
+            else:
+                self.pend[s] += 1
                 self.cur_len[s] += 1
+                if self.pend[s] >= DEBOUNCE:
+                    # the run ends where the disagreeing blocks began
+                    if self.cur_on[s] and not self._stable(s):
+                        self._push_run(s, 0)     # level wandered (music, speech): fits no cadence
+                    else:
+                        self._push_run(s, self.cur_len[s] - DEBOUNCE)
+                    self.cur_on[s] = raw
+                    self.cur_len[s] = DEBOUNCE
+                    self.pend[s] = 0
+                    if raw:
+                        self._start_on(s)
+            if best == s:
+                self._track_on(s, pset)
         # silence / voice evidence
         silent = ptot < self.sil_pow
         voiceish = (not silent) and best < 0
@@ -443,21 +510,33 @@ cdef class CallProgressDetector:
 
     cdef void _feed(self, const int16_t *x, Py_ssize_t n) noexcept nogil:
         cdef Py_ssize_t i = 0
-        cdef int k, nf = self.nf, m, j
-        cdef float v, t, e
+        cdef int k, nf = self.nf, m, j, w, o
+        cdef float v, va, vb, t, ea, eb, wa, wb
+        cdef float *c = self.coef
         while i < n:
             m = N - self.fill
             if m > n - i:
                 m = <int>(n - i)
-            e = self.energy
+            w = self.late
+            o = 1 - w
+            ea = self.energy[w]
+            eb = self.energy[o]
             for j in range(m):
                 v = x[i + j]
-                e += v * v
+                va = v * _WIN[N + self.fill + j]
+                vb = v * _WIN[self.fill + j]
+                ea += va * va
+                eb += vb * vb
                 for k in range(nf):
-                    t = v + self.coef[k] * self.s1[k] - self.s2[k]
-                    self.s2[k] = self.s1[k]
-                    self.s1[k] = t
-            self.energy = e
+                    t = va + c[k] * self.s1[w][k] - self.s2[w][k]
+                    self.s2[w][k] = self.s1[w][k]
+                    self.s1[w][k] = t
+                for k in range(nf):
+                    t = vb + c[k] * self.s1[o][k] - self.s2[o][k]
+                    self.s2[o][k] = self.s1[o][k]
+                    self.s1[o][k] = t
+            self.energy[w] = ea
+            self.energy[o] = eb
             self.fill += m
             i += m
             if self.fill == N:
