@@ -49,17 +49,18 @@ STANDARDS = {
 decision margin |Em - Es| / (Em + Es) of an accepted character (clean signal: Bell 0.95,
 V.23 0.8 (its tones are closer); white noise averages 0.5)."""
 
-DEF MAXWIN = 32
-DEF SINE_BITS = 12
-DEF RATE = 8000
-DEF IDLE_LEAK = 0.984375   # 1 - 1/64: the idle-tone frequency estimate spans ~8 ms
-DEF MIN_IDLE = 32          # idle samples measured before characters are accepted
+cdef enum:
+    MAXWIN = 32               # longest correlator window (samples)
+    SINE_BITS = 12            # sine table of 4096 entries
+    RATE = 8000               # samples per second
+    MIN_IDLE = 32             # idle samples measured before characters are accepted
+    # UART states: ST_DATA + k while waiting for data bit k (k = 0..7)
+    ST_IDLE = 0
+    ST_START = 1
+    ST_DATA = 2
+    ST_STOP = 10
 
-# UART states
-DEF ST_IDLE = 0
-DEF ST_START = 1
-DEF ST_DATA = 2      # ST_DATA + k for data bit k, k = 0..7
-DEF ST_STOP = 10
+cdef float IDLE_LEAK = 0.984375   # 1 - 1/64: the idle-tone frequency estimate spans ~8 ms
 
 cdef float _sine[1 << SINE_BITS]
 cdef int _i
