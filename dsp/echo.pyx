@@ -6,9 +6,12 @@ Structure (all per sample, zero added latency, float32 inner loops):
 * **Two-path NLMS** (Ochiai): a *background* FIR adapts every sample with a
   pre-whitened NLMS update (far end and error pass through the fixed
   pre-emphasis ``1 - 0.9 z^-1`` before the gradient, which makes NLMS converge
-  on coloured speech almost as fast as on white noise); a *foreground* FIR,
-  which produces the output, is loaded from the background only when the
-  background has cancelled clearly better (3 dB, two 16 ms windows running).
+  on coloured speech much faster; the whitened error is computed exactly, with
+  a running w.x cross-energy); a *foreground* FIR,
+  which produces the output, is loaded from the background only when, for two
+  16 ms windows running, the background's error is 3 dB below the
+  foreground's AND at least 12 dB (rising to 30 dB once a good ERLE has been
+  seen, then decaying 0.1 dB per window) below the near-end input.
   When the background diverges (double talk it did not see) it is reloaded from
   the foreground.  So an undetected double talk can only spoil the background.
   Both filters run in one fused, vectorised pass over the tap arrays.
