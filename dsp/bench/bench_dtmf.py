@@ -11,6 +11,7 @@ from typing import Optional
 
 import numpy as np
 
+from dsp import dtmf
 from dsp.bench import spandsp_ref
 from dsp.bench.core import Case
 
@@ -24,6 +25,7 @@ void *shim_dtmf_tx_new(int level, int twist, int on_ms, int off_ms);
 void shim_dtmf_tx_free(void *s);
 int shim_dtmf_tx_put(void *s, const char *digits);
 int shim_dtmf_tx(void *s, int16_t *amp, int n);
+int shim_dtmf_tx_keep(void *s, int16_t *amp, int n);
 """
 
 SHIM_SRC = """
@@ -60,6 +62,15 @@ void *shim_dtmf_tx_new(int level, int twist, int on_ms, int off_ms)
 void shim_dtmf_tx_free(void *s) { dtmf_tx_free((dtmf_tx_state_t *) s); }
 int shim_dtmf_tx_put(void *s, const char *digits) { return dtmf_tx_put((dtmf_tx_state_t *) s, digits, -1); }
 int shim_dtmf_tx(void *s, int16_t *amp, int n) { return dtmf_tx((dtmf_tx_state_t *) s, amp, n); }
+int shim_dtmf_tx_keep(void *s, int16_t *amp, int n)
+{
+    int k = dtmf_tx((dtmf_tx_state_t *) s, amp, n);
+    if (k < n) {
+        dtmf_tx_put((dtmf_tx_state_t *) s, "5", 1);
+        k += dtmf_tx((dtmf_tx_state_t *) s, amp + k, n - k);
+    }
+    return k;
+}
 """
 
 
@@ -84,3 +95,59 @@ class SpandspDtmfRx:
         got = self.lib.shim_dtmf_rx_run(self.state, self.ffi.from_buffer("int16_t[]", x),
                                         x.size, block, buf, cap)
         return self.ffi.string(buf, got).decode() if got else ""
+
+
+def _frames(channels: int, seed: int) -> np.ndarray:
+    """One 20 ms frame per channel: DTMF digits in white noise (-35 dBm0), varied per channel."""
+    from dsp.bench.corpus import white_noise
+    rng = np.random.default_rng(seed)
+    out = np.empty((channels, 160), np.int16)
+    for c in range(channels):
+        t = dtmf.dtmf_tone(dtmf.DIGITS[c % 16], 20, -12.0, 0.0,
+                           low_phase=rng.uniform(0, 6.3), high_phase=rng.uniform(0, 6.3))
+        out[c] = np.clip(t.astype(np.int32) + white_noise(0.02, -35.0, seed + c), -32768, 32767)
+    return out
+
+
+def cases(quick: bool) -> list[Case]:
+    """Detection: 1 channel per call and a 64-channel bank, one 20 ms frame per channel
+    per call (as the engine calls it); generation: 20 ms per call while a digit plays."""
+    lib = load_shim()
+    note = "" if lib else (spandsp_ref.unavailable_reason or "")
+    ffi = spandsp_ref.ffi_of(lib) if lib is not None else None
+    out: list[Case] = []
+    for channels, variant in ((1, "1 ch, 20 ms"), (64, "64 ch batch")):
+        frames = _frames(channels, 11)
+        if channels == 1:
+            det = dtmf.DtmfDetector()
+            frame = np.ascontiguousarray(frames[0])
+            ours = (lambda d=det, f=frame: d.process(f))
+        else:
+            bank = dtmf.DtmfDetectorBank(channels)
+            ours = (lambda b=bank, f=frames: b.process(f))
+        ref = None
+        if lib is not None:
+            states = [ffi.gc(lib.shim_dtmf_rx_new(), lib.shim_dtmf_rx_free) for _ in range(channels)]
+            p_states = ffi.new("void *[]", states)
+            p_frames = ffi.from_buffer("int16_t[]", frames)
+            ref = (lambda fn=lib.shim_dtmf_rx_frames, s=p_states, f=p_frames, c=channels, keep=states:
+                   fn(s, f, c, 160))
+        out.append(Case("DTMF detect", variant, channels, 0.02, ours=ours, ref=ref, ref_note=note))
+    if not quick:
+        gen = dtmf.DtmfGenerator(-10.0, 0.0, on_ms=3_600_000, off_ms=0)
+        gen.send("5")
+
+        def ours_gen(g=gen):
+            if not g.busy:
+                g.send("5")
+            return g.read(160)
+        ref = None
+        if lib is not None:
+            tx = ffi.gc(lib.shim_dtmf_tx_new(-10, 0, 3_600_000, 0), lib.shim_dtmf_tx_free)
+            lib.shim_dtmf_tx_put(tx, b"5")
+            buf = np.empty(160, np.int16)
+            p_buf = ffi.from_buffer("int16_t[]", buf)
+            ref = (lambda fn=lib.shim_dtmf_tx_keep, s=tx, b=p_buf: fn(s, b, 160))
+        out.append(Case("DTMF generate", "1 ch, 20 ms", 1, 0.02, ours=ours_gen, ref=ref,
+                        ref_note=note))
+    return out
