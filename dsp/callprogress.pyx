@@ -10,13 +10,17 @@ the profile's call-progress tones (dial, busy, ringback, congestion, info/SIT)
 plus 1100 Hz (fax CNG) and 2100 Hz (fax CED), and the total power.  A block is
 "on" for a frequency set when the set holds at least ``on_ratio`` of the total
 power (dual tones: each component at least ``twist_fraction`` of the set) and the
-total is above ``min_level_dbm0``; the best such set wins the block.  An on run
-survives masking (e.g. speech on top of the tone) while the set's power stays
-within ``off_drop_db`` of its running on-level, for at most ``max_hold_ms``.
+total is above ``min_level_dbm0``: a *clean* block; the best such set wins the
+block.  Powers come from 40 ms Hann windows every 20 ms.  When no set dominates
+(speech on top of the tone), a block still counts as "on" while the set's
+narrowband power is within ``off_drop_db`` of the level learnt from its clean
+blocks (for 10 s).  Runs change after 2 disagreeing blocks; an on run whose clean
+blocks vary by more than ``stability_db`` fits no cadence.
 On/off run lengths are matched against each tone's cadence from the profile
 table with a tolerance of ``tol_ms + tol_fraction * nominal``; a tone is
-established when the last K runs match (K = 4 for two-run cadences faster than
-2 s — e.g. CN busy at 1.33 s — one cycle otherwise, 3 runs for fax CNG);
+established when the last K runs match (K = ``fast_runs`` = 3 for two-run cadences
+faster than 2 s — CN busy: on, off, on = about 1 s — 3 runs (two bursts) for
+slower two-run cadences such as ringback, one cycle for longer cadences);
 steady tones (dial, CED) after ``dial_ms`` / ``ced_ms`` of continuous tone.
 
 ``process(samples)`` returns the :class:`ToneEvent` s ``(name, sample)``
@@ -97,8 +101,8 @@ cdef class CallProgressDetector:
     dBm0), ``silence_dbm0`` (-50: below this a block is silent), ``silence_ms``
     (5000), ``voice_ms`` (200: net ms of non-tone energy before ``voice``),
     ``on_ratio`` (0.65), ``twist_fraction`` (0.12), ``off_drop_db`` (4.0),
-    ``tol_ms`` (50), ``tol_fraction`` (0.12), ``stability_db`` (5.0),
-    ``dial_ms`` (None: 1000 ms or longer than any on-run of the same frequencies),
+    ``tol_ms`` (50), ``tol_fraction`` (0.12), ``stability_db`` (5.0), ``fast_runs`` (3),
+    ``dial_ms`` (None: 1500 ms or longer than any on-run of the same frequencies),
     ``ced_ms`` (2000), ``fax`` (True: detect CNG/CED).
     """
     # --- configuration
@@ -129,6 +133,7 @@ cdef class CallProgressDetector:
     cdef int64_t blocks
     cdef int cur_on[MAXS]
     cdef int cur_len[MAXS]
+    cdef float psh[MAXS][32]         # recent narrowband set powers (ring, by block number)
     cdef int pend[MAXS]              # consecutive blocks disagreeing with the ongoing run
     cdef int clean_age[MAXS]         # blocks since the last clean (tone-dominated) block
     cdef int hist[MAXS][HIST]        # completed run lengths, newest at (hpos-1)
@@ -167,7 +172,7 @@ cdef class CallProgressDetector:
                  int silence_ms=5000, int voice_ms=200, float on_ratio=0.65,
                  float twist_fraction=0.12, float off_drop_db=4.0,
                  int tol_ms=50, float tol_fraction=0.12, dial_ms=None, int ced_ms=2000,
-                 float stability_db=5.0, int fast_runs=4,
+                 float stability_db=5.0, int fast_runs=3,
                  bint fax=True):
         prof = get_profile(profile)
         self.profile = prof
@@ -240,7 +245,7 @@ cdef class CallProgressDetector:
                 elif dial_ms is not None:
                     ms = int(dial_ms)
                 else:
-                    ms = max(1000, int(longest_on.get(si, 0)) + 200)
+                    ms = max(1500, int(longest_on.get(si, 0)) + 200)
                 self.t_cont_blocks[ti] = max(1, ms // BLOCK_MS)
                 self.t_k[ti] = 1
                 continue
@@ -348,7 +353,9 @@ cdef class CallProgressDetector:
         if self.cur_on[s] and not self._stable(s):
             return 0
         if L == 0:
-            return self.cur_on[s] and self.cur_len[s] >= self.t_cont_blocks[t]
+            # a steady tone must be mostly clean (music chords can mimic it under masking)
+            return (self.cur_on[s] and self.cur_len[s] >= self.t_cont_blocks[t]
+                    and 2 * self.on_cnt[s] >= self.cur_len[s])
         for r in range(L):
             if self.t_on[t][r] != self.cur_on[s]:
                 continue
@@ -412,7 +419,7 @@ cdef class CallProgressDetector:
             self._emit(new_state)
 
     cdef void _block(self) noexcept nogil:
-        cdef int k, s, j, t, best = -1, m, silent, voiceish, raw, w = self.late
+        cdef int k, s, j, t, best = -1, m, silent, voiceish, raw, back, w = self.late
         cdef float pf[MAXF]
         cdef float pset, ptot, ratio, best_ratio = 0.0, mag2, a, b
         ptot = self.energy[w] * _ENORM
@@ -469,18 +476,27 @@ cdef class CallProgressDetector:
                 self.pend[s] += 1
                 self.cur_len[s] += 1
                 if self.pend[s] >= DEBOUNCE:
-                    # the run ends where the disagreeing blocks began
+                    # the run ends where the disagreeing blocks began; a tone that began
+                    # under speech (before a clean block gave its level) is dated back to
+                    # the first block whose narrowband power already matched that level
+                    back = 0
+                    if raw:
+                        while (back < 24 and back < self.cur_len[s] - DEBOUNCE - 1
+                               and self.psh[s][(self.blocks - 1 - DEBOUNCE - back) & 31]
+                                   >= self.off_drop * self.on_level[s]):
+                            back += 1
                     if self.cur_on[s] and not self._stable(s):
                         self._push_run(s, 0)     # level wandered (music, speech): fits no cadence
                     else:
-                        self._push_run(s, self.cur_len[s] - DEBOUNCE)
+                        self._push_run(s, self.cur_len[s] - DEBOUNCE - back)
                     self.cur_on[s] = raw
-                    self.cur_len[s] = DEBOUNCE
+                    self.cur_len[s] = DEBOUNCE + back
                     self.pend[s] = 0
                     if raw:
                         self._start_on(s)
             if best == s:
                 self._track_on(s, pset)
+            self.psh[s][self.blocks & 31] = pset if ptot >= self.min_pow else 0.0
         # silence / voice evidence
         silent = ptot < self.sil_pow
         voiceish = (not silent) and best < 0
