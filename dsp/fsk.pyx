@@ -59,6 +59,8 @@ cdef enum:
     ST_START = 1
     ST_DATA = 2
     ST_STOP = 10
+    CHUNK_SAMPLES = 16000     # samples demodulated per output buffer
+    CHUNK_BYTES = 320         # > CHUNK_SAMPLES / 60 (characters are >= 60 samples apart)
 
 cdef float IDLE_LEAK = 0.984375   # 1 - 1/64: the idle-tone frequency estimate spans ~8 ms
 
@@ -339,15 +341,25 @@ cdef class FskDemodulator:
 
     def process(self, samples) -> bytes:
         """Demodulate a block of 8 kHz int16 samples; return the bytes completed in it."""
-        cdef cnp.ndarray a = as_int16(samples)
-        cdef Py_ssize_t n = a.shape[0]
-        cdef Py_ssize_t maxout = n // 50 + 2
-        cdef uint8_t[::1] out = np.empty(maxout, np.uint8)
+        cdef cnp.ndarray a
+        if (type(samples) is np.ndarray and (<cnp.ndarray>samples).dtype.num == cnp.NPY_INT16
+                and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>samples)
+                and (<cnp.ndarray>samples).ndim == 1):
+            a = <cnp.ndarray>samples
+        else:
+            a = as_int16(samples)
+        cdef Py_ssize_t n = a.shape[0], done = 0, step, k
         cdef const int16_t *p = <const int16_t *>cnp.PyArray_DATA(a)
-        cdef Py_ssize_t k
-        with nogil:
-            k = fsk_rx_block(&self.rx, p, n, &out[0], maxout)
-        return bytes(out[:k])
+        cdef uint8_t buf[CHUNK_BYTES]
+        cdef object out = b""
+        while done < n:
+            step = min(n - done, CHUNK_SAMPLES)
+            with nogil:
+                k = fsk_rx_block(&self.rx, p + done, step, buf, CHUNK_BYTES)
+            if k:
+                out = out + buf[:k]
+            done += step
+        return out
 
 
 cdef class FskDemodulatorBank:
@@ -397,7 +409,12 @@ cdef class FskDemodulatorBank:
 
     def process(self, block) -> list:
         """Demodulate one block per channel (int16 array, channels x samples)."""
-        cdef cnp.ndarray a = np.ascontiguousarray(block, dtype=np.int16)
+        cdef cnp.ndarray a
+        if (type(block) is np.ndarray and (<cnp.ndarray>block).dtype.num == cnp.NPY_INT16
+                and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>block)):
+            a = <cnp.ndarray>block
+        else:
+            a = np.ascontiguousarray(block, dtype=np.int16)
         if a.ndim != 2 or a.shape[0] != self.channels:
             raise ValueError(f"expected a ({self.channels}, samples) int16 array")
         cdef Py_ssize_t n = a.shape[1]
@@ -410,7 +427,11 @@ cdef class FskDemodulatorBank:
         with nogil:
             for c in range(self.channels):
                 counts[c] = fsk_rx_block(&self.rx[c], p + c * n, n, o + c * maxout, maxout)
-        return [outbuf[c, :counts[c]].tobytes() for c in range(self.channels)]
+        result = [b""] * self.channels
+        for c in range(self.channels):
+            if counts[c]:
+                result[c] = (o + c * maxout)[:counts[c]]
+        return result
 
 
 # ---------------------------------------------------------------- transmitter
