@@ -5,7 +5,7 @@ Structure (all per sample, zero added latency, float32 inner loops):
 
 * **Two-path NLMS** (Ochiai): a *background* FIR adapts every sample with a
   pre-whitened NLMS update (far end and error pass through the fixed
-  pre-emphasis ``1 - 0.9 z^-1`` before the gradient, which makes NLMS converge
+  pre-emphasis ``1 - 0.7 z^-1`` before the gradient, which makes NLMS converge
   on coloured speech much faster; the whitened error is computed exactly, with
   a running w.x cross-energy); a *foreground* FIR,
   which produces the output, is loaded from the background only when, for two
@@ -49,7 +49,7 @@ DEF GBLK = 32            # Geigel far-end peak: block size (samples)
 DEF HANGOVER = 240       # double-talk hangover (samples, 30 ms)
 DEF NLP_HOLD = 240       # NLP release hold after near-end activity (samples, 30 ms)
 
-cdef float WHITEN = 0.9          # pre-emphasis of the adaptation signals
+cdef float WHITEN = 0.7          # pre-emphasis of the adaptation signals
 cdef double FAR_FLOOR = 8.2e3    # far-end power (linear^2) below which we do not adapt (~ -45 dBm0)
 
 

@@ -148,7 +148,9 @@ def test_converges_on_shaped_noise_32ms():
         echo = echo_of(far, hybrid_path(256, 32, 4), erl)
         ec = EchoCanceller(256, nlp=False)
         out = run(ec, to16(echo), far)
-        assert erle_db(echo[8000:16000], out[8000:16000]) >= 30.0, erl
+        # 30 dB within 1 s of far-end signal (measured over 0.5-1.0 s)
+        assert erle_db(echo[4000:8000], out[4000:8000]) >= 30.0, erl
+        assert erle_db(echo[8000:16000], out[8000:16000]) >= 35.0, erl
         assert ec.converged and ec.erle_db >= 25.0
 
 
