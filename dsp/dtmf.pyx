@@ -49,7 +49,7 @@ with the low tone at ``level_dbm0`` and the high tone at ``level_dbm0 + twist_db
 """
 import numpy as np
 cimport numpy as cnp
-from libc.math cimport sin, cos, atan2, fabs, M_PI, pow as cpow, sqrt
+from libc.math cimport sin, cos, atan2, fabs, sqrt, M_PI
 from libc.string cimport memcpy, memset
 from libc.stdlib cimport malloc, calloc, free
 from libc.stdint cimport int16_t, int64_t
@@ -595,7 +595,64 @@ cdef class DtmfDetectorBank:
 # ----------------------------------------------------------------------------- generator
 
 PAUSE_MS = 500
-"""Length of the ',' pause (ms)."""
+
+cdef struct Osc:
+    double zr, zi             # e^{j phase} now
+    double r1r, r1i           # e^{j w}
+    double r8r, r8i           # e^{j 8w}
+
+
+cdef void _tone_block(int16_t *o, int n, double al, double ah, Osc *lo, Osc *hi) noexcept nogil:
+    """``n`` samples of al*sin(low phase) + ah*sin(high phase), saturated to int16.
+
+    Eight phase-staggered recursive oscillators per tone (each rotated by 8 steps),
+    so the loop vectorises; the oscillators advance by ``n`` samples.
+    """
+    cdef double zlr[8]
+    cdef double zli[8]
+    cdef double zhr[8]
+    cdef double zhi[8]
+    cdef double v[8]
+    cdef double t, g
+    cdef int l, j = 0, m
+    # renormalise (no amplitude drift over long tones)
+    g = 1.0 / sqrt(lo.zr * lo.zr + lo.zi * lo.zi)
+    zlr[0] = lo.zr * g
+    zli[0] = lo.zi * g
+    g = 1.0 / sqrt(hi.zr * hi.zr + hi.zi * hi.zi)
+    zhr[0] = hi.zr * g
+    zhi[0] = hi.zi * g
+    for l in range(1, 8):
+        zlr[l] = zlr[l - 1] * lo.r1r - zli[l - 1] * lo.r1i
+        zli[l] = zlr[l - 1] * lo.r1i + zli[l - 1] * lo.r1r
+        zhr[l] = zhr[l - 1] * hi.r1r - zhi[l - 1] * hi.r1i
+        zhi[l] = zhr[l - 1] * hi.r1i + zhi[l - 1] * hi.r1r
+    while True:
+        for l in range(8):
+            t = al * zli[l] + ah * zhi[l]
+            if t > 32767.0:
+                t = 32767.0
+            elif t < -32768.0:
+                t = -32768.0
+            v[l] = t
+        m = n - j if n - j < 8 else 8
+        for l in range(m):
+            o[j + l] = <int16_t>(v[l] + 0.5 if v[l] >= 0 else v[l] - 0.5)
+        if m < 8:
+            # oscillator state after n samples is lane m of this group
+            lo.zr, lo.zi, hi.zr, hi.zi = zlr[m], zli[m], zhr[m], zhi[m]
+            return
+        for l in range(8):
+            t = zlr[l] * lo.r8r - zli[l] * lo.r8i
+            zli[l] = zlr[l] * lo.r8i + zli[l] * lo.r8r
+            zlr[l] = t
+            t = zhr[l] * hi.r8r - zhi[l] * hi.r8i
+            zhi[l] = zhr[l] * hi.r8i + zhi[l] * hi.r8r
+            zhr[l] = t
+        j += 8
+        if j == n:
+            lo.zr, lo.zi, hi.zr, hi.zi = zlr[0], zli[0], zhr[0], zhi[0]
+            return
 
 
 def _digit_freqs(digit: str) -> tuple:
@@ -624,6 +681,15 @@ def dtmf_tone(digit: str, duration_ms: float, level_dbm0: float = -10.0, twist_d
     return np.clip(np.rint(x), -32768, 32767).astype(np.int16)
 
 
+cdef void _osc_init(Osc *o, double w) noexcept nogil:
+    o.zr = 1.0
+    o.zi = 0.0
+    o.r1r = cos(w)
+    o.r1i = sin(w)
+    o.r8r = cos(8 * w)
+    o.r8i = sin(8 * w)
+
+
 cdef class DtmfGenerator:
     """DTMF dialler: ``generate(digits)`` at once, or ``send(digits)`` + ``read(n)`` streaming.
 
@@ -636,7 +702,7 @@ cdef class DtmfGenerator:
     cdef object queue                # str of pending digits
     cdef int seg_left                # samples left in the current segment
     cdef int in_tone                 # 1 tone, 0 silence
-    cdef double zl_re, zl_im, rl_re, rl_im, zh_re, zh_im, rh_re, rh_im
+    cdef Osc osc_low, osc_high
     cdef readonly double level_dbm0, twist_db
     cdef readonly int on_ms, off_ms
 
@@ -692,44 +758,30 @@ cdef class DtmfGenerator:
         fl, fh = _digit_freqs(ch)
         wl = 2.0 * M_PI * fl / RATE
         wh = 2.0 * M_PI * fh / RATE
-        self.zl_re, self.zl_im = 1.0, 0.0
-        self.zh_re, self.zh_im = 1.0, 0.0
-        self.rl_re, self.rl_im = cos(wl), sin(wl)
-        self.rh_re, self.rh_im = cos(wh), sin(wh)
+        _osc_init(&self.osc_low, wl)
+        _osc_init(&self.osc_high, wh)
         self.in_tone = 1
         self.seg_left = self.on_samples
 
     def read(self, int n) -> np.ndarray:
         """The next ``n`` samples (int16); silence when idle."""
-        cdef cnp.ndarray[cnp.int16_t, ndim=1] out = np.zeros(n, np.int16)
+        cdef cnp.npy_intp dims = n if n > 0 else 0
+        cdef cnp.ndarray out = cnp.PyArray_EMPTY(1, &dims, cnp.NPY_INT16, 0)
         cdef int16_t *o = <int16_t *>cnp.PyArray_DATA(out)
-        cdef int i = 0, take, j
-        cdef double v, t, al = self.amp_low, ah = self.amp_high
-        cdef double zlr, zli, zhr, zhi, rlr, rli, rhr, rhi
+        cdef int i = 0, take
+        cdef double al = self.amp_low, ah = self.amp_high
         while i < n:
             if self.seg_left == 0:
                 self._next_segment()
                 if self.seg_left == 0:
+                    memset(o + i, 0, (n - i) * sizeof(int16_t))
                     break
             take = self.seg_left if self.seg_left < n - i else n - i
             if self.in_tone:
-                zlr, zli, zhr, zhi = self.zl_re, self.zl_im, self.zh_re, self.zh_im
-                rlr, rli, rhr, rhi = self.rl_re, self.rl_im, self.rh_re, self.rh_im
                 with nogil:
-                    for j in range(take):
-                        v = al * zli + ah * zhi
-                        if v > 32767.0:
-                            v = 32767.0
-                        elif v < -32768.0:
-                            v = -32768.0
-                        o[i + j] = <int16_t>(v + 0.5 if v >= 0 else v - 0.5)
-                        t = zlr * rlr - zli * rli
-                        zli = zlr * rli + zli * rlr
-                        zlr = t
-                        t = zhr * rhr - zhi * rhi
-                        zhi = zhr * rhi + zhi * rhr
-                        zhr = t
-                self.zl_re, self.zl_im, self.zh_re, self.zh_im = zlr, zli, zhr, zhi
+                    _tone_block(o + i, take, al, ah, &self.osc_low, &self.osc_high)
+            else:
+                memset(o + i, 0, take * sizeof(int16_t))
             i += take
             self.seg_left -= take
         return out
