@@ -247,14 +247,27 @@ def parse_message(raw: bytes, year: Optional[int] = None) -> Optional[dict]:
 
 def find_message(buf: bytes, year: Optional[int] = None) -> tuple[Optional[dict], int]:
     """First valid message in a byte stream: (message, index just past it) or (None, 0)."""
-    for i in range(len(buf) - 2):
+    msg, end, _ = _scan(buf, year)
+    return msg, end
+
+
+def _scan(buf, year: Optional[int]) -> tuple[Optional[dict], int, int]:
+    """(first valid message or None, index past it, index before which no message can
+    still start: everything earlier may be dropped from a stream buffer)."""
+    keep = len(buf)
+    for i in range(len(buf)):
         if buf[i] in _KNOWN_TYPES:
+            if i + 2 > len(buf):
+                keep = min(keep, i)
+                break
             end = i + buf[i + 1] + 3
-            if end <= len(buf):
-                msg = parse_message(bytes(buf[i:end]), year)
-                if msg is not None:
-                    return msg, end
-    return None, 0
+            if end > len(buf):
+                keep = min(keep, i)       # may still complete
+                continue
+            msg = parse_message(bytes(buf[i:end]), year)
+            if msg is not None:
+                return msg, end, i
+    return None, 0, keep
 
 
 # ------------------------------------------------------------------ FSK faces
@@ -441,10 +454,12 @@ def _dtmf_available() -> bool:
 
 class _Channel:
     """Message assembly of one FXO channel: byte buffers per FSK receiver variant, the
-    DTMF digit string, duplicate suppression.  Shared by the single and bank decoders."""
+    DTMF digit string, duplicate suppression.  Shared by the single and bank decoders;
+    ``now`` is the decoder's sample clock at the end of the current block."""
 
     DUPLICATE_WINDOW = 2 * RATE
     """Samples within which an identical message counts as a duplicate."""
+    DTMF_GAP = DTMF_GAP_MS * RATE // 1000
 
     def __init__(self, variants: list[tuple[str, bool]], year: Optional[int]) -> None:
         self.variants = variants
@@ -454,46 +469,43 @@ class _Channel:
     def reset(self) -> None:
         self.bufs = [bytearray() for _ in self.variants]
         self.digits = ""
-        self.since_digit = 0
-        self.clock = 0
+        self.last_digit_at = 0
         self.last_raw = None
-        self.last_at = -10 * RATE
+        self.last_at = None
 
-    def emit(self, msg: dict, out: list) -> None:
-        if msg["raw"] == self.last_raw and self.clock - self.last_at < self.DUPLICATE_WINDOW:
+    def emit(self, msg: dict, out: list, now: int) -> None:
+        if (msg["raw"] == self.last_raw and self.last_at is not None
+                and now - self.last_at < self.DUPLICATE_WINDOW):
             return
         self.last_raw = msg["raw"]
-        self.last_at = self.clock
+        self.last_at = now
         out.append(msg)
 
-    def fsk_bytes(self, k: int, got: bytes, out: list) -> None:
+    def fsk_bytes(self, k: int, got: bytes, out: list, now: int) -> None:
         buf = self.bufs[k]
         buf += got
         while True:
-            msg, end = find_message(buf, self.year)
+            msg, end, keep = _scan(buf, self.year)
             if msg is None:
+                del buf[:keep]            # bytes that cannot start a message any more
                 break
             del buf[:end]
             std, inv = self.variants[k]
             msg.update(standard=std, inverted=inv)
-            self.emit(msg, out)
-        if len(buf) > 600:
-            del buf[:-300]
+            self.emit(msg, out, now)
 
-    def dtmf_digits(self, digits: str, n: int, out: list) -> None:
+    def dtmf_digits(self, digits: str, out: list, now: int) -> None:
+        """Add the digits of this block; a string ends with a pause of DTMF_GAP_MS."""
         if digits:
             self.digits = (self.digits + digits)[-64:]
-            self.since_digit = 0
-        else:
-            self.since_digit += n
-        # a string ends with a terminator followed by a pause
-        if self.digits and self.since_digit >= DTMF_GAP_MS * RATE // 1000:
+            self.last_digit_at = now
+        elif self.digits and now - self.last_digit_at >= self.DTMF_GAP:
             s = self.digits
             self.digits = ""
             start = next((k for k, c in enumerate(s) if c in "ABD"), 0)
             msg = parse_dtmf_cid(s[start:])
             if msg is not None:
-                self.emit(msg, out)
+                self.emit(msg, out, now)
 
 
 class CallerIdDecoder:
@@ -521,6 +533,7 @@ class CallerIdDecoder:
         for rx in self._rx:
             rx.reset()
         self._ch.reset()
+        self._clock = 0
         if self.dtmf_enabled:
             from dsp.dtmf import DtmfDetector
             self._dtmf = DtmfDetector()
@@ -530,22 +543,24 @@ class CallerIdDecoder:
         a = as_int16(samples)
         out: list[dict] = []
         ch = self._ch
+        self._clock += len(a)
+        now = self._clock
         for k, rx in enumerate(self._rx):
             got = rx.process(a)
             if got:
-                ch.fsk_bytes(k, got, out)
+                ch.fsk_bytes(k, got, out, now)
             elif ch.bufs[k] and not rx.carrier:
                 ch.bufs[k].clear()
         if self._dtmf is not None:
-            ch.dtmf_digits("".join(self._dtmf.process(a)), len(a), out)
-        ch.clock += len(a)
+            ch.dtmf_digits("".join(self._dtmf.process(a)), out, now)
         return out
 
 
 class CallerIdDecoderBank:
     """``channels`` caller-ID receivers fed one channels x samples block per call (the
     engine's per-tick batch); ``process(block) -> list[list[dict]]`` (per channel).
-    Same options and results as ``CallerIdDecoder``."""
+    Same options and results as ``CallerIdDecoder``; Python work is done only for
+    channels that produced bytes or digits."""
 
     def __init__(self, channels: int, standard: str = "auto", dtmf: bool = True,
                  year: Optional[int] = None) -> None:
@@ -560,6 +575,9 @@ class CallerIdDecoderBank:
         if self.dtmf_enabled:
             from dsp.dtmf import DtmfDetectorBank
             self._dtmf = DtmfDetectorBank(channels)
+        self._clock = 0
+        self._pending_fsk: set[tuple[int, int]] = set()   # (channel, variant) with bytes kept
+        self._pending_dtmf: set[int] = set()              # channels with digits kept
 
     def reset(self, channel: Optional[int] = None) -> None:
         """Reset one channel, or all of them."""
@@ -570,29 +588,42 @@ class CallerIdDecoderBank:
             self._dtmf.reset(channel)
         for c in chans:
             self._ch[c].reset()
+            self._pending_dtmf.discard(c)
+            for k in range(len(self._banks)):
+                self._pending_fsk.discard((c, k))
 
     def process(self, block) -> list[list[dict]]:
         """Feed one block per channel (int16, channels x samples)."""
         a = np.ascontiguousarray(block, dtype=np.int16)
         if a.ndim != 2 or a.shape[0] != self.channels:
             raise ValueError(f"expected a ({self.channels}, samples) int16 array")
-        n = a.shape[1]
+        self._clock += a.shape[1]
+        now = self._clock
         out: list[list[dict]] = [[] for _ in range(self.channels)]
         for k, bank in enumerate(self._banks):
-            got = bank.process(a)
-            carriers = None
-            for c, b in enumerate(got):
-                ch = self._ch[c]
-                if b:
-                    ch.fsk_bytes(k, b, out[c])
-                elif ch.bufs[k]:
-                    if carriers is None:
-                        carriers = bank.carriers()
+            fresh = set()
+            for c, b in bank.process(a, sparse=True):
+                self._ch[c].fsk_bytes(k, b, out[c], now)
+                fresh.add((c, k))
+                if self._ch[c].bufs[k]:
+                    self._pending_fsk.add((c, k))
+                else:
+                    self._pending_fsk.discard((c, k))
+            stale = [ck for ck in self._pending_fsk if ck[1] == k and ck not in fresh]
+            if stale:
+                carriers = bank.carriers()
+                for c, _ in stale:
                     if not carriers[c]:
-                        ch.bufs[k].clear()
+                        self._ch[c].bufs[k].clear()
+                        self._pending_fsk.discard((c, k))
         if self._dtmf is not None:
-            for c, digits in enumerate(self._dtmf.process(a)):
-                self._ch[c].dtmf_digits("".join(digits), n, out[c])
-        for ch in self._ch:
-            ch.clock += n
+            res = self._dtmf.process(a)
+            busy = {c for c, d in enumerate(res) if d} if any(res) else set()
+            for c in busy | self._pending_dtmf:
+                ch = self._ch[c]
+                ch.dtmf_digits("".join(res[c]), out[c], now)
+                if ch.digits:
+                    self._pending_dtmf.add(c)
+                else:
+                    self._pending_dtmf.discard(c)
         return out

@@ -407,8 +407,12 @@ cdef class FskDemodulatorBank:
         """Carrier-detect state of every channel (bool array)."""
         return np.array([self.rx[c].carrier for c in range(self.channels)], dtype=bool)
 
-    def process(self, block) -> list:
-        """Demodulate one block per channel (int16 array, channels x samples)."""
+    def process(self, block, sparse: bool = False) -> list:
+        """Demodulate one block per channel (int16 array, channels x samples).
+
+        Returns the bytes of every channel, or with ``sparse=True`` only
+        ``(channel, bytes)`` pairs of the channels that produced bytes.
+        """
         cdef cnp.ndarray a
         if (type(block) is np.ndarray and (<cnp.ndarray>block).dtype.num == cnp.NPY_INT16
                 and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>block)):
@@ -427,6 +431,8 @@ cdef class FskDemodulatorBank:
         with nogil:
             for c in range(self.channels):
                 counts[c] = fsk_rx_block(&self.rx[c], p + c * n, n, o + c * maxout, maxout)
+        if sparse:
+            return [(c, (o + c * maxout)[:counts[c]]) for c in range(self.channels) if counts[c]]
         result = [b""] * self.channels
         for c in range(self.channels):
             if counts[c]:

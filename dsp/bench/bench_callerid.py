@@ -95,6 +95,19 @@ def cases(quick: bool) -> list[Case]:
             ref = (lambda p=p, c=channels, b=buf: lib.shim_rx_run(p, c, samples, BLOCK))
         out.append(Case("FSK CID receive (Bell 202)", variant, channels, SECONDS,
                         ours=ours, ref=ref, ref_note=note))
+    # the whole FXO receiver as the engine runs it: 64 channels per tick, standard 'auto'
+    # (Bell 202 and V.23, both polarities) plus DTMF caller ID; no spandsp equivalent
+    from dsp.callerid import CallerIdDecoderBank
+    channels = 16 if quick else 64
+    audio = np.stack([_signal(SECONDS, c) for c in range(channels)])
+    frames = [np.ascontiguousarray(audio[:, i:i + BLOCK]) for i in range(0, samples, BLOCK)]
+    dec = CallerIdDecoderBank(channels, "auto", dtmf=True)
+
+    def full(d=dec, frames=frames):
+        for f in frames:
+            d.process(f)
+    out.append(Case("CallerIdDecoderBank auto+DTMF", f"{channels} ch batch", channels, SECONDS,
+                    ours=full, ref=None, ref_note="4 FSK receivers + DTMF per channel"))
     # generation: one second of random bits per call
     bits = np.random.default_rng(9).integers(0, 2, 1200, dtype=np.uint8)
     mod = fsk.FskModulator("bell202", -13.5)
