@@ -335,6 +335,8 @@ cdef class CallProgressDetector:
         return self.on_max[s] == 0.0 or self.on_max[s] <= self.stab * self.on_min[s]
 
     cdef inline void _push_run(self, int s, int length) noexcept nogil:
+        if self.hcount[s] == 0 and not self.cur_on[s]:
+            length = 0          # the quiet before a first tone burst is not part of a cadence
         self.hq[s][self.hpos[s]] = self.cur_on[s] and self.on_cnt[s] > 0
         self.hist[s][self.hpos[s]] = length
         self.hpos[s] = (self.hpos[s] + 1) % HIST

@@ -1,0 +1,199 @@
+"""Call-progress detection (dsp.callprogress): the FXO disconnect-supervision gate.
+
+Levels are dBm0; the detection floor is -43 dBm0 (documented default ``min_level_dbm0``).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dsp import g711, tones
+from dsp.bench import corpus
+from dsp.callprogress import TONE_EVENTS, CallProgressDetector, ToneEvent, process_batch
+from dsp.profiles import get_profile
+
+RATE = 8000
+COUNTRIES = ("cn", "us", "uk", "de")
+EVENT_OF = {"dial": "dialtone", "busy": "busy", "ringback": "ringback", "congestion": "congestion",
+            "info": "sit"}
+needs_speech = pytest.mark.skipif(not corpus.have_espeak(), reason="espeak-ng/sox not installed")
+
+
+def _tone(name: str, country: str, ms: int, level: float = -13.0, lead_ms: int = 300) -> np.ndarray:
+    return np.concatenate([np.zeros(lead_ms * 8, np.int16),
+                           tones.generate(name, country, ms, level_dbm0=level)])
+
+
+def _tone_events(events: list[ToneEvent]) -> list[str]:
+    return [e.name for e in events if e.name in TONE_EVENTS]
+
+
+def _roundtrip(x: np.ndarray, law: str) -> np.ndarray:
+    enc, dec = (g711.alaw_encode, g711.alaw_decode) if law == "alaw" else (g711.ulaw_encode, g711.ulaw_decode)
+    return dec(enc(x))
+
+
+# the longest time to recognise each tone, from the start of the tone (s)
+DEADLINE = {"dial": 2.0, "busy": 3.0, "congestion": 3.5, "ringback": 8.5, "info": 4.5}
+
+
+@pytest.mark.parametrize("country", COUNTRIES)
+@pytest.mark.parametrize("name", ["dial", "busy", "ringback", "congestion", "info"])
+def test_each_tone_recognised_and_told_apart(country, name):
+    x = _tone(name, country, 12000)
+    ev = CallProgressDetector(country).process(x)
+    assert _tone_events(ev) == [EVENT_OF[name]], ev
+    first = next(e for e in ev if e.name == EVENT_OF[name])
+    assert (first.sample - 2400) / RATE <= DEADLINE[name]
+
+
+def test_cn_busy_within_three_cycles_clean():
+    ev = CallProgressDetector("cn").process(_tone("busy", "cn", 2100, -30.0))
+    assert [e.name for e in ev] == ["busy"] and ev[0].sample - 2400 <= 2.1 * RATE
+
+
+@pytest.mark.parametrize("country", COUNTRIES)
+@pytest.mark.parametrize("level", [-40.0, -30.0, -20.0, -5.0])
+def test_after_g711_roundtrip_at_levels(country, level):
+    law = get_profile(country).companding
+    for name in ("busy", "congestion", "dial"):
+        x = _roundtrip(_tone(name, country, 5000, level), law)
+        ev = CallProgressDetector(country).process(x)
+        assert _tone_events(ev) == [EVENT_OF[name]], (name, level, ev)
+
+
+def test_below_the_floor_is_not_a_tone():
+    x = _tone("busy", "cn", 5000, -50.0)
+    assert _tone_events(CallProgressDetector("cn").process(x)) == []
+
+
+def test_cn_busy_in_white_noise_within_three_cycles():
+    rng = np.random.default_rng(7)
+    for trial in range(8):
+        lead = int(rng.integers(4000, 24000))
+        tone = np.concatenate([np.zeros(lead, np.int16), tones.generate("busy", "cn", 4000, level_dbm0=-30)])
+        x = corpus.mix(tone, corpus.white_noise(tone.size / RATE, -40.0, seed=trial))  # SNR 10 dB
+        ev = CallProgressDetector("cn").process(x)
+        assert _tone_events(ev) == ["busy"], ev
+        busy = next(e for e in ev if e.name == "busy")
+        assert lead < busy.sample <= lead + 2.1 * RATE
+
+
+def _busy_in_speech(level_range: tuple[float, float], trials: int, seed: int) -> tuple[list[float], list]:
+    """Seconds to recognise CN busy at -30 dBm0 under speech + white noise (-50 dBm0)."""
+    rng = np.random.default_rng(seed)
+    speech = corpus.speech(trials * 12, seed=seed, level_range=level_range)
+    lat, wrong = [], []
+    for trial in range(trials):
+        lead = int(rng.integers(8000, 32000))
+        tone = np.concatenate([np.zeros(lead, np.int16), tones.generate("busy", "cn", 6000, level_dbm0=-30)])
+        n = tone.size
+        off = int(rng.integers(0, speech.size - n))
+        x = corpus.mix(tone, speech[off:off + n], corpus.white_noise(n / RATE, -50.0, seed=100 + trial),
+                       length=n)
+        ev = CallProgressDetector("cn").process(x)
+        names = _tone_events(ev)
+        if any(nm != "busy" for nm in names) or any(e.name == "busy" and e.sample < lead for e in ev):
+            wrong.append(ev)
+        busy = [e for e in ev if e.name == "busy"]
+        lat.append((busy[0].sample - lead) / RATE if busy else float("inf"))
+    return lat, wrong
+
+
+@needs_speech
+def test_cn_busy_under_speech_level_noise():
+    """Busy at -30 dBm0 with near-continuous speech 10..15 dB louder (-20..-15 dBm0).
+
+    Measured on 30 trials: about 2/3 within 2.1 s (three cadence cycles), nearly all
+    within 5 s; the test gates a floor below that so a regression fails it.
+    """
+    lat, wrong = _busy_in_speech((-20.0, -15.0), 16, seed=3)
+    lat = np.array(lat)
+    assert not wrong
+    assert np.mean(lat <= 2.1) >= 0.5, lat
+    assert np.mean(lat <= 5.0) >= 0.8, lat
+
+
+@needs_speech
+def test_cn_busy_under_quieter_speech():
+    lat, wrong = _busy_in_speech((-25.0, -20.0), 16, seed=11)
+    lat = np.array(lat)
+    assert not wrong
+    assert np.mean(lat <= 2.1) >= 0.75, lat
+    assert np.all(lat <= 5.0), lat
+
+
+@needs_speech
+@pytest.mark.parametrize("country", COUNTRIES)
+def test_speech_and_music_are_never_tones(country):
+    """English + Mandarin speech (3 min) and music (90 s), plain and after G.711: no tone events."""
+    speech = corpus.speech(180, seed=21)
+    music = corpus.music(90, seed=22)
+    law = get_profile(country).companding
+    for name, sig in (("speech", speech), ("music", music), ("speech g711", _roundtrip(speech, law))):
+        ev = CallProgressDetector(country).process(sig)
+        assert _tone_events(ev) == [], (name, ev)
+    assert "voice" in [e.name for e in CallProgressDetector(country).process(speech)]
+
+
+def test_fax_tones():
+    cng = tones.ToneGenerator("1100/500,0/3000", level_dbm0=-20).read(8 * RATE)
+    ev = CallProgressDetector("cn").process(cng)
+    assert _tone_events(ev) == ["fax_cng"] and ev[-1].sample <= 4.2 * RATE
+    ced = tones.ToneGenerator("2100", level_dbm0=-15).read(3 * RATE)
+    ev = CallProgressDetector("us").process(ced)
+    assert _tone_events(ev) == ["fax_ced"] and 2.0 * RATE <= ev[0].sample <= 2.2 * RATE
+    assert _tone_events(CallProgressDetector("us", fax=False).process(ced)) == []
+
+
+def test_silence_and_voice_events():
+    d = CallProgressDetector("cn", silence_ms=1000)
+    ev = d.process(np.zeros(2 * RATE, np.int16))
+    assert ev == [ToneEvent("silence", 1000 * 8)]
+    assert d.state == "silence"
+    noise = corpus.white_noise(1.0, -25.0, seed=1)        # broadband, no tone: voice-like
+    ev = d.process(noise)
+    assert [e.name for e in ev] == ["voice"] and d.state == "voice"
+
+
+def _scenario() -> np.ndarray:
+    rng = np.random.default_rng(3)
+    parts = [np.zeros(2400, np.int16), tones.generate("busy", "cn", 3000, level_dbm0=-25),
+             rng.normal(0, 2000, 12000).astype(np.int16), tones.generate("congestion", "cn", 4000),
+             np.zeros(8 * RATE, np.int16), tones.generate("dial", "cn", 3000, level_dbm0=-35)]
+    return np.concatenate(parts)
+
+
+@pytest.mark.parametrize("bs", [1, 7, 160, 8000])
+def test_same_events_for_any_block_size(bs):
+    x = _scenario()
+    ref = CallProgressDetector("cn").process(x)
+    assert [e.name for e in ref] == ["busy", "voice", "congestion", "silence", "dialtone"]
+    d = CallProgressDetector("cn")
+    got = []
+    for i in range(0, x.size, bs):
+        got += d.process(x[i:i + bs])
+    assert got == ref
+
+
+def test_api_reset_bytes_profile_object_and_batch():
+    x = _tone("busy", "us", 4000)
+    d = CallProgressDetector(get_profile("us"))
+    ev = d.process(x.tobytes())
+    assert ev and isinstance(ev[0], ToneEvent) and ev[0].name == "busy" and d.state == "busy"
+    assert ev[0] == (ev[0].name, ev[0].sample)
+    d.reset()
+    assert d.state == "unknown" and d.samples == 0
+    assert d.process(x) == ev
+    with pytest.raises(ValueError, match="known countries"):
+        CallProgressDetector("xx")
+    # batched: channels x samples, 20 ms per call as the engine ticks
+    sigs = np.stack([_tone(n, "us", 4000)[:32000] for n in ("busy", "congestion", "dial")])
+    dets = [CallProgressDetector("us") for _ in range(3)]
+    out: list[list] = [[], [], []]
+    for i in range(0, 32000, 160):
+        for c, evs in enumerate(process_batch(dets, sigs[:, i:i + 160])):
+            out[c] += evs
+    for c in range(3):
+        assert out[c] == CallProgressDetector("us").process(sigs[c])
+    assert [_tone_events(o) for o in out] == [["busy"], ["congestion"], ["dialtone"]]
