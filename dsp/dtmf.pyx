@@ -73,10 +73,15 @@ cnp.import_array()
 
 cdef extern from *:
     """
+    #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+    #define HOTLINE_DTMF_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+    #else
+    #define HOTLINE_DTMF_CLONES
+    #endif
     /* 16 dot products (re/im of 8 DFT bins) of a 128-sample float window against
        a table laid out [n][16]: 4 independent accumulators, vectorised across the
        16 outputs (one AVX-512 register, two AVX2 registers). */
-    __attribute__((target_clones("avx512f", "avx2", "default")))
+    HOTLINE_DTMF_CLONES
     void hotline_dtmf_dft16(const float *restrict x, const float *restrict tab,
                             float *restrict out)
     {
@@ -96,7 +101,7 @@ cdef extern from *:
         for (k = 0; k < 16; k++) out[k] = (a0[k] + a1[k]) + (a2[k] + a3[k]);
     }
     /* int16 -> float copy and sum of squares of two 32-sample halves of a hop. */
-    __attribute__((target_clones("avx512f", "avx2", "default")))
+    HOTLINE_DTMF_CLONES
     void hotline_dtmf_energy2(const float *restrict x, float *restrict e)
     {
         float s0 = 0.f, s1 = 0.f;
