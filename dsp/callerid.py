@@ -245,6 +245,14 @@ def parse_message(raw: bytes, year: Optional[int] = None) -> Optional[dict]:
     return out
 
 
+_MIN_LEN = {SDMF_CALLERID: 9, SDMF_MWI: 3, MDMF_CALLERID: 3, MDMF_MWI: 3}
+_MDMF_PARAMS = bytes([P_DATETIME, P_NUMBER, 0x03, P_NUMBER_ABSENT, 0x05, 0x06, P_NAME,
+                      P_NAME_ABSENT, 0x09, P_VISUAL_INDICATOR, P_MESSAGE_COUNT, 0x0E, 0x10, 0x11,
+                      0x13, 0x15, 0x16, 0x1A])
+_FIRST_BYTES = {SDMF_CALLERID: b"0123456789", SDMF_MWI: b"\x42\x6f",
+                MDMF_CALLERID: _MDMF_PARAMS, MDMF_MWI: _MDMF_PARAMS}
+
+
 def find_message(buf: bytes, year: Optional[int] = None) -> tuple[Optional[dict], int]:
     """First valid message in a byte stream: (message, index just past it) or (None, 0)."""
     msg, end, _ = _scan(buf, year)
@@ -255,12 +263,20 @@ def _scan(buf, year: Optional[int]) -> tuple[Optional[dict], int, int]:
     """(first valid message or None, index past it, index before which no message can
     still start: everything earlier may be dropped from a stream buffer)."""
     keep = len(buf)
-    for i in range(len(buf)):
-        if buf[i] in _KNOWN_TYPES:
-            if i + 2 > len(buf):
+    n = len(buf)
+    for i in range(n):
+        t = buf[i]
+        if t in _KNOWN_TYPES:
+            if i + 2 > n:
                 keep = min(keep, i)
                 break
-            end = i + buf[i + 1] + 3
+            # cheap plausibility from the length and the first body byte
+            length = buf[i + 1]
+            if length < _MIN_LEN[t] or (t == SDMF_MWI and length != 3):
+                continue
+            if i + 2 < n and buf[i + 2] not in _FIRST_BYTES[t]:
+                continue
+            end = i + length + 3
             if end > len(buf):
                 keep = min(keep, i)       # may still complete
                 continue
@@ -316,9 +332,15 @@ def encode_mwi(active: bool, standard: str = "bell202", message: str = "mdmf", *
                        level_dbm0, seizure)
 
 
-def _variants(standard: str) -> list[tuple[str, bool]]:
+def _standards(standard: str) -> list[str]:
     _check_standard(standard, allow_auto=True)
-    stds = list(STANDARDS) if standard == "auto" else [standard]
+    return list(STANDARDS) if standard == "auto" else [standard]
+
+
+def _variants(standard: str) -> list[tuple[str, bool]]:
+    """Receiver variants (standard, inverted): variant k < n is standard k normal,
+    k >= n is standard k - n inverted (n standards)."""
+    stds = _standards(standard)
     return [(s, False) for s in stds] + [(s, True) for s in stds]
 
 
@@ -330,11 +352,14 @@ def decode_fsk(samples: Samples, standard: str = "auto",
     tried first, then the inverted one.  ``year`` for the date (default: this year).
     """
     a = as_int16(samples)
-    for std, inv in _variants(standard):
-        msg, _ = find_message(FskDemodulator(std, inv).process(a), year)
-        if msg is not None:
-            msg.update(standard=std, inverted=inv)
-            return msg
+    stds = _standards(standard)
+    got = [FskDemodulator(std, both=True).process_both(a) for std in stds]
+    for inv in (False, True):
+        for std, pair in zip(stds, got):
+            msg, _ = find_message(pair[inv], year)
+            if msg is not None:
+                msg.update(standard=std, inverted=inv)
+                return msg
     return None
 
 
@@ -522,7 +547,8 @@ class CallerIdDecoder:
                  year: Optional[int] = None) -> None:
         self.standard = standard
         variants = _variants(standard)
-        self._rx = [FskDemodulator(s, inv) for s, inv in variants]
+        # one receiver per standard frames both polarities from the same correlators
+        self._rx = [FskDemodulator(s, both=True) for s in _standards(standard)]
         self._ch = _Channel(variants, year)
         self.dtmf_enabled = bool(dtmf) and _dtmf_available()
         self._dtmf = None
@@ -545,12 +571,14 @@ class CallerIdDecoder:
         ch = self._ch
         self._clock += len(a)
         now = self._clock
-        for k, rx in enumerate(self._rx):
-            got = rx.process(a)
-            if got:
-                ch.fsk_bytes(k, got, out, now)
-            elif ch.bufs[k] and not rx.carrier:
-                ch.bufs[k].clear()
+        nstd = len(self._rx)
+        for j, rx in enumerate(self._rx):
+            pair = rx.process_both(a)
+            for k, got in ((j, pair[0]), (j + nstd, pair[1])):
+                if got:
+                    ch.fsk_bytes(k, got, out, now)
+                elif ch.bufs[k] and not rx.carrier:
+                    ch.bufs[k].clear()
         if self._dtmf is not None:
             ch.dtmf_digits("".join(self._dtmf.process(a)), out, now)
         return out
@@ -568,7 +596,7 @@ class CallerIdDecoderBank:
         self.channels = channels
         self.standard = standard
         variants = _variants(standard)
-        self._banks = [FskDemodulatorBank(s, channels, inv) for s, inv in variants]
+        self._banks = [FskDemodulatorBank(s, channels, both=True) for s in _standards(standard)]
         self._ch = [_Channel(variants, year) for _ in range(channels)]
         self.dtmf_enabled = bool(dtmf) and _dtmf_available()
         self._dtmf = None
@@ -589,7 +617,7 @@ class CallerIdDecoderBank:
         for c in chans:
             self._ch[c].reset()
             self._pending_dtmf.discard(c)
-            for k in range(len(self._banks)):
+            for k in range(2 * len(self._banks)):
                 self._pending_fsk.discard((c, k))
 
     def process(self, block) -> list[list[dict]]:
@@ -600,19 +628,22 @@ class CallerIdDecoderBank:
         self._clock += a.shape[1]
         now = self._clock
         out: list[list[dict]] = [[] for _ in range(self.channels)]
-        for k, bank in enumerate(self._banks):
+        nstd = len(self._banks)
+        for j, bank in enumerate(self._banks):
             fresh = set()
-            for c, b in bank.process(a, sparse=True):
+            for c, inv, b in bank.process_both(a):
+                k = j + nstd if inv else j
                 self._ch[c].fsk_bytes(k, b, out[c], now)
                 fresh.add((c, k))
                 if self._ch[c].bufs[k]:
                     self._pending_fsk.add((c, k))
                 else:
                     self._pending_fsk.discard((c, k))
-            stale = [ck for ck in self._pending_fsk if ck[1] == k and ck not in fresh]
+            stale = [ck for ck in self._pending_fsk
+                     if ck[1] % nstd == j and ck not in fresh]
             if stale:
                 carriers = bank.carriers()
-                for c, _ in stale:
+                for c, k in stale:
                     if not carriers[c]:
                         self._ch[c].bufs[k].clear()
                         self._pending_fsk.discard((c, k))

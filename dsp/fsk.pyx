@@ -99,28 +99,44 @@ cdef struct fsk_tables_t:
     int16_t *ss
 
 
-cdef struct fsk_rx_t:
-    fsk_tables_t *t
-    int inverted
-    int phase                 # index into the tables
-    int pos                   # ring position
-    int32_t ring[4][MAXWIN]
-    int32_t s[4]              # sliding sums: mark re, mark im, space re, space im
-    float pw                  # smoothed power
-    int carrier
-    float prev_d              # previous soft decision
-    # UART
+cdef struct uart_t:
+    int inverted              # this UART reads the decision with mark and space swapped
+    float prev_d              # previous soft decision (as this UART sees it)
     int state
     float until               # samples from the current one to the next bit centre
     int byte
-    float last_margin
     float margin              # sum over the character's bits of |em - es| / (em + es)
+    float last_margin
     # frequency check of the idle (mark) tone: leaky sum of S[n] * conj(S[n-1]) over
     # steady idle stretches; its angle is the tone's offset from nominal (rad/sample)
     float wi_re, wi_im
     int wi_n                  # samples accumulated (saturates)
     int idle_run              # consecutive idle-level samples outside characters
     int32_t p_re, p_im        # idle-tone correlator at the previous sample
+
+
+cdef struct fsk_rx_t:
+    fsk_tables_t *t
+    int nuart                 # 1, or 2 when both polarities are framed
+    int phase                 # index into the tables
+    int pos                   # ring position
+    int32_t ring[4][MAXWIN]
+    int32_t s[4]              # sliding sums: mark re, mark im, space re, space im
+    float pw                  # smoothed power
+    int carrier
+    uart_t u[2]               # u[0] primary polarity, u[1] the opposite one
+
+
+cdef void _uart_reset(uart_t *u) noexcept nogil:
+    u.prev_d = 0.0
+    u.state = ST_IDLE
+    u.until = 0.0
+    u.byte = 0
+    u.margin = 0.0
+    u.wi_re = u.wi_im = 0.0
+    u.wi_n = 0
+    u.idle_run = 0
+    u.p_re = u.p_im = 0
 
 
 cdef void _rx_reset(fsk_rx_t *r) noexcept nogil:
@@ -133,14 +149,16 @@ cdef void _rx_reset(fsk_rx_t *r) noexcept nogil:
             r.ring[k][i] = 0
     r.pw = 0.0
     r.carrier = 0
-    r.prev_d = 0.0
-    r.state = ST_IDLE
-    r.until = 0.0
-    r.byte = 0
-    r.wi_re = r.wi_im = 0.0
-    r.wi_n = 0
-    r.idle_run = 0
-    r.p_re = r.p_im = 0
+    _uart_reset(&r.u[0])
+    _uart_reset(&r.u[1])
+
+
+cdef void _rx_setup(fsk_rx_t *r, fsk_tables_t *t, bint inverted, bint both) noexcept nogil:
+    r.t = t
+    r.nuart = 2 if both else 1
+    r.u[0].inverted = inverted
+    r.u[1].inverted = not inverted
+    _rx_reset(r)
 
 
 cdef inline bint _tone_ok(float re, float im, float max_tan) noexcept nogil:
@@ -152,17 +170,77 @@ cdef inline bint _tone_ok(float re, float im, float max_tan) noexcept nogil:
     return im <= max_tan * re
 
 
+cdef inline int _uart_step(uart_t *u, const fsk_tables_t *t, const int32_t *s, int carrier,
+                           float d, float em, float es) noexcept nogil:
+    """One sample of the UART framer; returns a completed byte, or -1."""
+    cdef int32_t cre, cim
+    cdef int bit, res = -1
+    cdef float fr
+    if u.inverted:
+        d = -d
+        cre = s[2]
+        cim = s[3]
+    else:
+        cre = s[0]
+        cim = s[1]
+    # frequency of the idle tone, measured where the window lies in steady idle
+    if d > 0.0 and carrier and u.state == ST_IDLE:
+        u.idle_run += 1
+        if u.idle_run > 2 * t.win:
+            u.wi_re = u.wi_re * IDLE_LEAK + (<float>cre * <float>u.p_re + <float>cim * <float>u.p_im)
+            u.wi_im = u.wi_im * IDLE_LEAK + (<float>cim * <float>u.p_re - <float>cre * <float>u.p_im)
+            if u.wi_n < 1000000:
+                u.wi_n += 1
+    else:
+        u.idle_run = 0
+    u.p_re = cre
+    u.p_im = cim
+    if u.state != ST_IDLE:
+        if u.until < 0.5:
+            bit = d > 0.0
+            u.until += t.bit_len
+            u.margin += (d if bit else -d) / (em + es + 1.0)
+            if u.state == ST_START:
+                if bit:
+                    u.state = ST_IDLE      # glitch, not a start bit
+                else:
+                    u.state = ST_DATA
+                    u.byte = 0
+            elif u.state < ST_STOP:
+                u.byte |= bit << (u.state - ST_DATA)
+                u.state += 1
+            else:
+                # stop bit: a good character has a mark here, clear decisions and an idle
+                # tone on frequency
+                if (bit and u.wi_n >= MIN_IDLE and u.margin >= 10.0 * t.min_margin
+                        and _tone_ok(u.wi_re, u.wi_im, t.max_tan)):
+                    res = u.byte
+                u.last_margin = u.margin * 0.1
+                u.state = ST_IDLE
+    elif carrier and u.prev_d > 0.0 and d <= 0.0:
+        # mark -> space edge: a start bit begins between the previous sample and this one
+        fr = u.prev_d / (u.prev_d - d)
+        u.until = fr - 1.0 + 0.5 * t.bit_len
+        u.state = ST_START
+        u.margin = 0.0
+    u.until -= 1.0
+    u.prev_d = d
+    return res
+
+
 cdef Py_ssize_t fsk_rx_block(fsk_rx_t *r, const int16_t *x, Py_ssize_t n,
-                             uint8_t *out, Py_ssize_t maxout) noexcept nogil:
-    """Demodulate ``n`` samples; UART bytes recovered go to ``out`` (at most ``maxout``)."""
+                             uint8_t *out, uint8_t *out2, Py_ssize_t maxout,
+                             Py_ssize_t *nout2) noexcept nogil:
+    """Demodulate ``n`` samples.  Bytes of the primary polarity go to ``out``, those of
+    the opposite one (only when both are framed) to ``out2``, at most ``maxout`` each;
+    returns the primary count and stores the other in ``nout2``."""
     cdef fsk_tables_t *t = r.t
-    cdef Py_ssize_t i, nout = 0
+    cdef Py_ssize_t i, nout = 0, no2 = 0
     cdef int32_t v, a0, a1, a2, a3
     cdef int ph = r.phase, pos = r.pos, period = t.period, win = t.win
-    cdef float fv, em, es, d, fr, mre, mim, sre, sim
+    cdef float fv, em, es, d, mre, mim, sre, sim
     cdef float pw = r.pw, coef = t.pow_coef
-    cdef int bit
-    cdef int32_t cre, cim
+    cdef int res
     for i in range(n):
         v = x[i]
         a0 = v * t.mc[ph]
@@ -192,70 +270,27 @@ cdef Py_ssize_t fsk_rx_block(fsk_rx_t *r, const int16_t *x, Py_ssize_t n,
         em = mre * mre + mim * mim
         es = sre * sre + sim * sim
         d = em - es
-        if r.inverted:
-            d = -d
         # carrier detect with hysteresis
         if r.carrier:
             if pw < t.cd_off:
                 r.carrier = 0
-                r.state = ST_IDLE
-                r.wi_re = r.wi_im = 0.0
-                r.wi_n = 0
+                _uart_reset(&r.u[0])
+                _uart_reset(&r.u[1])
         elif pw > t.cd_on:
             r.carrier = 1
-        # frequency of the idle tone, measured where the window lies in steady idle
-        if r.inverted:
-            cre = r.s[2]
-            cim = r.s[3]
-        else:
-            cre = r.s[0]
-            cim = r.s[1]
-        if d > 0.0 and r.carrier and r.state == ST_IDLE:
-            r.idle_run += 1
-            if r.idle_run > 2 * win:
-                r.wi_re = r.wi_re * IDLE_LEAK + (<float>cre * <float>r.p_re + <float>cim * <float>r.p_im)
-                r.wi_im = r.wi_im * IDLE_LEAK + (<float>cim * <float>r.p_re - <float>cre * <float>r.p_im)
-                if r.wi_n < 1000000:
-                    r.wi_n += 1
-        else:
-            r.idle_run = 0
-        r.p_re = cre
-        r.p_im = cim
-        if r.state != ST_IDLE:
-            if r.until < 0.5:
-                bit = d > 0.0
-                r.until += t.bit_len
-                r.margin += (d if bit else -d) / (em + es + 1.0)
-                if r.state == ST_START:
-                    if bit:
-                        r.state = ST_IDLE      # glitch, not a start bit
-                    else:
-                        r.state = ST_DATA
-                        r.byte = 0
-                elif r.state < ST_STOP:
-                    r.byte |= bit << (r.state - ST_DATA)
-                    r.state += 1
-                else:
-                    # stop bit: a good character has a mark here and both tones on frequency
-                    if bit:
-                        if (nout < maxout and r.wi_n >= MIN_IDLE
-                                and r.margin >= 10.0 * t.min_margin
-                                and _tone_ok(r.wi_re, r.wi_im, t.max_tan)):
-                            out[nout] = <uint8_t>r.byte
-                            nout += 1
-                    r.last_margin = r.margin * 0.1
-                    r.state = ST_IDLE
-        elif r.carrier and r.prev_d > 0.0 and d <= 0.0:
-            # mark -> space edge: a start bit begins between the previous sample and this one
-            fr = r.prev_d / (r.prev_d - d)
-            r.until = fr - 1.0 + 0.5 * t.bit_len
-            r.state = ST_START
-            r.margin = 0.0
-        r.until -= 1.0
-        r.prev_d = d
+        res = _uart_step(&r.u[0], t, r.s, r.carrier, d, em, es)
+        if res >= 0 and nout < maxout:
+            out[nout] = <uint8_t>res
+            nout += 1
+        if r.nuart == 2:
+            res = _uart_step(&r.u[1], t, r.s, r.carrier, d, em, es)
+            if res >= 0 and no2 < maxout:
+                out2[no2] = <uint8_t>res
+                no2 += 1
     r.phase = ph
     r.pos = pos
     r.pw = pw
+    nout2[0] = no2
     return nout
 
 
@@ -296,10 +331,20 @@ cdef class _Tables:
         free(self.t.mc)
 
 
+cdef inline cnp.ndarray _int16_1d(object samples):
+    if (type(samples) is np.ndarray and (<cnp.ndarray>samples).dtype.num == cnp.NPY_INT16
+            and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>samples)
+            and (<cnp.ndarray>samples).ndim == 1):
+        return <cnp.ndarray>samples
+    return as_int16(samples)
+
+
 cdef class FskDemodulator:
     """FSK receiver with carrier detect and UART framing for one channel.
 
     ``standard``: 'bell202' or 'v23'.  ``inverted``: swap mark and space.
+    ``both``: also frame the opposite polarity (one set of correlators feeds two
+    UARTs; see ``process_both``) -- cheaper than a second receiver.
     ``cd_on_dbm0``: carrier-detect threshold (dBm0; off 3 dB lower).
     ``max_offset_hz``: largest accepted offset of a received tone from nominal (Hz).
     ``min_margin``: least mean decision margin of a character (default per standard).
@@ -309,16 +354,16 @@ cdef class FskDemodulator:
     cdef fsk_rx_t rx
     cdef readonly object standard
     cdef readonly bint inverted
+    cdef readonly bint both
 
     def __init__(self, standard: str = "bell202", inverted: bool = False, *,
-                 cd_on_dbm0: float = -47.0, max_offset_hz: float = 50.0,
-                 min_margin=None):
+                 both: bool = False, cd_on_dbm0: float = -47.0,
+                 max_offset_hz: float = 50.0, min_margin=None):
         self.standard = standard
         self.inverted = inverted
+        self.both = both
         self.tables = _Tables(standard, cd_on_dbm0, max_offset_hz, min_margin)
-        self.rx.t = &self.tables.t
-        self.rx.inverted = inverted
-        _rx_reset(&self.rx)
+        _rx_setup(&self.rx, &self.tables.t, inverted, both)
 
     def reset(self) -> None:
         """Forget all state (as if just created)."""
@@ -332,53 +377,63 @@ cdef class FskDemodulator:
     @property
     def last_margin(self) -> float:
         """Mean decision margin (0..1) of the last character that reached its stop bit."""
-        return self.rx.last_margin
+        return self.rx.u[0].last_margin
 
     @property
     def in_character(self) -> bool:
         """True while the UART is inside a character (start bit seen, stop bit pending)."""
-        return self.rx.state != ST_IDLE
+        return self.rx.u[0].state != ST_IDLE
 
-    def process(self, samples) -> bytes:
-        """Demodulate a block of 8 kHz int16 samples; return the bytes completed in it."""
-        cdef cnp.ndarray a
-        if (type(samples) is np.ndarray and (<cnp.ndarray>samples).dtype.num == cnp.NPY_INT16
-                and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>samples)
-                and (<cnp.ndarray>samples).ndim == 1):
-            a = <cnp.ndarray>samples
-        else:
-            a = as_int16(samples)
-        cdef Py_ssize_t n = a.shape[0], done = 0, step, k
+    cdef tuple _run(self, object samples):
+        cdef cnp.ndarray a = _int16_1d(samples)
+        cdef Py_ssize_t n = a.shape[0], done = 0, step, k, k2
         cdef const int16_t *p = <const int16_t *>cnp.PyArray_DATA(a)
         cdef uint8_t buf[CHUNK_BYTES]
-        cdef object out = b""
+        cdef uint8_t buf2[CHUNK_BYTES]
+        cdef object out = b"", out2 = b""
         while done < n:
             step = min(n - done, CHUNK_SAMPLES)
             with nogil:
-                k = fsk_rx_block(&self.rx, p + done, step, buf, CHUNK_BYTES)
+                k = fsk_rx_block(&self.rx, p + done, step, buf, buf2, CHUNK_BYTES, &k2)
             if k:
                 out = out + buf[:k]
+            if k2:
+                out2 = out2 + buf2[:k2]
             done += step
-        return out
+        return out, out2
+
+    def process(self, samples) -> bytes:
+        """Demodulate a block of 8 kHz int16 samples; return the bytes completed in it."""
+        return self._run(samples)[0]
+
+    def process_both(self, samples) -> tuple:
+        """(bytes of the primary polarity, bytes of the opposite one) completed in this
+        block; the second is always empty unless created with ``both=True``."""
+        return self._run(samples)
 
 
 cdef class FskDemodulatorBank:
     """``channels`` independent FSK receivers of one standard, fed a channels x samples array.
 
     ``process(block) -> list[bytes]``: per channel, the bytes completed in this block.
+    ``both=True`` also frames the opposite polarity (``process_both``).
     ``reset(channel=None)`` resets one channel or all.
     """
     cdef _Tables tables
     cdef fsk_rx_t *rx
     cdef readonly int channels
     cdef readonly object standard
+    cdef readonly bint inverted
+    cdef readonly bint both
 
     def __init__(self, standard: str = "bell202", channels: int = 1, inverted: bool = False, *,
-                 cd_on_dbm0: float = -47.0, max_offset_hz: float = 50.0,
+                 both: bool = False, cd_on_dbm0: float = -47.0, max_offset_hz: float = 50.0,
                  min_margin=None):
         if channels < 1:
             raise ValueError("channels must be >= 1")
         self.standard = standard
+        self.inverted = inverted
+        self.both = both
         self.tables = _Tables(standard, cd_on_dbm0, max_offset_hz, min_margin)
         self.channels = channels
         self.rx = <fsk_rx_t *>calloc(channels, sizeof(fsk_rx_t))
@@ -386,9 +441,7 @@ cdef class FskDemodulatorBank:
             raise MemoryError()
         cdef int c
         for c in range(channels):
-            self.rx[c].t = &self.tables.t
-            self.rx[c].inverted = inverted
-            _rx_reset(&self.rx[c])
+            _rx_setup(&self.rx[c], &self.tables.t, inverted, both)
 
     def __dealloc__(self):
         free(self.rx)
@@ -407,12 +460,9 @@ cdef class FskDemodulatorBank:
         """Carrier-detect state of every channel (bool array)."""
         return np.array([self.rx[c].carrier for c in range(self.channels)], dtype=bool)
 
-    def process(self, block, sparse: bool = False) -> list:
-        """Demodulate one block per channel (int16 array, channels x samples).
-
-        Returns the bytes of every channel, or with ``sparse=True`` only
-        ``(channel, bytes)`` pairs of the channels that produced bytes.
-        """
+    cdef list _run(self, object block, int mode):
+        # mode 0: list of bytes per channel; 1: sparse (channel, bytes);
+        # 2: sparse (channel, inverted, bytes) for both polarities
         cdef cnp.ndarray a
         if (type(block) is np.ndarray and (<cnp.ndarray>block).dtype.num == cnp.NPY_INT16
                 and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>block)):
@@ -423,21 +473,54 @@ cdef class FskDemodulatorBank:
             raise ValueError(f"expected a ({self.channels}, samples) int16 array")
         cdef Py_ssize_t n = a.shape[1]
         cdef Py_ssize_t maxout = n // 50 + 2
-        cdef cnp.ndarray outbuf = np.empty((self.channels, maxout), np.uint8)
-        cdef Py_ssize_t[::1] counts = np.zeros(self.channels, np.intp)
+        cdef int chans = self.channels
+        cdef uint8_t *o = <uint8_t *>malloc(2 * chans * maxout + 1)
+        cdef Py_ssize_t *counts = <Py_ssize_t *>malloc(2 * chans * sizeof(Py_ssize_t) + 1)
+        if o == NULL or counts == NULL:
+            free(o)
+            free(counts)
+            raise MemoryError()
         cdef const int16_t *p = <const int16_t *>cnp.PyArray_DATA(a)
-        cdef uint8_t *o = <uint8_t *>cnp.PyArray_DATA(outbuf)
         cdef int c
-        with nogil:
-            for c in range(self.channels):
-                counts[c] = fsk_rx_block(&self.rx[c], p + c * n, n, o + c * maxout, maxout)
-        if sparse:
-            return [(c, (o + c * maxout)[:counts[c]]) for c in range(self.channels) if counts[c]]
-        result = [b""] * self.channels
-        for c in range(self.channels):
-            if counts[c]:
-                result[c] = (o + c * maxout)[:counts[c]]
+        cdef list result
+        try:
+            with nogil:
+                for c in range(chans):
+                    counts[c] = fsk_rx_block(&self.rx[c], p + c * n, n, o + c * maxout,
+                                             o + (chans + c) * maxout, maxout, &counts[chans + c])
+            if mode == 0:
+                result = [b""] * chans
+                for c in range(chans):
+                    if counts[c]:
+                        result[c] = (o + c * maxout)[:counts[c]]
+            elif mode == 1:
+                result = [(c, (o + c * maxout)[:counts[c]]) for c in range(chans) if counts[c]]
+            else:
+                result = []
+                for c in range(chans):
+                    if counts[c]:
+                        result.append((c, bool(self.inverted), (o + c * maxout)[:counts[c]]))
+                    if counts[chans + c]:
+                        result.append((c, not self.inverted,
+                                       (o + (chans + c) * maxout)[:counts[chans + c]]))
+        finally:
+            free(o)
+            free(counts)
         return result
+
+    def process(self, block, sparse: bool = False) -> list:
+        """Demodulate one block per channel (int16 array, channels x samples).
+
+        Returns the bytes of every channel, or with ``sparse=True`` only
+        ``(channel, bytes)`` pairs of the channels that produced bytes.
+        """
+        return self._run(block, 1 if sparse else 0)
+
+    def process_both(self, block) -> list:
+        """Like ``process(block, sparse=True)`` for both polarities: a list of
+        ``(channel, inverted, bytes)`` (only with ``both=True`` is the opposite polarity
+        framed)."""
+        return self._run(block, 2)
 
 
 # ---------------------------------------------------------------- transmitter

@@ -177,3 +177,17 @@ def test_v23_frequency_tolerance(scale):
     freqs = np.where(np.repeat(bits, 40), 1300 * scale, 2100 * scale)      # 48 kHz, 1200 baud
     sig = np.rint(5000 * np.sin(np.cumsum(2 * np.pi * freqs / 48000))[::6]).astype(np.int16)
     assert fsk.FskDemodulator("v23").process(sig) == data
+
+
+def test_both_polarities_from_one_receiver():
+    data = _random_bytes(40)
+    bits = np.concatenate([np.ones(80, np.uint8), fsk.uart_bits(data), np.ones(10, np.uint8)])
+    m = fsk.FskModulator("v23")
+    normal, inverted = m.modulate_bits(bits), m.modulate_bits(1 - bits)
+    d = fsk.FskDemodulator("v23", both=True)
+    assert d.process_both(normal)[0] == data
+    d.reset()
+    assert d.process_both(inverted)[1] == data
+    bank = fsk.FskDemodulatorBank("v23", 2, both=True)
+    got = bank.process_both(np.stack([normal, inverted]))
+    assert (0, False, data) in got and (1, True, data) in got
