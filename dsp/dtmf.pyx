@@ -34,9 +34,11 @@ valid windows, 32 ms of audio) confirm a digit, judged over the whole span:
   the twist/fraction checks.
 * **twist**: powers are corrected for the Hann scalloping at the measured
   offset and summed over the three windows; high/low must lie within
-  ``-max_reverse_twist_db`` .. ``+max_normal_twist_db`` (defaults 4.8 / 8.8 dB:
-  accepts up to and including 4 dB reverse / 8 dB normal twist, rejects from
-  5 dB reverse / 9 dB normal; tested with random phases).
+  ``-max_normal_twist_db`` .. ``+max_reverse_twist_db`` (defaults 8.8 / 4.8 dB:
+  accepts up to and including 8 dB normal twist (low group louder, as line loss
+  leaves it) and 4 dB reverse twist (high group louder), rejects from 9 dB
+  normal / 5 dB reverse; tested with random phases).  The convention is
+  Bellcore's, spandsp's and Asterisk's.
 * **energy fraction** (strict): the corrected tone powers must be at least 90 %
   of the signal power over the span (a DTMF pair in 15 dB SNR white noise gives
   ~97 %; speech and harmonic-rich music give less).  This and the 2 % frequency
@@ -405,8 +407,10 @@ cdef int _set_params(Params *p, double min_level_dbm0, double max_normal_twist_d
     p.stability = stability
     p.steady = 0.5
     p.freq_tol = freq_tolerance
-    p.twist_max = 10.0 ** (max_normal_twist_db / 10.0)
-    p.twist_min = 10.0 ** (-max_reverse_twist_db / 10.0)
+    # tw = high/low power.  Normal twist = low group louder (what line loss does to
+    # the high group), reverse twist = high group louder (Bellcore, spandsp, Asterisk).
+    p.twist_max = 10.0 ** (max_reverse_twist_db / 10.0)
+    p.twist_min = 10.0 ** (-max_normal_twist_db / 10.0)
     p.end_misses = 5
     return 0
 
@@ -713,7 +717,7 @@ cdef class DtmfGenerator:
 
     Each digit is ``on_ms`` of tone then ``off_ms`` of silence; ',' is a 500 ms
     pause; spaces and '-' are ignored.  Low tone at ``level_dbm0`` dBm0, high tone
-    at ``level_dbm0 + twist_db`` (twist > 0: high group louder).
+    at ``level_dbm0 + twist_db`` (twist_db > 0: high group louder = reverse twist; < 0 = normal twist).
     """
     cdef double amp_low, amp_high
     cdef int on_samples, off_samples

@@ -69,9 +69,11 @@ def _edge_cells() -> list[tuple[str, dict, Optional[bool]]]:
         want = True if abs(dev) <= 0.015 else (False if abs(dev) >= 0.035 else None)
         cells.append((f"low {dev:+.1%}", {"low_dev": dev}, want))
         cells.append((f"high {dev:+.1%}", {"high_dev": dev}, want))
-    for tw in (8.0, 9.0, 10.0, -4.0, -5.0, -6.0):
-        want = True if tw in (8.0, -4.0) else (False if tw in (10.0, -6.0) else None)
-        cells.append((f"twist {tw:+.0f} dB", {"twist_db": tw}, want))
+    # normal twist = low group louder (generator twist_db < 0), reverse = high louder
+    for tw in (-8.0, -9.0, -10.0, 4.0, 5.0, 6.0):
+        want = True if tw in (-8.0, 4.0) else (False if tw in (-10.0, 6.0) else None)
+        kind = "normal" if tw < 0 else "reverse"
+        cells.append((f"twist {abs(tw):.0f} dB {kind}", {"twist_db": tw}, want))
     cells.append(("40 ms", {"duration_ms": 40}, True))
     cells.append(("20 ms", {"duration_ms": 20}, False))
     cells.append(("-36 dBm0", {"level_dbm0": -36.0}, True))

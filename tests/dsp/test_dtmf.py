@@ -105,20 +105,23 @@ def test_far_off_tone_is_not_its_own_digit(rng):
 
 # ------------------------------------------------------------------ twist
 
-@pytest.mark.parametrize("twist", [8.0, -4.0, 6.0, -2.0])
+# twist below is the generator's: high-group level minus low-group level (dB).
+# Normal twist = low group louder (negative here), reverse = high group louder.
+
+@pytest.mark.parametrize("twist", [-8.0, 4.0, -6.0, 2.0])
 def test_accepts_twist_up_to_8_normal_4_reverse(rng, twist):
     bad = failures(rng, lambda d: framed(rng, tone(rng, d, 50, twist=twist)), True)
     assert not bad, bad
 
 
-@pytest.mark.parametrize("twist,dev", [(8.0, 0.015), (8.0, -0.015), (-4.0, 0.015), (-4.0, -0.015)])
+@pytest.mark.parametrize("twist,dev", [(-8.0, 0.015), (-8.0, -0.015), (4.0, 0.015), (4.0, -0.015)])
 def test_accepts_limit_twist_with_limit_deviation(rng, twist, dev):
     bad = failures(rng, lambda d: framed(rng, tone(rng, d, 50, twist=twist, low_dev=-dev,
                                                    high_dev=dev)), True)
     assert not bad, bad
 
 
-@pytest.mark.parametrize("twist", [9.0, 10.0, 14.0, -5.0, -6.0, -10.0])
+@pytest.mark.parametrize("twist", [-9.0, -10.0, -14.0, 5.0, 6.0, 10.0])
 def test_rejects_twist_from_9_normal_5_reverse(rng, twist):
     bad = failures(rng, lambda d: framed(rng, tone(rng, d, 100, twist=twist)), False)
     assert not bad, bad
