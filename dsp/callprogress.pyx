@@ -88,6 +88,50 @@ FAX_CNG_SPEC = "1100/500,0/3000"
 FAX_CED_HZ = 2100.0
 
 
+cdef extern from *:
+    """
+    /* Goertzel filters of both overlapping Hann windows over m <= 160 samples.
+       Written in C so each lane count K gets its own copy (always_inline + constant K):
+       the filter states then live in SIMD registers instead of memory. */
+    #include <stdint.h>
+    static inline __attribute__((always_inline)) void
+    hl_goertzel_pair_k(float *sa1, float *sa2, float *sb1, float *sb2, const float *coef,
+                       const int16_t *x, const float *wa, const float *wb, int m,
+                       float *ea_out, float *eb_out, const int K)
+    {
+        float c[16], a1[16], a2[16], b1[16], b2[16], XA[160], XB[160];
+        float ea = *ea_out, eb = *eb_out;
+        int j, k;
+        for (k = 0; k < K; k++) { c[k] = coef[k]; a1[k] = sa1[k]; a2[k] = sa2[k]; b1[k] = sb1[k]; b2[k] = sb2[k]; }
+        for (j = 0; j < m; j++) { float v = (float) x[j]; XA[j] = v * wa[j]; XB[j] = v * wb[j]; }
+        for (j = 0; j < m; j++) { ea += XA[j] * XA[j]; eb += XB[j] * XB[j]; }
+        for (j = 0; j < m; j++) {
+            float va = XA[j], vb = XB[j];
+            for (k = 0; k < K; k++) {
+                float t = va + c[k] * a1[k] - a2[k]; a2[k] = a1[k]; a1[k] = t;
+                float u = vb + c[k] * b1[k] - b2[k]; b2[k] = b1[k]; b1[k] = u;
+            }
+        }
+        for (k = 0; k < K; k++) { sa1[k] = a1[k]; sa2[k] = a2[k]; sb1[k] = b1[k]; sb2[k] = b2[k]; }
+        *ea_out = ea; *eb_out = eb;
+    }
+    static void hl_goertzel_pair(float *sa1, float *sa2, float *sb1, float *sb2, const float *coef,
+                                 const int16_t *x, const float *wa, const float *wb, int m,
+                                 float *ea_out, float *eb_out, int K)
+    {
+        switch (K) {
+        case 4:  hl_goertzel_pair_k(sa1, sa2, sb1, sb2, coef, x, wa, wb, m, ea_out, eb_out, 4); break;
+        case 8:  hl_goertzel_pair_k(sa1, sa2, sb1, sb2, coef, x, wa, wb, m, ea_out, eb_out, 8); break;
+        case 12: hl_goertzel_pair_k(sa1, sa2, sb1, sb2, coef, x, wa, wb, m, ea_out, eb_out, 12); break;
+        default: hl_goertzel_pair_k(sa1, sa2, sb1, sb2, coef, x, wa, wb, m, ea_out, eb_out, 16); break;
+        }
+    }
+    """
+    void hl_goertzel_pair(float *sa1, float *sa2, float *sb1, float *sb2, const float *coef,
+                          const int16_t *x, const float *wa, const float *wb, int m,
+                          float *ea_out, float *eb_out, int K) noexcept nogil
+
+
 class ToneEvent(NamedTuple):
     """A call-progress state established at absolute sample index ``sample``."""
     name: str
@@ -106,7 +150,7 @@ cdef class CallProgressDetector:
     ``ced_ms`` (2000), ``fax`` (True: detect CNG/CED).
     """
     # --- configuration
-    cdef int nf, ns, nt
+    cdef int nf, np4, ns, nt
     cdef float coef[MAXF]
     cdef int set_n[MAXS]
     cdef int set_mem[MAXS][MAXF]
@@ -214,6 +258,9 @@ cdef class CallProgressDetector:
             raise ValueError("profile has too many distinct call-progress tones to detect")
         self.frequencies = tuple(freqs)
         self.nf = len(freqs)
+        self.np4 = (self.nf + 3) & ~3          # filters padded to whole SIMD vectors
+        for k in range(MAXF):
+            self.coef[k] = 0.0
         for k, f in enumerate(freqs):
             self.coef[k] = 2.0 * cos(2.0 * M_PI * f / 8000.0)
         self.ns = len(sets)
@@ -430,6 +477,7 @@ cdef class CallProgressDetector:
             b = self.s2[w][k]
             mag2 = a * a + b * b - self.coef[k] * a * b
             pf[k] = mag2 * _PNORM
+        for k in range(self.np4):
             self.s1[w][k] = 0.0
             self.s2[w][k] = 0.0
         self.energy[w] = 0.0
@@ -528,33 +576,15 @@ cdef class CallProgressDetector:
 
     cdef void _feed(self, const int16_t *x, Py_ssize_t n) noexcept nogil:
         cdef Py_ssize_t i = 0
-        cdef int k, nf = self.nf, m, j, w, o
-        cdef float v, va, vb, t, ea, eb, wa, wb
-        cdef float *c = self.coef
+        cdef int m, w, np4 = self.np4
         while i < n:
             m = N - self.fill
             if m > n - i:
                 m = <int>(n - i)
             w = self.late
-            o = 1 - w
-            ea = self.energy[w]
-            eb = self.energy[o]
-            for j in range(m):
-                v = x[i + j]
-                va = v * _WIN[N + self.fill + j]
-                vb = v * _WIN[self.fill + j]
-                ea += va * va
-                eb += vb * vb
-                for k in range(nf):
-                    t = va + c[k] * self.s1[w][k] - self.s2[w][k]
-                    self.s2[w][k] = self.s1[w][k]
-                    self.s1[w][k] = t
-                for k in range(nf):
-                    t = vb + c[k] * self.s1[o][k] - self.s2[o][k]
-                    self.s2[o][k] = self.s1[o][k]
-                    self.s1[o][k] = t
-            self.energy[w] = ea
-            self.energy[o] = eb
+            hl_goertzel_pair(&self.s1[w][0], &self.s2[w][0], &self.s1[1 - w][0], &self.s2[1 - w][0],
+                             self.coef, x + i, &_WIN[N + self.fill], &_WIN[self.fill], m,
+                             &self.energy[w], &self.energy[1 - w], np4)
             self.fill += m
             i += m
             if self.fill == N:
@@ -578,12 +608,21 @@ cdef class CallProgressDetector:
 
     def process(self, samples) -> list:
         """Feed audio (int16 array or bytes); return the ToneEvents established in it."""
-        cdef const int16_t[::1] x = as_int16(samples)
-        cdef Py_ssize_t n = x.shape[0]
-        self._reserve(n)
+        cdef cnp.ndarray arr
+        if type(samples) is np.ndarray and cnp.PyArray_TYPE(samples) == cnp.NPY_INT16 \
+                and cnp.PyArray_IS_C_CONTIGUOUS(samples):
+            arr = samples                      # fast path: no conversion, no buffer object
+        else:
+            arr = as_int16(samples)
+        cdef Py_ssize_t n = cnp.PyArray_SIZE(arr)
+        cdef const int16_t *p = <const int16_t *>cnp.PyArray_DATA(arr)
+        if n // N + 2 > self.ev_cap:
+            self._reserve(n)
         if n:
             with nogil:
-                self._feed(&x[0], n)
+                self._feed(p, n)
+        if self.ev_n == 0:
+            return []
         return self._take_events()
 
 

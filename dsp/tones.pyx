@@ -200,11 +200,11 @@ cdef class ToneGenerator:
         """The next ``n`` samples (int16, 8 kHz)."""
         if n < 0:
             raise ValueError("n must be >= 0")
-        out = np.empty(n, np.int16)
-        cdef int16_t[::1] o = out
+        cdef cnp.npy_intp dims = n
+        cdef cnp.ndarray out = cnp.PyArray_EMPTY(1, &dims, cnp.NPY_INT16, 0)
+        cdef int16_t *o = <int16_t *>cnp.PyArray_DATA(out)
         if n:
-            with nogil:
-                self._fill(&o[0], n)
+            self._fill(o, n)
         return out
 
     def read_into(self, int16_t[::1] out) -> None:
