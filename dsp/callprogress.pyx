@@ -30,7 +30,7 @@ Each state is reported once when it is entered; ``state`` is the current name.
 """
 import numpy as np
 cimport numpy as cnp
-from libc.stdint cimport int16_t, int64_t
+from libc.stdint cimport int16_t, int64_t, uint64_t
 from libc.math cimport cos, M_PI, log10
 from libc.stdlib cimport malloc, free, realloc
 from typing import NamedTuple
@@ -132,6 +132,47 @@ cdef extern from *:
                           float *ea_out, float *eb_out, int K) noexcept nogil
 
 
+cdef extern from *:
+    """
+    static inline int hl_popcount64(unsigned long long x) { return __builtin_popcountll(x); }
+    """
+    int hl_popcount64(unsigned long long x) noexcept nogil
+
+
+DEF FW = 4             # 64-bit words of block evidence kept per set (256 blocks = 5.12 s)
+DEF FOLD_GUARD_MS = 50 # blocks this close to a cadence edge are not judged by the fold test
+
+_FOLD_CACHE = {}
+
+
+def _fold_templates(cad: tuple) -> np.ndarray:
+    """Zone masks of a cadence for the fold test, one row per phase (20 ms steps).
+
+    Row ``phi`` holds two 256-bit masks (4 x uint64 each) over the last W = 2 periods
+    of blocks (bit i = the block i blocks ago): blocks well inside an on run of the
+    cadence, and blocks well inside an off run, when the newest block sits at
+    ``phi * 20`` ms into the cycle.  Shared by all detectors (cached).
+    """
+    key = tuple(cad)
+    if key in _FOLD_CACHE:
+        return _FOLD_CACHE[key]
+    period = sum(ms for _, ms in cad)
+    w = int(round(2 * period / BLOCK_MS))
+    nph = -(-period // BLOCK_MS)
+    starts = np.cumsum([0] + [ms for _, ms in cad])
+    tpl = np.zeros((nph, 2, FW), np.uint64)
+    for phi in range(nph):
+        for i in range(min(w, 64 * FW)):
+            tau = (phi * BLOCK_MS - i * BLOCK_MS) % period
+            r = int(np.searchsorted(starts, tau, side="right") - 1)
+            on, ms = cad[r]
+            pos = tau - starts[r]
+            if pos >= FOLD_GUARD_MS and ms - pos >= FOLD_GUARD_MS:
+                tpl[phi, 0 if on else 1, i // 64] |= np.uint64(1) << np.uint64(i % 64)
+    _FOLD_CACHE[key] = tpl
+    return tpl
+
+
 class ToneEvent(NamedTuple):
     """A call-progress state established at absolute sample index ``sample``."""
     name: str
@@ -199,6 +240,15 @@ cdef class CallProgressDetector:
     cdef readonly object profile
     cdef readonly tuple frequencies
     cdef readonly dict settings
+    cdef list _tpl_refs
+    cdef const uint64_t *f_tpl[MAXT]  # fold templates (None: tone not fold-tested)
+    cdef int f_nph[MAXT]
+    cdef int f_w[MAXT]
+    cdef uint64_t f_half[MAXT][2][FW] # newer / older period of the fold window
+    cdef float clear_off
+    cdef uint64_t clean_bits[MAXS][FW]
+    cdef uint64_t coff_bits[MAXS][FW]
+    cdef int64_t fold_until[MAXT]     # a fold match keeps the tone alive until this block
     cdef public float last_ratio     # best set ratio of the last block (diagnostics)
 
     def __cinit__(self):
@@ -216,7 +266,7 @@ cdef class CallProgressDetector:
                  int silence_ms=5000, int voice_ms=200, float on_ratio=0.65,
                  float twist_fraction=0.12, float off_drop_db=4.0,
                  int tol_ms=50, float tol_fraction=0.12, dial_ms=None, int ced_ms=2000,
-                 float stability_db=5.0, int fast_runs=3,
+                 float stability_db=5.0, int fast_runs=3, bint fold=True, float clear_off_db=10.0,
                  bint fax=True):
         prof = get_profile(profile)
         self.profile = prof
@@ -224,7 +274,8 @@ cdef class CallProgressDetector:
                              silence_ms=silence_ms, voice_ms=voice_ms, on_ratio=on_ratio,
                              twist_fraction=twist_fraction, off_drop_db=off_drop_db,
                              tol_ms=tol_ms, tol_fraction=tol_fraction,
-                             dial_ms=dial_ms, ced_ms=ced_ms, stability_db=stability_db, fast_runs=fast_runs, fax=fax)
+                             dial_ms=dial_ms, ced_ms=ced_ms, stability_db=stability_db, fast_runs=fast_runs, fold=fold,
+                             clear_off_db=clear_off_db, fax=fax)
         self.on_ratio = on_ratio
         self.twist_frac = twist_fraction
         self.off_drop = 10.0 ** (-off_drop_db / 10.0)
@@ -270,6 +321,14 @@ cdef class CallProgressDetector:
             for j, f in enumerate(fr):
                 self.set_mem[si][j] = freqs.index(f)
         self.nt = len(tones)
+        self._tpl_refs = []
+        for ti in range(MAXT):
+            self.f_tpl[ti] = NULL
+            self.f_nph[ti] = 0
+            for j in range(FW):
+                self.f_half[ti][0][j] = 0
+                self.f_half[ti][1][j] = 0
+        self.clear_off = 10.0 ** (-clear_off_db / 10.0)
         # longest on-run per set (to keep dial tone apart from long cadence bursts)
         longest_on = {}
         for code, cad, fr, simul in tones:
@@ -321,11 +380,21 @@ cdef class CallProgressDetector:
                 self.t_k[ti] = max(2, len(cad))
             if self.t_k[ti] > HIST:
                 self.t_k[ti] = HIST
+            # the fold test (cadence under masking speech) for short cadences
+            if fold and code in (S_BUSY, S_CONGESTION) and 2 * period <= 64 * FW * BLOCK_MS:
+                tpl = _fold_templates(tuple(cad))
+                self._tpl_refs.append(tpl)
+                self.f_tpl[ti] = <const uint64_t *>cnp.PyArray_DATA(tpl)
+                self.f_nph[ti] = tpl.shape[0]
+                self.f_w[ti] = int(round(2 * period / BLOCK_MS))
+                for j in range(64 * FW):
+                    if j < self.f_w[ti]:
+                        self.f_half[ti][0 if j < self.f_w[ti] // 2 else 1][j // 64] |= (<uint64_t>1) << (j % 64)
         self.reset()
 
     def reset(self) -> None:
         """Forget everything: back to state ``unknown`` at sample 0."""
-        cdef int i
+        cdef int i, k
         for i in range(MAXF):
             self.s1[0][i] = self.s1[1][i] = 0.0
             self.s2[0][i] = self.s2[1][i] = 0.0
@@ -342,8 +411,12 @@ cdef class CallProgressDetector:
             self.hpos[i] = 0
             self.on_level[i] = 0.0
             self._start_on(i)
+            for k in range(FW):
+                self.clean_bits[i][k] = 0
+                self.coff_bits[i][k] = 0
         for i in range(MAXT):
             self.matched[i] = 0
+            self.fold_until[i] = -1
         self.st = S_UNKNOWN
         self.cur_tone = -1
         self.sil_run = 0
@@ -433,6 +506,40 @@ cdef class CallProgressDetector:
                 return 1
         return 0
 
+    cdef int _fold(self, int t) noexcept nogil:
+        """1 when the last two periods of block evidence fit tone ``t``'s cadence at some phase.
+
+        Robust to masking: speech on top of the tone may hide where a run starts or
+        ends, but a block that is clearly tone-free never lands well inside an on run,
+        a clean tone block never lands well inside an off run, and both kinds of
+        evidence must occur in each of the two periods.
+        """
+        cdef int s = self.t_set[t], phi, k, cnn, cno, ofn, ofo
+        cdef const uint64_t *on
+        cdef const uint64_t *off
+        cdef const uint64_t *C = self.clean_bits[s]
+        cdef const uint64_t *O = self.coff_bits[s]
+        cdef uint64_t bad
+        if self.f_tpl[t] == NULL or self.blocks < self.f_w[t]:
+            return 0
+        for phi in range(self.f_nph[t]):
+            on = self.f_tpl[t] + phi * 2 * FW
+            off = on + FW
+            bad = 0
+            for k in range(FW):
+                bad |= (O[k] & on[k]) | (C[k] & off[k])
+            if bad:
+                continue
+            cnn = cno = ofn = ofo = 0
+            for k in range(FW):
+                cnn += hl_popcount64(C[k] & on[k] & self.f_half[t][0][k])
+                cno += hl_popcount64(C[k] & on[k] & self.f_half[t][1][k])
+                ofn += hl_popcount64(O[k] & off[k] & self.f_half[t][0][k])
+                ofo += hl_popcount64(O[k] & off[k] & self.f_half[t][1][k])
+            if cnn >= 1 and cno >= 1 and cnn + cno >= 3 and ofn >= 1 and ofo >= 1:
+                return 1
+        return 0
+
     cdef int _alive(self, int t) noexcept nogil:
         """1 while the set's runs still conform to tone ``t`` (once established)."""
         cdef int s = self.t_set[t]
@@ -468,7 +575,7 @@ cdef class CallProgressDetector:
             self._emit(new_state)
 
     cdef void _block(self) noexcept nogil:
-        cdef int k, s, j, t, best = -1, m, silent, voiceish, raw, back, w = self.late
+        cdef int k, s, j, t, best = -1, m, silent, voiceish, raw, back, coff, w = self.late
         cdef float pf[MAXF]
         cdef float pset, ptot, ratio, best_ratio = 0.0, mag2, a, b
         ptot = self.energy[w] * _ENORM
@@ -546,6 +653,14 @@ cdef class CallProgressDetector:
                         self._start_on(s)
             if best == s:
                 self._track_on(s, pset)
+            # evidence for the fold test: clean tone block / clearly tone-free block
+            coff = (best >= 0 and best != s) or pset < self.min_pow or (
+                self.clean_age[s] < FORGET and pset < self.clear_off * self.on_level[s])
+            for k in range(FW - 1, 0, -1):
+                self.clean_bits[s][k] = (self.clean_bits[s][k] << 1) | (self.clean_bits[s][k - 1] >> 63)
+                self.coff_bits[s][k] = (self.coff_bits[s][k] << 1) | (self.coff_bits[s][k - 1] >> 63)
+            self.clean_bits[s][0] = (self.clean_bits[s][0] << 1) | (best == s)
+            self.coff_bits[s][0] = (self.coff_bits[s][0] << 1) | coff
             self.psh[s][self.blocks & 31] = pset if ptot >= self.min_pow else 0.0
         # silence / voice evidence
         silent = ptot < self.sil_pow
@@ -561,10 +676,19 @@ cdef class CallProgressDetector:
         elif self.voice_cnt > 0:
             self.voice_cnt -= 1
         # state machine: a tone state holds while its cadence still fits
-        if self.cur_tone >= 0 and self._alive(self.cur_tone):
-            return
+        t = self.cur_tone
+        if t >= 0:
+            if self._alive(t):
+                return
+            if (self.f_tpl[t] != NULL and (self.clean_bits[self.t_set[t]][0] & 1)
+                    and self._fold(t)):
+                self.fold_until[t] = self.blocks + self.f_w[t] // 2 + 2
+            if self.blocks <= self.fold_until[t]:
+                return
         for t in range(self.nt):
-            if self._match(t):
+            if self._match(t) or (self.f_tpl[t] != NULL and (self.clean_bits[self.t_set[t]][0] & 1)
+                                  and self._fold(t)):
+                self.fold_until[t] = self.blocks + self.f_w[t] // 2 + 2
                 self._transition(self.t_state[t], t)
                 return
         if self.sil_run >= self.silence_blocks:
