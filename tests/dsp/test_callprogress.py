@@ -104,14 +104,14 @@ def _busy_in_speech(level_range: tuple[float, float], trials: int, seed: int) ->
 def test_cn_busy_under_speech_level_noise():
     """Busy at -30 dBm0 with near-continuous speech 10..15 dB louder (-20..-15 dBm0).
 
-    Measured on 30 trials: about 2/3 within 2.1 s (three cadence cycles), nearly all
-    within 5 s; the test gates a floor below that so a regression fails it.
+    Measured on 3 x 30-40 trials: 90-97 % within 2.1 s (three cadence cycles), all
+    but one in a hundred within 3.1 s.  The gate sits a little below that.
     """
-    lat, wrong = _busy_in_speech((-20.0, -15.0), 16, seed=3)
+    lat, wrong = _busy_in_speech((-20.0, -15.0), 20, seed=3)
     lat = np.array(lat)
     assert not wrong
-    assert np.mean(lat <= 2.1) >= 0.5, lat
-    assert np.mean(lat <= 5.0) >= 0.8, lat
+    assert np.mean(lat <= 2.1) >= 0.85, lat
+    assert np.mean(lat <= 5.0) >= 0.95, lat
 
 
 @needs_speech
@@ -119,8 +119,8 @@ def test_cn_busy_under_quieter_speech():
     lat, wrong = _busy_in_speech((-25.0, -20.0), 16, seed=11)
     lat = np.array(lat)
     assert not wrong
-    assert np.mean(lat <= 2.1) >= 0.75, lat
-    assert np.all(lat <= 5.0), lat
+    assert np.mean(lat <= 2.1) >= 0.9, lat
+    assert np.all(lat <= 3.5), lat
 
 
 @needs_speech
