@@ -18,9 +18,15 @@ blocks (for 10 s).  Runs change after 2 disagreeing blocks; an on run whose clea
 blocks vary by more than ``stability_db`` fits no cadence.
 On/off run lengths are matched against each tone's cadence from the profile
 table with a tolerance of ``tol_ms + tol_fraction * nominal``; a tone is
-established when the last K runs match (K = ``fast_runs`` = 3 for two-run cadences
-faster than 2 s — CN busy: on, off, on = about 1 s — 3 runs (two bursts) for
-slower two-run cadences such as ringback, one cycle for longer cadences);
+established when the last K runs match (K = ``fast_runs`` = 4 for two-run cadences
+faster than 2 s — CN busy: on, off, on, off = about 1.3 s — 3 runs (two bursts)
+for slower two-run cadences such as ringback, one cycle for longer cadences), or —
+busy and congestion only — when the *fold test* passes: over the last two periods,
+at most ``fold_slack`` (1) clearly tone-free block (set power ``clear_off_db`` = 12 dB
+under its level) lies
+well inside an on run of the cadence at some phase, no clean block well inside an
+off run, and both kinds occur in each period.  The fold test finds busy tone under
+speech 10-15 dB louder, where runs are chopped up by masking;
 steady tones (dial, CED) after ``dial_ms`` / ``ced_ms`` of continuous tone.
 
 ``process(samples)`` returns the :class:`ToneEvent` s ``(name, sample)``
@@ -186,7 +192,7 @@ cdef class CallProgressDetector:
     dBm0), ``silence_dbm0`` (-50: below this a block is silent), ``silence_ms``
     (5000), ``voice_ms`` (200: net ms of non-tone energy before ``voice``),
     ``on_ratio`` (0.65), ``twist_fraction`` (0.12), ``off_drop_db`` (4.0),
-    ``tol_ms`` (50), ``tol_fraction`` (0.12), ``stability_db`` (5.0), ``fast_runs`` (3),
+    ``tol_ms`` (50), ``tol_fraction`` (0.12), ``stability_db`` (5.0), ``fast_runs`` (4),
     ``dial_ms`` (None: 1500 ms or longer than any on-run of the same frequencies),
     ``ced_ms`` (2000), ``fax`` (True: detect CNG/CED).
     """
@@ -246,6 +252,7 @@ cdef class CallProgressDetector:
     cdef int f_w[MAXT]
     cdef uint64_t f_half[MAXT][2][FW] # newer / older period of the fold window
     cdef float clear_off
+    cdef int fold_slack
     cdef uint64_t clean_bits[MAXS][FW]
     cdef uint64_t coff_bits[MAXS][FW]
     cdef int64_t fold_until[MAXT]     # a fold match keeps the tone alive until this block
@@ -266,7 +273,7 @@ cdef class CallProgressDetector:
                  int silence_ms=5000, int voice_ms=200, float on_ratio=0.65,
                  float twist_fraction=0.12, float off_drop_db=4.0,
                  int tol_ms=50, float tol_fraction=0.12, dial_ms=None, int ced_ms=2000,
-                 float stability_db=5.0, int fast_runs=3, bint fold=True, float clear_off_db=10.0,
+                 float stability_db=5.0, int fast_runs=4, bint fold=True, float clear_off_db=12.0, int fold_slack=1,
                  bint fax=True):
         prof = get_profile(profile)
         self.profile = prof
@@ -275,7 +282,7 @@ cdef class CallProgressDetector:
                              twist_fraction=twist_fraction, off_drop_db=off_drop_db,
                              tol_ms=tol_ms, tol_fraction=tol_fraction,
                              dial_ms=dial_ms, ced_ms=ced_ms, stability_db=stability_db, fast_runs=fast_runs, fold=fold,
-                             clear_off_db=clear_off_db, fax=fax)
+                             clear_off_db=clear_off_db, fold_slack=fold_slack, fax=fax)
         self.on_ratio = on_ratio
         self.twist_frac = twist_fraction
         self.off_drop = 10.0 ** (-off_drop_db / 10.0)
@@ -329,6 +336,7 @@ cdef class CallProgressDetector:
                 self.f_half[ti][0][j] = 0
                 self.f_half[ti][1][j] = 0
         self.clear_off = 10.0 ** (-clear_off_db / 10.0)
+        self.fold_slack = fold_slack
         # longest on-run per set (to keep dial tone apart from long cadence bursts)
         longest_on = {}
         for code, cad, fr, simul in tones:
@@ -514,21 +522,20 @@ cdef class CallProgressDetector:
         a clean tone block never lands well inside an off run, and both kinds of
         evidence must occur in each of the two periods.
         """
-        cdef int s = self.t_set[t], phi, k, cnn, cno, ofn, ofo
+        cdef int s = self.t_set[t], phi, k, cnn, cno, ofn, ofo, nbad
         cdef const uint64_t *on
         cdef const uint64_t *off
         cdef const uint64_t *C = self.clean_bits[s]
         cdef const uint64_t *O = self.coff_bits[s]
-        cdef uint64_t bad
         if self.f_tpl[t] == NULL or self.blocks < self.f_w[t]:
             return 0
         for phi in range(self.f_nph[t]):
             on = self.f_tpl[t] + phi * 2 * FW
             off = on + FW
-            bad = 0
+            nbad = 0
             for k in range(FW):
-                bad |= (O[k] & on[k]) | (C[k] & off[k])
-            if bad:
+                nbad += hl_popcount64((O[k] & on[k]) | (C[k] & off[k]))
+            if nbad > self.fold_slack:
                 continue
             cnn = cno = ofn = ofo = 0
             for k in range(FW):
