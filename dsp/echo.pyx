@@ -34,6 +34,7 @@ from libc.stdlib cimport free, calloc
 from libc.string cimport memset, memcpy, memmove
 from libc.math cimport sqrt, log10, fabs
 
+from dsp.fft cimport FftPlan, fft_plan_init, fft_plan_free, rfft, irfft
 from dsp.audio import as_int16
 
 cnp.import_array()
@@ -44,29 +45,56 @@ cdef extern from "stdlib.h" nogil:
 MIN_TAPS = 32
 MAX_TAPS = 1024
 
-DEF WIN = 128            # decision window (samples): two-path compare, ERLE, CNG level
-DEF GBLK = 32            # Geigel far-end peak: block size (samples)
-DEF HANGOVER = 240       # double-talk hangover (samples, 30 ms)
-DEF NLP_HOLD = 240       # NLP release hold after near-end activity (samples, 30 ms)
+cdef enum:
+    WIN = 128            # decision window (samples): two-path compare, ERLE, CNG level
+    GBLK = 32            # Geigel far-end peak: block size (samples)
+    HANGOVER = 240       # double-talk hangover (samples, 30 ms)
+    NLP_HOLD = 240       # NLP release hold after near-end activity (samples, 30 ms)
+    BLOCK = 64           # MDF block (samples, 8 ms); FFT size 2 * BLOCK
 
-cdef float WHITEN = 0.7          # pre-emphasis of the adaptation signals
 cdef double FAR_FLOOR = 8.2e3    # far-end power (linear^2) below which we do not adapt (~ -45 dBm0)
+cdef float PW_SMOOTH = 0.35      # per-bin far power smoothing, divided by the partition count
+cdef float NORM_MIX = 0.0        # normaliser floor: this fraction of the smoothed power (x partitions)
+cdef float PROP_ALPHA = 0.0      # proportionate partitions: -1 = uniform (MDF), 0 = half/half
+cdef int REUSE = 3               # adaptation passes per block (data reuse)
+cdef double DT_TRUST = 20.0      # the Geigel test freezes adaptation once this ERLE (dB) was seen
+cdef double XFER_RATIO = 0.7     # background error / foreground error below which we copy
+cdef int XFER_COUNT = 1          # ... for this many windows running
+cdef float PRE = 0.0             # pre-emphasis of the adaptation signals (1 - PRE z^-1)
+cdef double FAST_ERLE = 30.0     # below this ERLE (dB) estimate the background reuses each block
+cdef float REG_FRAC = 0.1        # regularisation: this fraction of the mean bin power
 
 
 cdef struct EcState:
     int taps
-    int span              # B: buffer slack (samples between memmoves)
+    int span              # buffer slack (samples between memmoves)
     int size              # taps + 1 + span
-    float *hb             # background taps
-    float *hf             # foreground taps
+    float *hf             # foreground taps (time domain, produce the output)
     float *xbuf           # far end history (reverse time from pos)
-    float *wbuf           # pre-whitened far end history
     int pos
-    double wenergy        # |w|^2 over the taps
-    double wx             # w . x over the taps (to re-whiten the error exactly)
-    float prev_x
-    float prev_eb
-    float g               # pending background update gain (applied at next sample)
+    # MDF background (partitioned-block frequency-domain adaptive filter)
+    int L                 # block (samples)
+    int K                 # bins: L + 1
+    int P                 # partitions: ceil(taps / L)
+    FftPlan plan
+    float *xr             # far-end spectra, P slots of K bins (ring, newest at xhead)
+    float *xi
+    int xhead
+    float *wr             # background weights, P partitions of K bins
+    float *wi
+    float *pw             # smoothed per-bin far-end power of one block
+    float prev_x, prev_d  # pre-emphasis memories
+    float eb_prev, eb_next
+    double bx             # far-end energy of the current block
+    float *q              # proportionate step of each partition (mean 1)
+    float *xblk           # 2L far samples: previous block, current block
+    float *dblk           # L near samples of the current block
+    float *tmp            # 2L scratch
+    float *yr             # K scratch (output spectrum, then error spectrum)
+    float *yi
+    int bn                # samples in the current block
+    int bdt               # double talk seen in the current block
+    int cidx              # partition constrained this block (besides partition 0)
     float mu
     float geigel          # Geigel threshold (linear): 10^(-erl_db/20)
     # Geigel far peak tracking
@@ -91,6 +119,7 @@ cdef struct EcState:
     float cng_amp
     uint32_t seed
     uint64_t n            # samples processed
+    double tot_seb, tot_sef, tot_sd   # running totals (diagnostics)
     int adapt
     int nlp
     int cng
@@ -110,12 +139,28 @@ cdef int ec_init(EcState *s, int taps, float mu, float erl_db, int adapt, int nl
     s.span = taps if taps > 256 else 256
     s.size = taps + 1 + s.span
     s.nblk = (taps + GBLK - 1) // GBLK
-    s.hb = _falloc(taps)
-    s.hf = _falloc(taps)
+    s.L = BLOCK
+    s.K = BLOCK + 1
+    s.P = (taps + BLOCK - 1) // BLOCK
+    if fft_plan_init(&s.plan, 2 * BLOCK) != 0:
+        return -1
+    s.hf = _falloc(s.P * BLOCK)
     s.xbuf = _falloc(s.size)
-    s.wbuf = _falloc(s.size)
     s.gmax = _falloc(s.nblk)
-    if s.hb == NULL or s.hf == NULL or s.xbuf == NULL or s.wbuf == NULL or s.gmax == NULL:
+    s.xr = _falloc(s.P * s.K)
+    s.xi = _falloc(s.P * s.K)
+    s.wr = _falloc(s.P * s.K)
+    s.wi = _falloc(s.P * s.K)
+    s.pw = _falloc(s.K)
+    s.q = _falloc(s.P)
+    s.xblk = _falloc(2 * BLOCK)
+    s.dblk = _falloc(BLOCK)
+    s.tmp = _falloc(2 * BLOCK)
+    s.yr = _falloc(s.K)
+    s.yi = _falloc(s.K)
+    if s.hf == NULL or s.xbuf == NULL or s.gmax == NULL or s.xr == NULL or s.xi == NULL \
+            or s.wr == NULL or s.wi == NULL or s.pw == NULL or s.xblk == NULL \
+            or s.dblk == NULL or s.tmp == NULL or s.yr == NULL or s.yi == NULL:
         return -1
     s.mu = mu
     s.geigel = <float> (10.0 ** (-erl_db / 20.0))
@@ -127,22 +172,31 @@ cdef int ec_init(EcState *s, int taps, float mu, float erl_db, int adapt, int nl
 
 
 cdef void ec_free(EcState *s) noexcept nogil:
-    free(s.hb); free(s.hf); free(s.xbuf); free(s.wbuf); free(s.gmax)
-    s.hb = s.hf = s.xbuf = s.wbuf = s.gmax = NULL
+    fft_plan_free(&s.plan)
+    free(s.hf); free(s.xbuf); free(s.gmax); free(s.xr); free(s.xi); free(s.wr); free(s.wi)
+    free(s.pw); free(s.q); free(s.xblk); free(s.dblk); free(s.tmp); free(s.yr); free(s.yi)
+    s.hf = s.xbuf = s.gmax = s.xr = s.xi = s.wr = s.wi = NULL
+    s.pw = s.q = s.xblk = s.dblk = s.tmp = s.yr = s.yi = NULL
 
 
 cdef void ec_reset(EcState *s) noexcept nogil:
-    memset(s.hb, 0, s.taps * sizeof(float))
-    memset(s.hf, 0, s.taps * sizeof(float))
+    memset(s.hf, 0, s.P * s.L * sizeof(float))
     memset(s.xbuf, 0, s.size * sizeof(float))
-    memset(s.wbuf, 0, s.size * sizeof(float))
     memset(s.gmax, 0, s.nblk * sizeof(float))
+    memset(s.xr, 0, s.P * s.K * sizeof(float))
+    memset(s.xi, 0, s.P * s.K * sizeof(float))
+    memset(s.wr, 0, s.P * s.K * sizeof(float))
+    memset(s.wi, 0, s.P * s.K * sizeof(float))
+    memset(s.pw, 0, s.K * sizeof(float))
+    memset(s.xblk, 0, 2 * s.L * sizeof(float))
+    memset(s.dblk, 0, s.L * sizeof(float))
+    s.xhead = 0
+    s.prev_x = s.prev_d = s.eb_prev = s.eb_next = 0.0
+    s.bx = 0.0
+    s.bn = 0
+    s.bdt = 0
+    s.cidx = 1
     s.pos = s.size - s.taps - 1
-    s.wenergy = 0.0
-    s.wx = 0.0
-    s.prev_x = 0.0
-    s.prev_eb = 0.0
-    s.g = 0.0
     s.gidx = 0
     s.cur_max = 0.0
     s.prev_max = 0.0
@@ -163,37 +217,217 @@ cdef void ec_reset(EcState *s) noexcept nogil:
     s.n = 0
 
 
-cdef inline void _fir2_adapt(float *hb, const float *hf, const float *xv, const float *wv,
-                             float g, int taps, float *yb, float *yf) noexcept nogil:
-    """hb += g * wv (pending update); yb = hb . xv; yf = hf . xv -- one pass."""
-    cdef float sb = 0.0
-    cdef float sf = 0.0
-    cdef float h
+cdef inline float _fir(const float *h, const float *xv, int taps) noexcept nogil:
+    cdef float acc = 0.0
     cdef int k
     for k in range(taps):
-        h = hb[k] + g * wv[k]
-        hb[k] = h
-        sb = sb + h * xv[k]
-        sf = sf + hf[k] * xv[k]
-    yb[0] = sb
-    yf[0] = sf
+        acc = acc + h[k] * xv[k]
+    return acc
 
 
-cdef inline void _fir2(const float *hb, const float *hf, const float *xv,
-                       int taps, float *yb, float *yf) noexcept nogil:
-    cdef float sb = 0.0
-    cdef float sf = 0.0
-    cdef int k
-    for k in range(taps):
-        sb = sb + hb[k] * xv[k]
-        sf = sf + hf[k] * xv[k]
-    yb[0] = sb
-    yf[0] = sf
+cdef void _constrain(EcState *s, int p) noexcept nogil:
+    """Zero the wrapped (second) half of partition ``p``'s impulse response."""
+    cdef int K = s.K
+    irfft(&s.plan, s.wr + p * K, s.wi + p * K, s.tmp)
+    memset(s.tmp + s.L, 0, s.L * sizeof(float))
+    rfft(&s.plan, s.tmp, s.wr + p * K, s.wi + p * K)
+
+
+cdef void _load_foreground(EcState *s) noexcept nogil:
+    """Foreground taps <- impulse response of the background weights."""
+    cdef int p
+    cdef int K = s.K
+    cdef int L = s.L
+    for p in range(s.P):
+        irfft(&s.plan, s.wr + p * K, s.wi + p * K, s.tmp)
+        memcpy(s.hf + p * L, s.tmp, L * sizeof(float))
+    if s.P * L > s.taps:
+        memset(s.hf + s.taps, 0, (s.P * L - s.taps) * sizeof(float))
+
+
+cdef void _load_background(EcState *s) noexcept nogil:
+    """Background weights <- spectra of the foreground taps (after a divergence)."""
+    cdef int p
+    cdef int K = s.K
+    cdef int L = s.L
+    for p in range(s.P):
+        memcpy(s.tmp, s.hf + p * L, L * sizeof(float))
+        memset(s.tmp + L, 0, L * sizeof(float))
+        rfft(&s.plan, s.tmp, s.wr + p * K, s.wi + p * K)
+
+
+cdef double _mdf_error(EcState *s) noexcept nogil:
+    """Background output for the current block; error into tmp[L:2L]; returns its energy."""
+    cdef int L = s.L
+    cdef int K = s.K
+    cdef int P = s.P
+    cdef int p, q, k, j
+    cdef float *xr
+    cdef float *xi
+    cdef float *wr
+    cdef float *wi
+    cdef float *yr = s.yr
+    cdef float *yi = s.yi
+    cdef float *pw = s.pw
+    cdef float a, b, e, g, norm, delta
+    cdef double bx = 0.0
+    cdef double be = 0.0
+    cdef double tot
+    cdef float reg
+    # background output Y = sum_p W_p X_p
+    memset(yr, 0, K * sizeof(float))
+    memset(yi, 0, K * sizeof(float))
+    for p in range(P):
+        q = s.xhead + p
+        if q >= P:
+            q -= P
+        xr = s.xr + q * K
+        xi = s.xi + q * K
+        wr = s.wr + p * K
+        wi = s.wi + p * K
+        for k in range(K):
+            yr[k] = yr[k] + wr[k] * xr[k] - wi[k] * xi[k]
+            yi[k] = yi[k] + wr[k] * xi[k] + wi[k] * xr[k]
+    irfft(&s.plan, yr, yi, s.tmp)
+    a = s.eb_prev
+    for j in range(L):
+        e = s.dblk[j] - s.tmp[L + j]
+        s.tmp[L + j] = e
+        a = e + PRE * a            # de-emphasis: the background error itself
+        be += <double> a * a
+    s.eb_next = a
+    return be
+
+
+cdef void _mdf_update(EcState *s) noexcept nogil:
+    """Adapt the background weights from the error in tmp[L:2L]."""
+    cdef int L = s.L
+    cdef int K = s.K
+    cdef int P = s.P
+    cdef int p, q, k, j
+    cdef float *xr
+    cdef float *xi
+    cdef float *wr
+    cdef float *wi
+    cdef float *yr = s.yr
+    cdef float *yi = s.yi
+    cdef float *pw = s.pw
+    cdef float a, b, e, g, norm, delta
+    cdef double bx = 0.0
+    cdef double be = 0.0
+    cdef double tot
+    cdef float reg
+    # error spectrum E = FFT([0 .. 0, e]) scaled by the per-bin step
+    memset(s.tmp, 0, L * sizeof(float))
+    rfft(&s.plan, s.tmp, yr, yi)
+    delta = <float> (2.0 * L * FAR_FLOOR * P)
+    # proportionate partition gains (IPNLMS rule on the partitions' weight norms):
+    # q_p = (1 - alpha) / 2 + (1 + alpha) P |w_p| / (2 sum |w|), mean 1
+    tot = 0.0
+    for p in range(P):
+        wr = s.wr + p * K
+        wi = s.wi + p * K
+        a = 0.0
+        for k in range(K):
+            a = a + wr[k] * wr[k] + wi[k] * wi[k]
+        s.q[p] = sqrt(a)
+        tot += s.q[p]
+    for p in range(P):
+        s.q[p] = <float> ((1.0 - PROP_ALPHA) * 0.5
+                          + (1.0 + PROP_ALPHA) * 0.5 * P * s.q[p] / (tot + 1e-6)) if tot > 0.0 else 1.0
+    # per-bin normaliser: proportionate far-end power over the partitions
+    memset(s.tmp, 0, K * sizeof(float))
+    for p in range(P):
+        q = s.xhead + p
+        if q >= P:
+            q -= P
+        xr = s.xr + q * K
+        xi = s.xi + q * K
+        g = s.q[p]
+        for k in range(K):
+            s.tmp[k] += g * (xr[k] * xr[k] + xi[k] * xi[k])
+    tot = 0.0
+    for k in range(K):
+        tot += s.tmp[k]
+    reg = REG_FRAC * tot / K + delta
+    for k in range(K):
+        norm = s.tmp[k]
+        if norm < NORM_MIX * P * pw[k]:
+            norm = NORM_MIX * P * pw[k]
+        g = s.mu * 2.0 / (norm + reg)
+        yr[k] *= g
+        yi[k] *= g
+    # W_p += q_p conj(X_p) E
+    for p in range(P):
+        q = s.xhead + p
+        if q >= P:
+            q -= P
+        xr = s.xr + q * K
+        xi = s.xi + q * K
+        wr = s.wr + p * K
+        wi = s.wi + p * K
+        g = s.q[p]
+        for k in range(K):
+            a = xr[k] * yr[k] + xi[k] * yi[k]
+            b = xr[k] * yi[k] - xi[k] * yr[k]
+            wr[k] += g * a
+            wi[k] += g * b
+    # gradient constraint (alternating, as in AUMDF): partition 0 and one more per block
+    _constrain(s, 0)
+    if P > 1:
+        _constrain(s, s.cidx)
+        s.cidx += 1
+        if s.cidx >= P:
+            s.cidx = 1
+
+
+cdef void _mdf_block(EcState *s) noexcept nogil:
+    """One block of the background MDF filter: output, error, (adaptation)."""
+    cdef int L = s.L
+    cdef int K = s.K
+    cdef int P = s.P
+    cdef int p, q, k, j
+    cdef float *xr
+    cdef float *xi
+    cdef float *wr
+    cdef float *wi
+    cdef float *yr = s.yr
+    cdef float *yi = s.yi
+    cdef float *pw = s.pw
+    cdef float a, b, e, g, norm, delta
+    cdef double bx = 0.0
+    cdef double be = 0.0
+    cdef double tot
+    cdef float reg
+    cdef int r, passes
+    bx = s.bx
+    s.bx = 0.0
+    # newest far-end spectrum into the ring
+    s.xhead = s.xhead - 1 if s.xhead > 0 else P - 1
+    rfft(&s.plan, s.xblk, s.xr + s.xhead * K, s.xi + s.xhead * K)
+    memcpy(s.xblk, s.xblk + L, L * sizeof(float))
+    s.seb += _mdf_error(s)
+    s.eb_prev = s.eb_next
+    # per-bin far power (smoothed over about the filter length)
+    xr = s.xr + s.xhead * K
+    xi = s.xi + s.xhead * K
+    a = PW_SMOOTH / P
+    if a > 0.5:
+        a = 0.5
+    for k in range(K):
+        pw[k] += a * (xr[k] * xr[k] + xi[k] * xi[k] - pw[k])
+    if not s.adapt or (s.bdt and s.erle_best >= DT_TRUST) or bx < FAR_FLOOR * L:
+        return
+    # data reuse (extra passes on the same block) while converging: cheap tracking after
+    passes = REUSE if (not s.loaded or s.erle_db < FAST_ERLE) else 1
+    for r in range(passes):
+        if r > 0:
+            _mdf_error(s)
+        _mdf_update(s)
 
 
 cdef inline void _window_end(EcState *s) noexcept nogil:
     """Every WIN samples: two-path transfer, ERLE estimate, CNG level."""
-    cdef int taps = s.taps
     cdef bint far_active = s.sx > FAR_FLOOR * WIN
     cdef double r, need
     if s.adapt and far_active:
@@ -210,10 +444,10 @@ cdef inline void _window_end(EcState *s) noexcept nogil:
             need = 12.0
         if s.erle_best > 0.0:
             s.erle_best -= 0.1
-        if s.seb < 0.5 * s.sef and s.seb * 10.0 ** (need / 10.0) < s.sd:
+        if s.seb < XFER_RATIO * s.sef and s.seb * 10.0 ** (need / 10.0) < s.sd:
             s.better_count += 1
-            if s.better_count >= 2:
-                memcpy(s.hf, s.hb, taps * sizeof(float))
+            if s.better_count >= XFER_COUNT:
+                _load_foreground(s)
                 s.loaded = 1
                 s.loads += 1
                 s.better_count = 0
@@ -221,8 +455,7 @@ cdef inline void _window_end(EcState *s) noexcept nogil:
             s.better_count = 0
             if s.seb > 8.0 * s.sef + 1.0:
                 # background diverged (double talk it did not see): restart from foreground
-                memcpy(s.hb, s.hf, taps * sizeof(float))
-                s.g = 0.0
+                _load_background(s)
     else:
         s.better_count = 0
     if far_active and s.hang == 0 and s.loaded:
@@ -233,6 +466,9 @@ cdef inline void _window_end(EcState *s) noexcept nogil:
         if s.erle_db > s.erle_best:
             s.erle_best = s.erle_db
     s.cng_amp = <float> sqrt(3.0 * s.noise)
+    s.tot_seb += s.seb
+    s.tot_sef += s.sef
+    s.tot_sd += s.sd
     s.sx = s.sd = s.seb = s.sef = 0.0
 
 
@@ -241,48 +477,22 @@ cdef void ec_process(EcState *s, const int16_t *near, const int16_t *far, int16_
     cdef Py_ssize_t i
     cdef int taps = s.taps
     cdef int pos, j
-    cdef float x, w, d, yb, yf, eb, ef, ew, old, oldx, ax, m, o, cn, target, g_applied
-    cdef double en, ex, wx_prev
+    cdef float x, d, yf, ef, ax, m, o, cn
     cdef bint dt, echo_present, near_speech
     cdef float *xbuf = s.xbuf
-    cdef float *wbuf = s.wbuf
     for i in range(n):
         x = far[i]
         d = near[i]
-        w = x - WHITEN * s.prev_x
-        s.prev_x = x
         # -- far-end history: reverse-time vectors xbuf[pos .. pos+taps]
         pos = s.pos
         if pos == 0:
             memmove(xbuf + s.size - taps - 1, xbuf, (taps + 1) * sizeof(float))
-            memmove(wbuf + s.size - taps - 1, wbuf, (taps + 1) * sizeof(float))
             pos = s.size - taps - 1
-            en = 0.0          # exact energies again, drift-free
-            ex = 0.0
-            for j in range(taps):
-                en += <double> wbuf[pos + j] * wbuf[pos + j]
-                ex += <double> wbuf[pos + j] * xbuf[pos + j]
-            s.wenergy = en
-            s.wx = ex
         pos -= 1
         xbuf[pos] = x
-        wbuf[pos] = w
         s.pos = pos
-        old = wbuf[pos + taps]
-        oldx = xbuf[pos + taps]
-        wx_prev = s.wx
-        s.wenergy += <double> w * w - <double> old * old
-        if s.wenergy < 0.0:
-            s.wenergy = 0.0
-        s.wx += <double> w * x - <double> old * oldx
-        g_applied = s.g
-        # -- filters (pending background update fused with both dot products)
-        if s.g != 0.0:
-            _fir2_adapt(s.hb, s.hf, xbuf + pos, wbuf + pos + 1, s.g, taps, &yb, &yf)
-            s.g = 0.0
-        else:
-            _fir2(s.hb, s.hf, xbuf + pos, taps, &yb, &yf)
-        eb = d - yb
+        # -- foreground (output) filter: zero latency
+        yf = _fir(s.hf, xbuf + pos, taps)
         ef = d - yf
         # -- Geigel double-talk detector on the far-end peak over the tail
         ax = fabs(x)
@@ -305,16 +515,9 @@ cdef void ec_process(EcState *s, const int16_t *near, const int16_t *far, int16_
         elif s.hang > 0:
             s.hang -= 1
         dt = s.hang > 0
-        # -- background NLMS gain for the next sample (pre-whitened error)
-        # d_w[n] - h_n . w_n exactly: the previous error re-evaluated with the updated taps
-        ew = eb - WHITEN * (s.prev_eb - <float> (g_applied * wx_prev))
-        s.prev_eb = eb
-        if s.adapt and not dt and s.wenergy > FAR_FLOOR * taps:
-            s.g = <float> (s.mu * ew / (s.wenergy + 1.0))
         # -- window statistics
         s.sx += x * x
         s.sd += d * d
-        s.seb += eb * eb
         s.sef += ef * ef
         # -- NLP + CNG
         s.pyf += 0.03125 * (yf * yf - s.pyf)
@@ -352,6 +555,19 @@ cdef void ec_process(EcState *s, const int16_t *near, const int16_t *far, int16_
             out[i] = -32768
         else:
             out[i] = <int16_t> (o + 0.5 if o >= 0.0 else o - 0.5)
+        # -- background: collect the block, run the MDF at its end
+        s.xblk[s.L + s.bn] = x - PRE * s.prev_x
+        s.dblk[s.bn] = d - PRE * s.prev_d
+        s.prev_x = x
+        s.prev_d = d
+        s.bx += x * x
+        if dt:
+            s.bdt = 1
+        s.bn += 1
+        if s.bn == s.L:
+            _mdf_block(s)
+            s.bn = 0
+            s.bdt = 0
         s.n += 1
         if s.n % WIN == 0:
             _window_end(s)
@@ -548,3 +764,28 @@ cdef class EchoCancellerBank:
     def converged(self) -> np.ndarray:
         return np.array([bool(self.st[c].loaded and self.st[c].erle_db >= 18.0)
                          for c in range(self.channels)])
+
+    @property
+    def _debug(self):
+        return dict(tseb=self.st[0].tot_seb, tsef=self.st[0].tot_sef, tsd=self.st[0].tot_sd, seb=self.st[0].seb, sef=self.st[0].sef, loads=self.st[0].loads, pw0=self.st[0].pw[10],
+                    w=[self.st[0].wr[k] for k in range(5)], hf=[self.st[0].hf[k] for k in range(40)])
+
+
+def _set_tuning(pw_smooth=None, norm_mix=None, reg=None, alpha=None, reuse=None, dt_trust=None, xfer=None, pre=None):
+    global PW_SMOOTH, NORM_MIX, REG_FRAC, PROP_ALPHA, REUSE, DT_TRUST, XFER_RATIO, XFER_COUNT, PRE
+    if pre is not None:
+        PRE = pre
+    if xfer is not None:
+        XFER_RATIO, XFER_COUNT = xfer
+    if dt_trust is not None:
+        DT_TRUST = dt_trust
+    if reuse is not None:
+        REUSE = reuse
+    if alpha is not None:
+        PROP_ALPHA = alpha
+    if reg is not None:
+        REG_FRAC = reg
+    if pw_smooth is not None:
+        PW_SMOOTH = pw_smooth
+    if norm_mix is not None:
+        NORM_MIX = norm_mix
