@@ -100,25 +100,50 @@ cdef extern from *:
        Written in C so each lane count K gets its own copy (always_inline + constant K):
        the filter states then live in SIMD registers instead of memory. */
     #include <stdint.h>
+    #include <string.h>
+    typedef float hl_v4 __attribute__((vector_size(16)));   /* GCC/Clang vectors: SSE, NEON */
     static inline __attribute__((always_inline)) void
     hl_goertzel_pair_k(float *sa1, float *sa2, float *sb1, float *sb2, const float *coef,
                        const int16_t *x, const float *wa, const float *wb, int m,
                        float *ea_out, float *eb_out, const int K)
     {
-        float c[16], a1[16], a2[16], b1[16], b2[16], XA[160], XB[160];
+        const int NV = K / 4;
+        hl_v4 c[4], a1[4], a2[4], b1[4], b2[4];
+        float XA[160], XB[160];
         float ea = *ea_out, eb = *eb_out;
-        int j, k;
-        for (k = 0; k < K; k++) { c[k] = coef[k]; a1[k] = sa1[k]; a2[k] = sa2[k]; b1[k] = sb1[k]; b2[k] = sb2[k]; }
-        for (j = 0; j < m; j++) { float v = (float) x[j]; XA[j] = v * wa[j]; XB[j] = v * wb[j]; }
+        int j, v;
+        memcpy(c, coef, NV * sizeof(hl_v4));
+        memcpy(a1, sa1, NV * sizeof(hl_v4)); memcpy(a2, sa2, NV * sizeof(hl_v4));
+        memcpy(b1, sb1, NV * sizeof(hl_v4)); memcpy(b2, sb2, NV * sizeof(hl_v4));
+        for (j = 0; j < m; j++) { float f = (float) x[j]; XA[j] = f * wa[j]; XB[j] = f * wb[j]; }
         for (j = 0; j < m; j++) { ea += XA[j] * XA[j]; eb += XB[j] * XB[j]; }
-        for (j = 0; j < m; j++) {
-            float va = XA[j], vb = XB[j];
-            for (k = 0; k < K; k++) {
-                float t = va + c[k] * a1[k] - a2[k]; a2[k] = a1[k]; a1[k] = t;
-                float u = vb + c[k] * b1[k] - b2[k]; b2[k] = b1[k]; b1[k] = u;
+        /* Two samples per step: s[n] and s[n+1] both follow from (s[n-1], s[n-2]),
+           halving the recurrence's dependency chain (the loop is latency-bound):
+             s[n]   = x[n] + c s[n-1] - s[n-2]
+             s[n+1] = x[n+1] + c x[n] + (c^2 - 1) s[n-1] - c s[n-2]            */
+        hl_v4 d[4];
+        for (v = 0; v < NV; v++) d[v] = c[v] * c[v] - 1.0f;
+        for (j = 0; j + 1 < m; j += 2) {
+            hl_v4 xa0 = {XA[j], XA[j], XA[j], XA[j]}, xb0 = {XB[j], XB[j], XB[j], XB[j]};
+            hl_v4 xa1 = {XA[j + 1], XA[j + 1], XA[j + 1], XA[j + 1]};
+            hl_v4 xb1 = {XB[j + 1], XB[j + 1], XB[j + 1], XB[j + 1]};
+            for (v = 0; v < NV; v++) {
+                hl_v4 na = (xa0 - a2[v]) + c[v] * a1[v];
+                hl_v4 ta = (xa1 + c[v] * xa0) + (d[v] * a1[v] - c[v] * a2[v]);
+                hl_v4 nb = (xb0 - b2[v]) + c[v] * b1[v];
+                hl_v4 tb = (xb1 + c[v] * xb0) + (d[v] * b1[v] - c[v] * b2[v]);
+                a2[v] = na; a1[v] = ta; b2[v] = nb; b1[v] = tb;
             }
         }
-        for (k = 0; k < K; k++) { sa1[k] = a1[k]; sa2[k] = a2[k]; sb1[k] = b1[k]; sb2[k] = b2[k]; }
+        for (; j < m; j++) {
+            hl_v4 va = {XA[j], XA[j], XA[j], XA[j]}, vb = {XB[j], XB[j], XB[j], XB[j]};
+            for (v = 0; v < NV; v++) {
+                hl_v4 t = va + c[v] * a1[v] - a2[v]; a2[v] = a1[v]; a1[v] = t;
+                hl_v4 u = vb + c[v] * b1[v] - b2[v]; b2[v] = b1[v]; b1[v] = u;
+            }
+        }
+        memcpy(sa1, a1, NV * sizeof(hl_v4)); memcpy(sa2, a2, NV * sizeof(hl_v4));
+        memcpy(sb1, b1, NV * sizeof(hl_v4)); memcpy(sb2, b2, NV * sizeof(hl_v4));
         *ea_out = ea; *eb_out = eb;
     }
     static void hl_goertzel_pair(float *sa1, float *sa2, float *sb1, float *sb2, const float *coef,
