@@ -281,6 +281,8 @@ cdef class CallProgressDetector:
     cdef uint64_t clean_bits[MAXS][FW]
     cdef uint64_t coff_bits[MAXS][FW]
     cdef int64_t fold_until[MAXT]     # a fold match keeps the tone alive until this block
+    cdef int prev_tone                # the last tone state left, and when (block)
+    cdef int64_t prev_tone_end
     cdef public float last_ratio     # best set ratio of the last block (diagnostics)
 
     def __cinit__(self):
@@ -452,6 +454,8 @@ cdef class CallProgressDetector:
             self.fold_until[i] = -1
         self.st = S_UNKNOWN
         self.cur_tone = -1
+        self.prev_tone = -1
+        self.prev_tone_end = -1
         self.sil_run = 0
         self.voice_cnt = 0
         self.ev_n = 0
@@ -572,6 +576,18 @@ cdef class CallProgressDetector:
                 return 1
         return 0
 
+    cdef inline int _fold_allowed(self, int t) noexcept nogil:
+        """The fold test may not turn a tone into another of the same frequencies.
+
+        Heavy masking can make busy look like congestion (its period is a multiple):
+        right after a tone of the same set, only clean runs can establish another.
+        """
+        cdef int p = self.prev_tone, c = self.cur_tone
+        if c >= 0 and c != t and self.t_set[c] == self.t_set[t]:
+            return 0
+        return not (p >= 0 and p != t and self.t_set[p] == self.t_set[t]
+                    and self.blocks - self.prev_tone_end < 2 * self.f_w[t])
+
     cdef int _alive(self, int t) noexcept nogil:
         """1 while the set's runs still conform to tone ``t`` (once established)."""
         cdef int s = self.t_set[t]
@@ -599,6 +615,9 @@ cdef class CallProgressDetector:
 
     cdef void _transition(self, int new_state, int tone) noexcept nogil:
         """The one place the state changes; reports every newly established state."""
+        if self.cur_tone >= 0 and tone != self.cur_tone:
+            self.prev_tone = self.cur_tone
+            self.prev_tone_end = self.blocks
         self.cur_tone = tone
         if new_state == self.st:
             return
@@ -712,14 +731,15 @@ cdef class CallProgressDetector:
         if t >= 0:
             if self._alive(t):
                 return
-            if (self.f_tpl[t] != NULL and (self.clean_bits[self.t_set[t]][0] & 1)
-                    and self._fold(t)):
+            # runs no longer fit (masking, or the cadence changed): keep the tone while
+            # the fold test still sees it, so a masked tone is not reported twice
+            if self.blocks > self.fold_until[t] and self.f_tpl[t] != NULL and self._fold(t):
                 self.fold_until[t] = self.blocks + self.f_w[t] // 2 + 2
             if self.blocks <= self.fold_until[t]:
                 return
         for t in range(self.nt):
             if self._match(t) or (self.f_tpl[t] != NULL and (self.clean_bits[self.t_set[t]][0] & 1)
-                                  and self._fold(t)):
+                                  and self._fold_allowed(t) and self._fold(t)):
                 self.fold_until[t] = self.blocks + self.f_w[t] // 2 + 2
                 self._transition(self.t_state[t], t)
                 return

@@ -176,6 +176,20 @@ def test_same_events_for_any_block_size(bs):
     assert got == ref
 
 
+@pytest.mark.parametrize("country", COUNTRIES)
+def test_state_follows_a_call(country):
+    """ringback -> answered (speech-like noise) -> far end hangs up (busy) -> congestion -> dial."""
+    rng = np.random.default_rng(5)
+    talk = rng.normal(0, 1500, 6 * RATE).astype(np.int16)
+    x = np.concatenate([tones.generate("ringback", country, 12000), talk,
+                        tones.generate("busy", country, 4000, level_dbm0=-25),
+                        tones.generate("congestion", country, 5000), tones.generate("dial", country, 3000)])
+    d = CallProgressDetector(country)
+    names = [e.name for e in d.process(x)]
+    assert names == ["ringback", "voice", "busy", "congestion", "dialtone"], names
+    assert d.state == "dialtone"
+
+
 def test_api_reset_bytes_profile_object_and_batch():
     x = _tone("busy", "us", 4000)
     d = CallProgressDetector(get_profile("us"))
