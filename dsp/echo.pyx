@@ -61,7 +61,9 @@ cdef double DT_TRUST = 20.0      # the Geigel test freezes adaptation once this 
 cdef double XFER_RATIO = 0.7     # background error / foreground error below which we copy
 cdef int XFER_COUNT = 1          # ... for this many windows running
 cdef float PRE = 0.0             # pre-emphasis of the adaptation signals (1 - PRE z^-1)
-cdef double FAST_ERLE = 30.0     # below this ERLE (dB) estimate the background reuses each block
+cdef int FAST_BLOCKS = 100        # adapted blocks (8 ms each) in the fast-start mode, plus 8 per partition
+cdef int PATH_WINDOWS = 20        # windows running far below the best ERLE that restart the fast mode
+cdef float SLOW_MU = 0.3          # step after the fast start, relative to mu
 cdef float REG_FRAC = 0.1        # regularisation: this fraction of the mean bin power
 
 
@@ -86,6 +88,9 @@ cdef struct EcState:
     float prev_x, prev_d  # pre-emphasis memories
     float eb_prev, eb_next
     double bx             # far-end energy of the current block
+    int fast              # adapted blocks left in the fast-start mode
+    int low_count         # windows running with ERLE far below the best seen (path change)
+    float mu_now
     float *q              # proportionate step of each partition (mean 1)
     float *xblk           # 2L far samples: previous block, current block
     float *dblk           # L near samples of the current block
@@ -191,6 +196,9 @@ cdef void ec_reset(EcState *s) noexcept nogil:
     memset(s.xblk, 0, 2 * s.L * sizeof(float))
     memset(s.dblk, 0, s.L * sizeof(float))
     s.xhead = 0
+    s.fast = FAST_BLOCKS + 8 * s.P
+    s.low_count = 0
+    s.mu_now = s.mu
     s.prev_x = s.prev_d = s.eb_prev = s.eb_next = 0.0
     s.bx = 0.0
     s.bn = 0
@@ -354,7 +362,7 @@ cdef void _mdf_update(EcState *s) noexcept nogil:
         norm = s.tmp[k]
         if norm < NORM_MIX * P * pw[k]:
             norm = NORM_MIX * P * pw[k]
-        g = s.mu * 2.0 / (norm + reg)
+        g = s.mu_now * 2.0 / (norm + reg)
         yr[k] *= g
         yi[k] *= g
     # W_p += q_p conj(X_p) E
@@ -418,8 +426,16 @@ cdef void _mdf_block(EcState *s) noexcept nogil:
         pw[k] += a * (xr[k] * xr[k] + xi[k] * xi[k] - pw[k])
     if not s.adapt or (s.bdt and s.erle_best >= DT_TRUST) or bx < FAR_FLOOR * L:
         return
-    # data reuse (extra passes on the same block) while converging: cheap tracking after
-    passes = REUSE if (not s.loaded or s.erle_db < FAST_ERLE) else 1
+    # fast start: data reuse (extra passes on the same block) and the full step for the
+    # first FAST_BLOCKS adapted blocks (and again after an echo path change); then one
+    # pass with a smaller step, which reaches a deeper ERLE over line noise
+    if s.fast > 0:
+        s.fast -= 1
+        passes = REUSE
+        s.mu_now = s.mu
+    else:
+        passes = 1
+        s.mu_now = s.mu * SLOW_MU
     for r in range(passes):
         if r > 0:
             _mdf_error(s)
@@ -465,6 +481,13 @@ cdef inline void _window_end(EcState *s) noexcept nogil:
         s.erle_db += 0.25 * (r - s.erle_db)
         if s.erle_db > s.erle_best:
             s.erle_best = s.erle_db
+        # echo path change: well below the best ERLE seen for a while -> fast mode again
+        if r < s.erle_best - 12.0 and s.erle_best > 20.0:
+            s.low_count += 1
+            if s.low_count >= PATH_WINDOWS and s.fast == 0:
+                s.fast = FAST_BLOCKS + 8 * s.P
+        else:
+            s.low_count = 0
     s.cng_amp = <float> sqrt(3.0 * s.noise)
     s.tot_seb += s.seb
     s.tot_sef += s.sef
@@ -771,8 +794,15 @@ cdef class EchoCancellerBank:
                     w=[self.st[0].wr[k] for k in range(5)], hf=[self.st[0].hf[k] for k in range(40)])
 
 
-def _set_tuning(pw_smooth=None, norm_mix=None, reg=None, alpha=None, reuse=None, dt_trust=None, xfer=None, pre=None):
-    global PW_SMOOTH, NORM_MIX, REG_FRAC, PROP_ALPHA, REUSE, DT_TRUST, XFER_RATIO, XFER_COUNT, PRE
+def _set_tuning(pw_smooth=None, norm_mix=None, reg=None, alpha=None, reuse=None, dt_trust=None, xfer=None, pre=None, fast_blocks=None, slow_mu=None, path_windows=None):
+    global PW_SMOOTH, NORM_MIX, REG_FRAC, PROP_ALPHA, REUSE, DT_TRUST, XFER_RATIO, XFER_COUNT, PRE, FAST_BLOCKS, SLOW_MU
+    global PATH_WINDOWS
+    if path_windows is not None:
+        PATH_WINDOWS = path_windows
+    if fast_blocks is not None:
+        FAST_BLOCKS = fast_blocks
+    if slow_mu is not None:
+        SLOW_MU = slow_mu
     if pre is not None:
         PRE = pre
     if xfer is not None:
