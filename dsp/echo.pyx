@@ -56,7 +56,7 @@ cdef double FAR_FLOOR = 8.2e3    # far-end power (linear^2) below which we do no
 cdef float PW_SMOOTH = 0.35      # per-bin far power smoothing, divided by the partition count
 cdef float NORM_MIX = 0.0        # normaliser floor: this fraction of the smoothed power (x partitions)
 cdef float PROP_ALPHA = 0.0      # proportionate partitions: -1 = uniform (MDF), 0 = half/half
-cdef int REUSE = 3               # adaptation passes per block (data reuse)
+cdef int REUSE = 5               # adaptation passes per block (data reuse)
 cdef double DT_TRUST = 20.0      # the Geigel test freezes adaptation once this ERLE (dB) was seen
 cdef double XFER_RATIO = 0.7     # background error / foreground error below which we copy
 cdef int XFER_COUNT = 1          # ... for this many windows running
@@ -64,7 +64,7 @@ cdef float PRE = 0.0             # pre-emphasis of the adaptation signals (1 - P
 cdef int FAST_BLOCKS = 100        # adapted blocks (8 ms each) in the fast-start mode, plus 8 per partition
 cdef int PATH_WINDOWS = 20        # windows running far below the best ERLE that restart the fast mode
 cdef float SLOW_MU = 0.3          # step after the fast start, relative to mu
-cdef float REG_FRAC = 0.1        # regularisation: this fraction of the mean bin power
+cdef float REG_FRAC = 0.2        # regularisation: this fraction of the mean bin power
 
 
 cdef struct EcState:
