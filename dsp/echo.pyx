@@ -53,14 +53,11 @@ cdef enum:
     BLOCK = 64           # MDF block (samples, 8 ms); FFT size 2 * BLOCK
 
 cdef double FAR_FLOOR = 8.2e3    # far-end power (linear^2) below which we do not adapt (~ -45 dBm0)
-cdef float PW_SMOOTH = 0.35      # per-bin far power smoothing, divided by the partition count
-cdef float NORM_MIX = 0.0        # normaliser floor: this fraction of the smoothed power (x partitions)
 cdef float PROP_ALPHA = 0.0      # proportionate partitions: -1 = uniform (MDF), 0 = half/half
 cdef int REUSE = 5               # adaptation passes per block (data reuse)
 cdef double DT_TRUST = 20.0      # the Geigel test freezes adaptation once this ERLE (dB) was seen
 cdef double XFER_RATIO = 0.7     # background error / foreground error below which we copy
 cdef int XFER_COUNT = 1          # ... for this many windows running
-cdef float PRE = 0.0             # pre-emphasis of the adaptation signals (1 - PRE z^-1)
 cdef int FAST_BLOCKS = 100        # adapted blocks (8 ms each) in the fast-start mode, plus 8 per partition
 cdef int PATH_WINDOWS = 20        # windows running far below the best ERLE that restart the fast mode
 cdef float SLOW_MU = 0.3          # step after the fast start, relative to mu
@@ -84,9 +81,6 @@ cdef struct EcState:
     int xhead
     float *wr             # background weights, P partitions of K bins
     float *wi
-    float *pw             # smoothed per-bin far-end power of one block
-    float prev_x, prev_d  # pre-emphasis memories
-    float eb_prev, eb_next
     double bx             # far-end energy of the current block
     int fast              # adapted blocks left in the fast-start mode
     int low_count         # windows running with ERLE far below the best seen (path change)
@@ -124,7 +118,6 @@ cdef struct EcState:
     float cng_amp
     uint32_t seed
     uint64_t n            # samples processed
-    double tot_seb, tot_sef, tot_sd   # running totals (diagnostics)
     int adapt
     int nlp
     int cng
@@ -156,7 +149,6 @@ cdef int ec_init(EcState *s, int taps, float mu, float erl_db, int adapt, int nl
     s.xi = _falloc(s.P * s.K)
     s.wr = _falloc(s.P * s.K)
     s.wi = _falloc(s.P * s.K)
-    s.pw = _falloc(s.K)
     s.q = _falloc(s.P)
     s.xblk = _falloc(2 * BLOCK)
     s.dblk = _falloc(BLOCK)
@@ -164,7 +156,7 @@ cdef int ec_init(EcState *s, int taps, float mu, float erl_db, int adapt, int nl
     s.yr = _falloc(s.K)
     s.yi = _falloc(s.K)
     if s.hf == NULL or s.xbuf == NULL or s.gmax == NULL or s.xr == NULL or s.xi == NULL \
-            or s.wr == NULL or s.wi == NULL or s.pw == NULL or s.xblk == NULL \
+            or s.wr == NULL or s.wi == NULL or s.xblk == NULL \
             or s.dblk == NULL or s.tmp == NULL or s.yr == NULL or s.yi == NULL:
         return -1
     s.mu = mu
@@ -179,9 +171,9 @@ cdef int ec_init(EcState *s, int taps, float mu, float erl_db, int adapt, int nl
 cdef void ec_free(EcState *s) noexcept nogil:
     fft_plan_free(&s.plan)
     free(s.hf); free(s.xbuf); free(s.gmax); free(s.xr); free(s.xi); free(s.wr); free(s.wi)
-    free(s.pw); free(s.q); free(s.xblk); free(s.dblk); free(s.tmp); free(s.yr); free(s.yi)
+    free(s.q); free(s.xblk); free(s.dblk); free(s.tmp); free(s.yr); free(s.yi)
     s.hf = s.xbuf = s.gmax = s.xr = s.xi = s.wr = s.wi = NULL
-    s.pw = s.q = s.xblk = s.dblk = s.tmp = s.yr = s.yi = NULL
+    s.q = s.xblk = s.dblk = s.tmp = s.yr = s.yi = NULL
 
 
 cdef void ec_reset(EcState *s) noexcept nogil:
@@ -192,14 +184,12 @@ cdef void ec_reset(EcState *s) noexcept nogil:
     memset(s.xi, 0, s.P * s.K * sizeof(float))
     memset(s.wr, 0, s.P * s.K * sizeof(float))
     memset(s.wi, 0, s.P * s.K * sizeof(float))
-    memset(s.pw, 0, s.K * sizeof(float))
     memset(s.xblk, 0, 2 * s.L * sizeof(float))
     memset(s.dblk, 0, s.L * sizeof(float))
     s.xhead = 0
     s.fast = FAST_BLOCKS + 8 * s.P
     s.low_count = 0
     s.mu_now = s.mu
-    s.prev_x = s.prev_d = s.eb_prev = s.eb_next = 0.0
     s.bx = 0.0
     s.bn = 0
     s.bdt = 0
@@ -276,7 +266,6 @@ cdef double _mdf_error(EcState *s) noexcept nogil:
     cdef float *wi
     cdef float *yr = s.yr
     cdef float *yi = s.yi
-    cdef float *pw = s.pw
     cdef float a, b, e, g, norm, delta
     cdef double bx = 0.0
     cdef double be = 0.0
@@ -297,13 +286,10 @@ cdef double _mdf_error(EcState *s) noexcept nogil:
             yr[k] = yr[k] + wr[k] * xr[k] - wi[k] * xi[k]
             yi[k] = yi[k] + wr[k] * xi[k] + wi[k] * xr[k]
     irfft(&s.plan, yr, yi, s.tmp)
-    a = s.eb_prev
     for j in range(L):
         e = s.dblk[j] - s.tmp[L + j]
         s.tmp[L + j] = e
-        a = e + PRE * a            # de-emphasis: the background error itself
-        be += <double> a * a
-    s.eb_next = a
+        be += <double> e * e
     return be
 
 
@@ -319,7 +305,6 @@ cdef void _mdf_update(EcState *s) noexcept nogil:
     cdef float *wi
     cdef float *yr = s.yr
     cdef float *yi = s.yi
-    cdef float *pw = s.pw
     cdef float a, b, e, g, norm, delta
     cdef double bx = 0.0
     cdef double be = 0.0
@@ -360,8 +345,6 @@ cdef void _mdf_update(EcState *s) noexcept nogil:
     reg = REG_FRAC * tot / K + delta
     for k in range(K):
         norm = s.tmp[k]
-        if norm < NORM_MIX * P * pw[k]:
-            norm = NORM_MIX * P * pw[k]
         g = s.mu_now * 2.0 / (norm + reg)
         yr[k] *= g
         yi[k] *= g
@@ -401,7 +384,6 @@ cdef void _mdf_block(EcState *s) noexcept nogil:
     cdef float *wi
     cdef float *yr = s.yr
     cdef float *yi = s.yi
-    cdef float *pw = s.pw
     cdef float a, b, e, g, norm, delta
     cdef double bx = 0.0
     cdef double be = 0.0
@@ -415,15 +397,6 @@ cdef void _mdf_block(EcState *s) noexcept nogil:
     rfft(&s.plan, s.xblk, s.xr + s.xhead * K, s.xi + s.xhead * K)
     memcpy(s.xblk, s.xblk + L, L * sizeof(float))
     s.seb += _mdf_error(s)
-    s.eb_prev = s.eb_next
-    # per-bin far power (smoothed over about the filter length)
-    xr = s.xr + s.xhead * K
-    xi = s.xi + s.xhead * K
-    a = PW_SMOOTH / P
-    if a > 0.5:
-        a = 0.5
-    for k in range(K):
-        pw[k] += a * (xr[k] * xr[k] + xi[k] * xi[k] - pw[k])
     if not s.adapt or (s.bdt and s.erle_best >= DT_TRUST) or bx < FAR_FLOOR * L:
         return
     # fast start: data reuse (extra passes on the same block) and the full step for the
@@ -489,9 +462,6 @@ cdef inline void _window_end(EcState *s) noexcept nogil:
         else:
             s.low_count = 0
     s.cng_amp = <float> sqrt(3.0 * s.noise)
-    s.tot_seb += s.seb
-    s.tot_sef += s.sef
-    s.tot_sd += s.sd
     s.sx = s.sd = s.seb = s.sef = 0.0
 
 
@@ -579,10 +549,8 @@ cdef void ec_process(EcState *s, const int16_t *near, const int16_t *far, int16_
         else:
             out[i] = <int16_t> (o + 0.5 if o >= 0.0 else o - 0.5)
         # -- background: collect the block, run the MDF at its end
-        s.xblk[s.L + s.bn] = x - PRE * s.prev_x
-        s.dblk[s.bn] = d - PRE * s.prev_d
-        s.prev_x = x
-        s.prev_d = d
+        s.xblk[s.L + s.bn] = x
+        s.dblk[s.bn] = d
         s.bx += x * x
         if dt:
             s.bdt = 1
@@ -787,35 +755,3 @@ cdef class EchoCancellerBank:
     def converged(self) -> np.ndarray:
         return np.array([bool(self.st[c].loaded and self.st[c].erle_db >= 18.0)
                          for c in range(self.channels)])
-
-    @property
-    def _debug(self):
-        return dict(tseb=self.st[0].tot_seb, tsef=self.st[0].tot_sef, tsd=self.st[0].tot_sd, seb=self.st[0].seb, sef=self.st[0].sef, loads=self.st[0].loads, pw0=self.st[0].pw[10],
-                    w=[self.st[0].wr[k] for k in range(5)], hf=[self.st[0].hf[k] for k in range(40)])
-
-
-def _set_tuning(pw_smooth=None, norm_mix=None, reg=None, alpha=None, reuse=None, dt_trust=None, xfer=None, pre=None, fast_blocks=None, slow_mu=None, path_windows=None):
-    global PW_SMOOTH, NORM_MIX, REG_FRAC, PROP_ALPHA, REUSE, DT_TRUST, XFER_RATIO, XFER_COUNT, PRE, FAST_BLOCKS, SLOW_MU
-    global PATH_WINDOWS
-    if path_windows is not None:
-        PATH_WINDOWS = path_windows
-    if fast_blocks is not None:
-        FAST_BLOCKS = fast_blocks
-    if slow_mu is not None:
-        SLOW_MU = slow_mu
-    if pre is not None:
-        PRE = pre
-    if xfer is not None:
-        XFER_RATIO, XFER_COUNT = xfer
-    if dt_trust is not None:
-        DT_TRUST = dt_trust
-    if reuse is not None:
-        REUSE = reuse
-    if alpha is not None:
-        PROP_ALPHA = alpha
-    if reg is not None:
-        REG_FRAC = reg
-    if pw_smooth is not None:
-        PW_SMOOTH = pw_smooth
-    if norm_mix is not None:
-        NORM_MIX = norm_mix
