@@ -4,6 +4,11 @@ Echo paths are synthetic hybrids in the spirit of the G.168 models: a bulk delay
 of 1-5 ms, then a decaying random response band-limited to 300-3400 Hz and
 dispersed over 32 or 64 ms, scaled to an echo return loss of 6-12 dB.
 ERLE is measured on the linear canceller output (NLP off) unless a test says so.
+
+Convergence on speech is counted in seconds of *active* far-end speech: 20 ms
+frames whose far-end level is above -45 dBm0 (pauses between utterances do not
+count).  "ERLE at t s" is the ERLE over the next 250 ms of active speech after
+the first t s of active far-end speech.
 """
 from __future__ import annotations
 
@@ -62,6 +67,23 @@ def run(ec, near: np.ndarray, far: np.ndarray, block: int = 160) -> np.ndarray:
 def erle_db(echo: np.ndarray, residual: np.ndarray) -> float:
     return 10 * np.log10((np.sum(echo.astype(float) ** 2) + 1.0)
                          / (np.sum(residual.astype(float) ** 2) + 1.0))
+
+
+def active_frames(far: np.ndarray, dbm0: float = -45.0) -> np.ndarray:
+    """Per 20 ms frame: True where the far end is active (RMS above ``dbm0``)."""
+    n = far.size // 160
+    frames = far[:n * 160].reshape(n, 160).astype(float)
+    return np.sqrt(np.mean(frames ** 2, axis=1)) > rms_for_dbm0(dbm0)
+
+
+def erle_at(far: np.ndarray, echo: np.ndarray, out: np.ndarray, t: float, span: float = 0.25) -> float:
+    """ERLE (dB) over the ``span`` s of active far speech after the first ``t`` s of it."""
+    act = active_frames(far)
+    cum = np.cumsum(act) * 0.02
+    frames = np.nonzero(act & (cum > t + 1e-9) & (cum <= t + span + 1e-9))[0]
+    assert frames.size >= int(span / 0.02) - 1, "not enough active far speech"
+    idx = (frames[:, None] * 160 + np.arange(160)).ravel()
+    return erle_db(echo[idx], out[idx])
 
 
 def far_speech(seconds: float, seed: int) -> np.ndarray:
@@ -156,29 +178,60 @@ def test_converges_on_shaped_noise_32ms():
 
 @needs_speech
 @pytest.mark.parametrize("erl", [6, 12])
-def test_converges_on_speech_32ms(erl):
-    far = far_speech(4.0, seed=3)
-    echo = echo_of(far, hybrid_path(256, 32, 5), erl)
+@pytest.mark.parametrize("seed", [3, 7, 11])
+def test_converges_on_speech_32ms_within_1s(erl, seed):
+    """The requirement: 30 dB ERLE within 1 s of far-end speech (256 taps, 32 ms path)."""
+    far = far_speech(4.0, seed=seed)
+    echo = echo_of(far, hybrid_path(256, 32, seed + 2), erl)
     ec = EchoCanceller(256, nlp=False)
     out = run(ec, to16(echo), far).astype(float)
-    # after 1 s of far-end speech most of the echo is gone ...
-    assert erle_db(echo[8000:12000], out[8000:12000]) >= 14.0
-    # ... and 30 dB is reached by 2-3 s (the requirement is 1 s: not met yet, see docs)
-    assert erle_db(echo[16000:24000], out[16000:24000]) >= 30.0
-    assert erle_db(echo[24000:], out[24000:]) >= 33.0
+    assert erle_at(far, echo, out, 1.0) >= 30.0
+    assert erle_at(far, echo, out, 2.0) >= 38.0
     assert ec.converged
 
 
 @needs_speech
 def test_converges_on_speech_64ms_tail():
-    far = far_speech(6.0, seed=3)
-    echo = echo_of(far, hybrid_path(512, 64, 5), 6)
-    ec = EchoCanceller(512, nlp=False)
-    out = run(ec, to16(echo), far)
-    assert erle_db(echo[32000:], out[32000:]) >= 28.0
-    ec = EchoCanceller(1024, nlp=False)
-    out = run(ec, to16(echo), far)
-    assert erle_db(echo[32000:], out[32000:]) >= 20.0
+    """512 taps on 64 ms paths: 30 dB within 1 s on most talkers; 1024 taps: within ~2 s."""
+    at1 = {512: [], 1024: []}
+    at2 = {512: [], 1024: []}
+    for seed in (3, 7, 11, 13, 17, 21):
+        far = far_speech(4.0, seed=seed)
+        for erl in (6, 12):
+            echo = echo_of(far, hybrid_path(512, 64, seed + 2), erl)
+            for taps in (512, 1024):
+                out = run(EchoCanceller(taps, nlp=False), to16(echo), far).astype(float)
+                at1[taps].append(erle_at(far, echo, out, 1.0))
+                at2[taps].append(erle_at(far, echo, out, 2.0))
+    # (the hardest talker, seed 7, reaches 25-26 dB at 1 s: a least-squares fit on its
+    # first 0.75 s does no better than 23 dB on the next 0.25 s -- the speech itself
+    # has not yet excited the path enough)
+    assert np.median(at1[512]) >= 32.0 and min(at1[512]) >= 24.0, at1[512]
+    assert min(at2[512]) >= 27.0, at2[512]
+    assert np.median(at2[1024]) >= 30.0 and min(at2[1024]) >= 18.0, at2[1024]
+
+
+@needs_speech
+def test_converges_over_line_noise():
+    """-60 dBm0 white noise at the near end: the slow phase after the fast start goes deeper."""
+    far = far_speech(6.0, seed=30)
+    echo = echo_of(far, hybrid_path(256, 32, 9), 6)
+    bg = np.random.default_rng(1).normal(0, rms_for_dbm0(-60), far.size)
+    out = run(EchoCanceller(256, nlp=False), to16(echo + bg), far).astype(float)
+    assert erle_db(echo[8000:16000], out[8000:16000] - bg[8000:16000]) >= 20.0
+    assert erle_db(echo[24000:], out[24000:] - bg[24000:]) >= 28.0
+
+
+def test_fft_matches_numpy():
+    from dsp import fft
+    rng = np.random.default_rng(5)
+    for n in (8, 64, 128, 256):
+        x = rng.normal(0, 1000, n)
+        spec = fft.rfft_py(x)
+        assert np.allclose(spec, np.fft.rfft(x), atol=1e-2 * n)
+        assert np.allclose(fft.irfft_py(spec, n), x, atol=1e-2)
+    with pytest.raises(ValueError):
+        fft.rfft_py(np.zeros(48))
 
 
 # ---------------------------------------------------------------- double talk
