@@ -22,12 +22,16 @@ established when the last K runs match (K = ``fast_runs`` = 4 for two-run cadenc
 faster than 2 s — CN busy: on, off, on, off = about 1.3 s — 3 runs (two bursts)
 for slower two-run cadences such as ringback, one cycle for longer cadences), or —
 busy and congestion only — when the *fold test* passes: over the last two periods,
-at most ``fold_slack`` (1) clearly tone-free block (set power ``clear_off_db`` = 12 dB
-under its level) lies
-well inside an on run of the cadence at some phase, no clean block well inside an
-off run, and both kinds occur in each period.  The fold test finds busy tone under
-speech 10-15 dB louder, where runs are chopped up by masking;
-steady tones (dial, CED) after ``dial_ms`` / ``ced_ms`` of continuous tone.
+at some phase of the cadence, at most ``fold_slack`` (1) block lies well inside an
+on run while clearly tone-free (set power ``clear_off_db`` = 12 dB under its level)
+or well inside an off run while clean, and both kinds of evidence occur in each
+period.  The fold test finds busy tone under speech 10-15 dB louder, where runs
+are chopped up by masking.  Steady tones (dial, CED) are established after
+``dial_ms`` / ``ced_ms`` of continuous, mostly clean tone.
+
+Silence: ``silence_ms`` of blocks below ``silence_dbm0``.  Voice: about
+``voice_ms`` (net) of blocks above it that no tone set dominates.  A tone state
+holds while its cadence still fits, so speech over a busy tone does not end it.
 
 ``process(samples)`` returns the :class:`ToneEvent` s ``(name, sample)``
 established in that call: ``sample`` is the absolute index (since start or
@@ -37,18 +41,18 @@ Each state is reported once when it is entered; ``state`` is the current name.
 import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int16_t, int64_t, uint64_t
-from libc.math cimport cos, M_PI, log10
+from libc.math cimport cos, M_PI
 from libc.stdlib cimport malloc, free, realloc
 from typing import NamedTuple
 
 from dsp.audio import as_int16
 from dsp.levels import rms_for_dbm0
-from dsp.profiles import CountryProfile, get_profile
+from dsp.profiles import get_profile
 
 cnp.import_array()
 
 DEF N = 160            # block (hop), samples (20 ms)
-DEF WLEN = 320           # analysis window (Hann, 40 ms), two windows overlap by half
+DEF WLEN = 320         # analysis window (Hann, 40 ms), two windows overlap by half
 DEF BLOCK_MS = 20
 DEF MAXF = 16          # frequencies per detector
 DEF MAXS = 12          # frequency sets
@@ -261,7 +265,6 @@ cdef class CallProgressDetector:
     cdef float on_min[MAXS]
     cdef float on_max[MAXS]
     cdef float on_last[MAXS]
-    cdef int matched[MAXT]
     cdef int st
     cdef int cur_tone                # matcher index of the current tone state, -1
     cdef int sil_run, voice_cnt
@@ -450,7 +453,6 @@ cdef class CallProgressDetector:
                 self.clean_bits[i][k] = 0
                 self.coff_bits[i][k] = 0
         for i in range(MAXT):
-            self.matched[i] = 0
             self.fold_until[i] = -1
         self.st = S_UNKNOWN
         self.cur_tone = -1
