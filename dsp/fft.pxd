@@ -4,8 +4,8 @@
 cdef struct FftPlan:
     int n              # real transform size (power of two, >= 8)
     int m              # n / 2: size of the complex FFT underneath
-    float *tc          # complex-FFT twiddles cos(2 pi k / m), k < m/2
-    float *ts          # -sin(2 pi k / m)
+    float *tc          # complex-FFT stage twiddles: cos(pi j / half) at [half - 1 + j]
+    float *ts          # -sin(pi j / half)
     float *rc          # real split twiddles cos(2 pi k / n), k <= m
     float *rs          # -sin(2 pi k / n)
     int *rev           # bit reversal permutation of m

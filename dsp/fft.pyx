@@ -17,11 +17,11 @@ from libc.math cimport cos, sin, M_PI
 
 cdef int fft_plan_init(FftPlan *p, int n) noexcept nogil:
     cdef int m = n // 2
-    cdef int k, bits, r, v, b
+    cdef int k, bits, r, v, b, half
     p.n = n
     p.m = m
-    p.tc = <float *> malloc((m // 2 + 1) * sizeof(float))
-    p.ts = <float *> malloc((m // 2 + 1) * sizeof(float))
+    p.tc = <float *> malloc(m * sizeof(float))
+    p.ts = <float *> malloc(m * sizeof(float))
     p.rc = <float *> malloc((m + 1) * sizeof(float))
     p.rs = <float *> malloc((m + 1) * sizeof(float))
     p.rev = <int *> malloc(m * sizeof(int))
@@ -32,9 +32,12 @@ cdef int fft_plan_init(FftPlan *p, int n) noexcept nogil:
         return -1
     if n < 8 or (n & (n - 1)) != 0:
         return -2
-    for k in range(m // 2 + 1):
-        p.tc[k] = <float> cos(2.0 * M_PI * k / m)
-        p.ts[k] = <float> -sin(2.0 * M_PI * k / m)
+    half = 1                        # stage twiddles: exp(-2 pi i j / (2 half)) at tc[half - 1 + j]
+    while half < m:
+        for k in range(half):
+            p.tc[half - 1 + k] = <float> cos(M_PI * k / half)
+            p.ts[half - 1 + k] = <float> -sin(M_PI * k / half)
+        half *= 2
     for k in range(m + 1):
         p.rc[k] = <float> cos(2.0 * M_PI * k / n)
         p.rs[k] = <float> -sin(2.0 * M_PI * k / n)
@@ -58,10 +61,21 @@ cdef void fft_plan_free(FftPlan *p) noexcept nogil:
 
 
 cdef inline void _cfft(FftPlan *p, float *ar, float *ai) noexcept nogil:
-    """In-place forward complex FFT of bit-reversed input (length m)."""
+    """In-place forward complex FFT of bit-reversed input (length m).
+
+    Radix-2 decimation in time; stage twiddles are stored contiguously per stage
+    (``tc[half - 1 + j]``) so the butterfly loop over ``j`` runs on unit strides
+    and vectorises.
+    """
     cdef int m = p.m
-    cdef int half, step, start, j, a, b, s, g
-    cdef float wr, wi, tr, ti, ur, ui
+    cdef int half, start, j, g
+    cdef float tr, ti, ur, ui
+    cdef float *xr
+    cdef float *xi
+    cdef float *yr
+    cdef float *yi
+    cdef const float *wr
+    cdef const float *wi
     # first stage (size 2): twiddle 1
     for g in range(m // 2):
         start = 2 * g
@@ -73,23 +87,23 @@ cdef inline void _cfft(FftPlan *p, float *ar, float *ai) noexcept nogil:
         ai[start] += ti
     half = 2
     while half < m:
-        s = half * 2
-        step = m // s
-        for j in range(half):
-            wr = p.tc[j * step]
-            wi = p.ts[j * step]
-            for start in range(step):
-                a = start * s + j
-                b = a + half
-                tr = wr * ar[b] - wi * ai[b]
-                ti = wr * ai[b] + wi * ar[b]
-                ur = ar[a]
-                ui = ai[a]
-                ar[b] = ur - tr
-                ai[b] = ui - ti
-                ar[a] = ur + tr
-                ai[a] = ui + ti
-        half = s
+        wr = p.tc + half - 1
+        wi = p.ts + half - 1
+        for g in range(m // (2 * half)):
+            xr = ar + g * 2 * half
+            xi = ai + g * 2 * half
+            yr = xr + half
+            yi = xi + half
+            for j in range(half):
+                tr = wr[j] * yr[j] - wi[j] * yi[j]
+                ti = wr[j] * yi[j] + wi[j] * yr[j]
+                ur = xr[j]
+                ui = xi[j]
+                yr[j] = ur - tr
+                yi[j] = ui - ti
+                xr[j] = ur + tr
+                xi[j] = ui + ti
+        half *= 2
 
 
 cdef void rfft(FftPlan *p, const float *x, float *re, float *im) noexcept nogil:
