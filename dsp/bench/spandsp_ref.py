@@ -15,7 +15,9 @@ import glob
 import hashlib
 import importlib.util
 import os
+import shutil
 import sys
+import tempfile
 from typing import Optional
 
 _loaded: dict[str, object] = {}
@@ -57,12 +59,19 @@ def load(name: str, cdef: str, source: str) -> Optional[object]:
                        "#include <stdint.h>\n#include <stdlib.h>\n#include <string.h>\n"
                        "#include <spandsp.h>\n" + source,
                        libraries=["spandsp"], extra_compile_args=["-O2", "-w"])
+        # Build in a private folder and rename into the cache: several test workers
+        # may ask for the same shim at once.
+        work = tempfile.mkdtemp(prefix=modname + ".", dir=out)
         try:
-            ffi.compile(tmpdir=out, verbose=False)
+            built = ffi.compile(tmpdir=work, verbose=False)
+            final = os.path.join(out, os.path.basename(built))
+            os.replace(built, final)
         except Exception as exc:  # compiler missing, header mismatch
             unavailable_reason = f"spandsp shim did not build: {exc}"
             return None
-        so = [f for f in os.listdir(out) if f.startswith(modname) and f.endswith(".so")]
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        so = [os.path.basename(final)]
     spec = importlib.util.spec_from_file_location(modname, os.path.join(out, so[0]))
     mod = importlib.util.module_from_spec(spec)
     sys.modules[modname] = mod
