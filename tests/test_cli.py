@@ -38,3 +38,14 @@ def test_console_entry_point_is_installed():
     exe = shutil.which("hotline") or (sys.prefix + "/bin/hotline")
     res = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=60)
     assert res.returncode == 0 and "bench" in res.stdout
+
+
+def test_every_dsp_function_has_a_benchmark_case():
+    from dsp.bench import BENCH_MODULES
+    from dsp.bench.core import collect_cases
+    cases, notes = collect_cases(quick=True)
+    assert notes == []
+    functions = " ".join(c.function.lower() for c in cases)
+    for word in ("g.711", "dtmf", "tone", "call-progress", "fsk", "echo", "conference", "chain"):
+        assert word in functions, word
+    assert {c.function for c in cases} and len(BENCH_MODULES) == 7
