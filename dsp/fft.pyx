@@ -76,16 +76,28 @@ cdef inline void _cfft(FftPlan *p, float *ar, float *ai) noexcept nogil:
     cdef float *yi
     cdef const float *wr
     cdef const float *wi
-    # first stage (size 2): twiddle 1
-    for g in range(m // 2):
-        start = 2 * g
-        tr = ar[start + 1]
-        ti = ai[start + 1]
-        ar[start + 1] = ar[start] - tr
-        ai[start + 1] = ai[start] - ti
-        ar[start] += tr
-        ai[start] += ti
-    half = 2
+    # first two stages together (radix 4, twiddles 1 and -i)
+    cdef float s0r, s0i, d0r, d0i, s1r, s1i, d1r, d1i
+    for g in range(m // 4):
+        start = 4 * g
+        s0r = ar[start] + ar[start + 1]
+        s0i = ai[start] + ai[start + 1]
+        d0r = ar[start] - ar[start + 1]
+        d0i = ai[start] - ai[start + 1]
+        s1r = ar[start + 2] + ar[start + 3]
+        s1i = ai[start + 2] + ai[start + 3]
+        d1r = ar[start + 2] - ar[start + 3]
+        d1i = ai[start + 2] - ai[start + 3]
+        ar[start] = s0r + s1r
+        ai[start] = s0i + s1i
+        ar[start + 2] = s0r - s1r
+        ai[start + 2] = s0i - s1i
+        # -i * d1 = (d1i, -d1r)
+        ar[start + 1] = d0r + d1i
+        ai[start + 1] = d0i - d1r
+        ar[start + 3] = d0r - d1i
+        ai[start + 3] = d0i + d1r
+    half = 4
     while half < m:
         wr = p.tc + half - 1
         wi = p.ts + half - 1
