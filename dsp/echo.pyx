@@ -66,7 +66,8 @@ cdef enum:
 
 cdef double FAR_FLOOR = 8.2e3    # far-end power (linear^2) below which we do not adapt (~ -45 dBm0)
 cdef float PROP_ALPHA = 0.0      # proportionate partitions: -1 = uniform (MDF), 0 = half/half
-cdef int REUSE = 5               # adaptation passes per block (data reuse)
+cdef int REUSE = 5               # adaptation passes per block during the fast start (data reuse)
+cdef int REUSE_SHORT = 3         # ... for tails of 128 taps or less
 cdef double DT_TRUST = 20.0      # the Geigel test freezes adaptation once this ERLE (dB) was seen
 cdef double XFER_RATIO = 0.7     # background error / foreground error below which we copy
 cdef int XFER_COUNT = 1          # ... for this many windows running
@@ -427,7 +428,7 @@ cdef void _mdf_block(EcState *s) noexcept nogil:
     # pass with a smaller step, which reaches a deeper ERLE over line noise
     if s.fast > 0:
         s.fast -= 1
-        passes = REUSE
+        passes = REUSE if P > 2 else REUSE_SHORT
         s.mu_now = s.mu
     else:
         passes = 1
