@@ -6,14 +6,15 @@ Structure (zero added latency, float32 inner loops):
 * **Two paths** (Ochiai).  The *foreground* is a time-domain FIR run every
   sample; it alone produces the output, so the canceller adds no delay.  The
   *background* is a partitioned-block frequency-domain adaptive filter (MDF /
-  PBFDAF): blocks of 64 samples (8 ms), 128-point real FFTs (``dsp.fft``),
-  ``ceil(taps / 64)`` partitions, a per-bin step normalised by the far-end
+  PBFDAF): blocks of 64 samples (8 ms; 128 = 16 ms for tails of 768 taps and
+  more), real FFTs of twice the block (``dsp.fft``), ``ceil(taps / block)``
+  partitions, a per-bin step normalised by the far-end
   power of that bin over the partitions (this decorrelates speech, which is
   what makes it converge in about a second), regularised by 0.2 x the mean bin
   power, partitions weighted half uniformly / half by their weight norm
   (IPNLMS rule), and the AUMDF gradient constraint (partition 0 plus one more
-  per pass).  *Fast start*: for the first ~1 s of adaptation (100 + 8 per
-  partition adapted blocks) every block is used for 5 passes at the full step
+  per pass).  *Fast start*: for the first 1-1.8 s of adaptation (0.8 s + 1 ms
+  per 8 taps) every block is used for 5 passes (3 up to 128 taps) at the full step
   ``mu``; after that one pass at ``0.3 mu`` (a deeper ERLE over line noise).
   An ERLE 12 dB below the best seen for 20 windows (~0.3 s, an echo path
   change) restarts the fast mode.
@@ -63,6 +64,8 @@ cdef enum:
     HANGOVER = 240       # double-talk hangover (samples, 30 ms)
     NLP_HOLD = 240       # NLP release hold after near-end activity (samples, 30 ms)
     BLOCK = 64           # MDF block (samples, 8 ms); FFT size 2 * BLOCK
+    LONG_BLOCK = 128     # MDF block for tails of LONG_TAPS and more (16 ms)
+    LONG_TAPS = 768
 
 cdef double FAR_FLOOR = 8.2e3    # far-end power (linear^2) below which we do not adapt (~ -45 dBm0)
 cdef float PROP_ALPHA = 0.0      # proportionate partitions: -1 = uniform (MDF), 0 = half/half
@@ -71,7 +74,7 @@ cdef int REUSE_SHORT = 3         # ... for tails of 128 taps or less
 cdef double DT_TRUST = 20.0      # the Geigel test freezes adaptation once this ERLE (dB) was seen
 cdef double XFER_RATIO = 0.7     # background error / foreground error below which we copy
 cdef int XFER_COUNT = 1          # ... for this many windows running
-cdef int FAST_BLOCKS = 100        # adapted blocks (8 ms each) in the fast-start mode, plus 8 per partition
+cdef int FAST_BLOCKS = 100        # fast start: this many 8 ms blocks of adaptation, plus one per 8 taps
 cdef int PATH_WINDOWS = 20        # windows running far below the best ERLE that restart the fast mode
 cdef float SLOW_MU = 0.3          # step after the fast start, relative to mu
 cdef float REG_FRAC = 0.2        # regularisation: this fraction of the mean bin power
@@ -150,12 +153,13 @@ cdef int ec_init(EcState *s, int taps, float mu, float erl_db, int adapt, int nl
     s.span = taps if taps > 256 else 256
     s.size = taps + 1 + s.span
     s.nblk = (taps + GBLK - 1) // GBLK
-    s.L = BLOCK
-    s.K = BLOCK + 1
-    s.P = (taps + BLOCK - 1) // BLOCK
-    if fft_plan_init(&s.plan, 2 * BLOCK) != 0:
+    cdef int blk = LONG_BLOCK if taps >= LONG_TAPS else BLOCK
+    s.L = blk
+    s.K = blk + 1
+    s.P = (taps + blk - 1) // blk
+    if fft_plan_init(&s.plan, 2 * blk) != 0:
         return -1
-    s.hf = _falloc(s.P * BLOCK)
+    s.hf = _falloc(s.P * blk)
     s.xbuf = _falloc(s.size)
     s.gmax = _falloc(s.nblk)
     s.xr = _falloc(s.P * s.K)
@@ -163,9 +167,9 @@ cdef int ec_init(EcState *s, int taps, float mu, float erl_db, int adapt, int nl
     s.wr = _falloc(s.P * s.K)
     s.wi = _falloc(s.P * s.K)
     s.q = _falloc(s.P)
-    s.xblk = _falloc(2 * BLOCK)
-    s.dblk = _falloc(BLOCK)
-    s.tmp = _falloc(2 * BLOCK)
+    s.xblk = _falloc(2 * blk)
+    s.dblk = _falloc(blk)
+    s.tmp = _falloc(2 * blk)
     s.yr = _falloc(s.K)
     s.yi = _falloc(s.K)
     if s.hf == NULL or s.xbuf == NULL or s.gmax == NULL or s.xr == NULL or s.xi == NULL \
@@ -189,6 +193,11 @@ cdef void ec_free(EcState *s) noexcept nogil:
     s.q = s.xblk = s.dblk = s.tmp = s.yr = s.yi = NULL
 
 
+cdef inline int _fast_blocks(EcState *s) noexcept nogil:
+    """Length of the fast start in blocks: (FAST_BLOCKS + 1 per 8 taps) x 8 ms."""
+    return (FAST_BLOCKS + s.taps // 8) * BLOCK // s.L
+
+
 cdef void ec_reset(EcState *s) noexcept nogil:
     memset(s.hf, 0, s.P * s.L * sizeof(float))
     memset(s.xbuf, 0, s.size * sizeof(float))
@@ -200,7 +209,7 @@ cdef void ec_reset(EcState *s) noexcept nogil:
     memset(s.xblk, 0, 2 * s.L * sizeof(float))
     memset(s.dblk, 0, s.L * sizeof(float))
     s.xhead = 0
-    s.fast = FAST_BLOCKS + 8 * s.P
+    s.fast = _fast_blocks(s)
     s.low_count = 0
     s.mu_now = s.mu
     s.bx = 0.0
@@ -482,7 +491,7 @@ cdef inline void _window_end(EcState *s) noexcept nogil:
         if r < s.erle_best - 12.0 and s.erle_best > 20.0:
             s.low_count += 1
             if s.low_count >= PATH_WINDOWS and s.fast == 0:
-                s.fast = FAST_BLOCKS + 8 * s.P
+                s.fast = _fast_blocks(s)
         else:
             s.low_count = 0
     s.cng_amp = <float> sqrt(3.0 * s.noise)
@@ -781,3 +790,5 @@ cdef class EchoCancellerBank:
     def converged(self) -> np.ndarray:
         return np.array([bool(self.st[c].loaded and self.st[c].erle_db >= 18.0)
                          for c in range(self.channels)])
+
+

@@ -203,12 +203,12 @@ def test_converges_on_speech_64ms_tail():
                 out = run(EchoCanceller(taps, nlp=False), to16(echo), far).astype(float)
                 at1[taps].append(erle_at(far, echo, out, 1.0))
                 at2[taps].append(erle_at(far, echo, out, 2.0))
-    # (the hardest talker, seed 7, reaches 25-26 dB at 1 s: a least-squares fit on its
-    # first 0.75 s does no better than 23 dB on the next 0.25 s -- the speech itself
-    # has not yet excited the path enough)
-    assert np.median(at1[512]) >= 32.0 and min(at1[512]) >= 24.0, at1[512]
+    # (the hardest talker, seed 7, reaches only ~25 dB at 1 s: a least-squares fit on
+    # its first 0.75 s does no better than 23 dB on the next 0.25 s -- the speech
+    # itself has not yet excited the path enough)
+    assert np.median(at1[512]) >= 32.0 and min(at1[512]) >= 23.0, at1[512]
     assert min(at2[512]) >= 27.0, at2[512]
-    assert np.median(at2[1024]) >= 30.0 and min(at2[1024]) >= 18.0, at2[1024]
+    assert np.median(at2[1024]) >= 34.0 and min(at2[1024]) >= 26.0, at2[1024]
 
 
 @needs_speech
