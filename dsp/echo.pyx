@@ -299,11 +299,8 @@ cdef double _mdf_error(EcState *s) noexcept nogil:
     cdef float *wi
     cdef float *yr = s.yr
     cdef float *yi = s.yi
-    cdef float a, b, e, g, norm, delta
-    cdef double bx = 0.0
+    cdef float e
     cdef double be = 0.0
-    cdef double tot
-    cdef float reg
     # background output Y = sum_p W_p X_p
     memset(yr, 0, K * sizeof(float))
     memset(yi, 0, K * sizeof(float))
@@ -331,18 +328,15 @@ cdef void _mdf_update(EcState *s) noexcept nogil:
     cdef int L = s.L
     cdef int K = s.K
     cdef int P = s.P
-    cdef int p, q, k, j
+    cdef int p, q, k
     cdef float *xr
     cdef float *xi
     cdef float *wr
     cdef float *wi
     cdef float *yr = s.yr
     cdef float *yi = s.yi
-    cdef float a, b, e, g, norm, delta
-    cdef double bx = 0.0
-    cdef double be = 0.0
+    cdef float a, b, g, norm, delta, reg
     cdef double tot
-    cdef float reg
     # error spectrum E = FFT([0 .. 0, e]) scaled by the per-bin step
     memset(s.tmp, 0, L * sizeof(float))
     rfft(&s.plan, s.tmp, yr, yi)
@@ -410,18 +404,7 @@ cdef void _mdf_block(EcState *s) noexcept nogil:
     cdef int L = s.L
     cdef int K = s.K
     cdef int P = s.P
-    cdef int p, q, k, j
-    cdef float *xr
-    cdef float *xi
-    cdef float *wr
-    cdef float *wi
-    cdef float *yr = s.yr
-    cdef float *yi = s.yi
-    cdef float a, b, e, g, norm, delta
-    cdef double bx = 0.0
-    cdef double be = 0.0
-    cdef double tot
-    cdef float reg
+    cdef double bx
     cdef int r, passes
     bx = s.bx
     s.bx = 0.0
