@@ -41,7 +41,7 @@ Each state is reported once when it is entered; ``state`` is the current name.
 import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int16_t, int64_t, uint64_t
-from libc.math cimport cos, M_PI
+from libc.math cimport cos, sin, M_PI
 from libc.stdlib cimport malloc, free, realloc
 from typing import NamedTuple
 
@@ -54,7 +54,7 @@ cnp.import_array()
 DEF N = 160            # block (hop), samples (20 ms)
 DEF WLEN = 320         # analysis window (Hann, 40 ms), two windows overlap by half
 DEF BLOCK_MS = 20
-DEF MAXF = 16          # frequencies per detector
+DEF MAXF = 24          # frequencies per detector (tone frequencies + noise-floor neighbours)
 DEF MAXS = 12          # frequency sets
 DEF MAXT = 12          # tone matchers
 DEF MAXP = 16          # runs in one cadence
@@ -112,7 +112,7 @@ cdef extern from *:
                        float *ea_out, float *eb_out, const int K)
     {
         const int NV = K / 4;
-        hl_v4 c[4], a1[4], a2[4], b1[4], b2[4];
+        hl_v4 c[6], a1[6], a2[6], b1[6], b2[6];
         float XA[160], XB[160];
         float ea = *ea_out, eb = *eb_out;
         int j, v;
@@ -125,7 +125,7 @@ cdef extern from *:
            halving the recurrence's dependency chain (the loop is latency-bound):
              s[n]   = x[n] + c s[n-1] - s[n-2]
              s[n+1] = x[n+1] + c x[n] + (c^2 - 1) s[n-1] - c s[n-2]            */
-        hl_v4 d[4];
+        hl_v4 d[6];
         for (v = 0; v < NV; v++) d[v] = c[v] * c[v] - 1.0f;
         for (j = 0; j + 1 < m; j += 2) {
             hl_v4 xa0 = {XA[j], XA[j], XA[j], XA[j]}, xb0 = {XB[j], XB[j], XB[j], XB[j]};
@@ -158,7 +158,9 @@ cdef extern from *:
         case 4:  hl_goertzel_pair_k(sa1, sa2, sb1, sb2, coef, x, wa, wb, m, ea_out, eb_out, 4); break;
         case 8:  hl_goertzel_pair_k(sa1, sa2, sb1, sb2, coef, x, wa, wb, m, ea_out, eb_out, 8); break;
         case 12: hl_goertzel_pair_k(sa1, sa2, sb1, sb2, coef, x, wa, wb, m, ea_out, eb_out, 12); break;
-        default: hl_goertzel_pair_k(sa1, sa2, sb1, sb2, coef, x, wa, wb, m, ea_out, eb_out, 16); break;
+        case 16: hl_goertzel_pair_k(sa1, sa2, sb1, sb2, coef, x, wa, wb, m, ea_out, eb_out, 16); break;
+        case 20: hl_goertzel_pair_k(sa1, sa2, sb1, sb2, coef, x, wa, wb, m, ea_out, eb_out, 20); break;
+        default: hl_goertzel_pair_k(sa1, sa2, sb1, sb2, coef, x, wa, wb, m, ea_out, eb_out, 24); break;
         }
     }
     """
@@ -228,6 +230,18 @@ cdef class CallProgressDetector:
     # --- configuration
     cdef int nf, np4, ns, nt
     cdef float coef[MAXF]
+    cdef float sn[MAXF]              # sin(w): complex Goertzel output
+    cdef float rot_re[MAXF]          # exp(-j w 160): a steady tone's phase advance per block
+    cdef float rot_im[MAXF]
+    cdef float pr_re[MAXF]           # previous block's complex output
+    cdef float pr_im[MAXF]
+    cdef int nb_n[MAXS]              # noise-floor neighbour bins of a set (0: none)
+    cdef int nb_mem[MAXS][8]
+    cdef float nb_snr, phase_cos2
+    cdef int steady_run[MAXF]        # consecutive blocks of steady phase advance
+    cdef int steady_need
+    cdef float bg_hist[MAXS][8]          # broadband power outside the busy set, recent blocks (ring)
+    cdef float bg_ratio
     cdef int set_n[MAXS]
     cdef int set_mem[MAXS][MAXF]
     cdef int set_simul[MAXS]
@@ -265,6 +279,9 @@ cdef class CallProgressDetector:
     cdef float on_min[MAXS]
     cdef float on_max[MAXS]
     cdef float on_last[MAXS]
+    cdef float on_sum[MAXS]          # sum of the clean blocks' set power in the ongoing on run
+    cdef float hlev[MAXS][HIST]      # mean clean set power of that (on) run, 0 if none
+    cdef float burst_ratio
     cdef int st
     cdef int cur_tone                # matcher index of the current tone state, -1
     cdef int sil_run, voice_cnt
@@ -304,6 +321,7 @@ cdef class CallProgressDetector:
                  float twist_fraction=0.12, float off_drop_db=4.0,
                  int tol_ms=50, float tol_fraction=0.12, dial_ms=None, int ced_ms=2000,
                  float stability_db=5.0, int fast_runs=4, bint fold=True, float clear_off_db=12.0, int fold_slack=1,
+                 float burst_db=4.0, float nb_snr_db=10.0, float bg_steady_db=6.0, float nb_offset_hz=150.0, float phase_tol_deg=25.0, int steady_blocks=2,
                  bint fax=True):
         prof = get_profile(profile)
         self.profile = prof
@@ -312,7 +330,14 @@ cdef class CallProgressDetector:
                              twist_fraction=twist_fraction, off_drop_db=off_drop_db,
                              tol_ms=tol_ms, tol_fraction=tol_fraction,
                              dial_ms=dial_ms, ced_ms=ced_ms, stability_db=stability_db, fast_runs=fast_runs, fold=fold,
-                             clear_off_db=clear_off_db, fold_slack=fold_slack, fax=fax)
+                             clear_off_db=clear_off_db, fold_slack=fold_slack, burst_db=burst_db, nb_snr_db=nb_snr_db, bg_steady_db=bg_steady_db,
+                             nb_offset_hz=nb_offset_hz, phase_tol_deg=phase_tol_deg,
+                             steady_blocks=steady_blocks, fax=fax)
+        self.nb_snr = 10.0 ** (nb_snr_db / 10.0)
+        self.burst_ratio = 10.0 ** (burst_db / 10.0)
+        self.bg_ratio = 10.0 ** (bg_steady_db / 10.0)
+        self.steady_need = max(1, steady_blocks)
+        self.phase_cos2 = cos(phase_tol_deg * M_PI / 180.0) ** 2
         self.on_ratio = on_ratio
         self.twist_frac = twist_fraction
         self.off_drop = 10.0 ** (-off_drop_db / 10.0)
@@ -342,6 +367,25 @@ cdef class CallProgressDetector:
             key = (tuple(sorted(fr)), simul)
             if key not in sets:
                 sets.append(key)
+        # noise-floor neighbours (+-nb_offset_hz) of the busy/congestion frequencies: a block
+        # whose set stands nb_snr_db above them with a steady phase advance counts as tone
+        # even when broadband noise holds most of the power
+        nbs = {}
+        for code, cad, fr, simul in tones:
+            if not fold or nb_offset_hz <= 0 or code not in (S_BUSY, S_CONGESTION):
+                continue
+            key = (tuple(sorted(fr)), simul)
+            if key in nbs:
+                continue
+            nb = []
+            for f in fr:
+                for g in (f - nb_offset_hz, f + nb_offset_hz, 0.5 * f, 1.5 * f):
+                    if 100.0 <= g <= 3800.0 and all(abs(g - h) >= 75.0 for h in fr) and g not in nb:
+                        nb.append(g)
+            nbs[key] = nb[:8]
+            for g in nbs[key]:
+                if g not in freqs:
+                    freqs.append(g)
         if len(freqs) > MAXF or len(sets) > MAXS or len(tones) > MAXT:
             raise ValueError("profile has too many distinct call-progress tones to detect")
         self.frequencies = tuple(freqs)
@@ -349,14 +393,24 @@ cdef class CallProgressDetector:
         self.np4 = (self.nf + 3) & ~3          # filters padded to whole SIMD vectors
         for k in range(MAXF):
             self.coef[k] = 0.0
+            self.sn[k] = 0.0
+            self.rot_re[k] = 1.0
+            self.rot_im[k] = 0.0
         for k, f in enumerate(freqs):
             self.coef[k] = 2.0 * cos(2.0 * M_PI * f / 8000.0)
+            self.sn[k] = sin(2.0 * M_PI * f / 8000.0)
+            self.rot_re[k] = cos(2.0 * M_PI * f * N / 8000.0)
+            self.rot_im[k] = -sin(2.0 * M_PI * f * N / 8000.0)
         self.ns = len(sets)
         for si, (fr, simul) in enumerate(sets):
             self.set_n[si] = len(fr)
             self.set_simul[si] = simul
             for j, f in enumerate(fr):
                 self.set_mem[si][j] = freqs.index(f)
+            nb = nbs.get((fr, simul), [])
+            self.nb_n[si] = len(nb)
+            for j, g in enumerate(nb):
+                self.nb_mem[si][j] = freqs.index(g)
         self.nt = len(tones)
         self._tpl_refs = []
         for ti in range(MAXT):
@@ -437,6 +491,12 @@ cdef class CallProgressDetector:
             self.s1[0][i] = self.s1[1][i] = 0.0
             self.s2[0][i] = self.s2[1][i] = 0.0
         self.energy[0] = self.energy[1] = 0.0
+        for i in range(MAXF):
+            self.pr_re[i] = self.pr_im[i] = 0.0
+            self.steady_run[i] = 0
+        for i in range(MAXS):
+            for k in range(8):
+                self.bg_hist[i][k] = 0.0
         self.late = 0
         self.fill = 0
         self.blocks = 0
@@ -479,6 +539,7 @@ cdef class CallProgressDetector:
         self.on_min[s] = 3.0e38
         self.on_max[s] = 0.0
         self.on_last[s] = 0.0
+        self.on_sum[s] = 0.0
 
     cdef inline void _track_on(self, int s, float p) noexcept nogil:
         # level spread of the on run, leaving out its first and (so far) last block
@@ -489,6 +550,7 @@ cdef class CallProgressDetector:
             if self.on_last[s] > self.on_max[s]:
                 self.on_max[s] = self.on_last[s]
         self.on_last[s] = p
+        self.on_sum[s] += p
 
     cdef inline int _stable(self, int s) noexcept nogil:
         return self.on_max[s] == 0.0 or self.on_max[s] <= self.stab * self.on_min[s]
@@ -497,6 +559,7 @@ cdef class CallProgressDetector:
         if self.hcount[s] == 0 and not self.cur_on[s]:
             length = 0          # the quiet before a first tone burst is not part of a cadence
         self.hq[s][self.hpos[s]] = self.cur_on[s] and self.on_cnt[s] > 0
+        self.hlev[s][self.hpos[s]] = self.on_sum[s] / self.on_cnt[s] if self.hq[s][self.hpos[s]] else 0.0
         self.hist[s][self.hpos[s]] = length
         self.hpos[s] = (self.hpos[s] + 1) % HIST
         if self.hcount[s] < HIST:
@@ -510,7 +573,8 @@ cdef class CallProgressDetector:
         """1 when the recent runs of tone ``t``'s set fit its cadence."""
         cdef int s = self.t_set[t]
         cdef int L = self.t_len[t], K = self.t_k[t]
-        cdef int r, j, idx, need, ok, back, onflag
+        cdef int r, j, idx, need, ok, back, onflag, hp
+        cdef float lo, hi, lv
         if self.cur_on[s] and not self._stable(s):
             return 0
         if L == 0:
@@ -530,6 +594,10 @@ cdef class CallProgressDetector:
             if need > self.hcount[s]:
                 continue
             ok = 1
+            lo = 3.0e38
+            hi = 0.0
+            if self.cur_on[s] and self.on_cnt[s] > 0:
+                lo = hi = self.on_sum[s] / self.on_cnt[s]
             for back in range(1, need + 1):
                 idx = (r - back) % L
                 if idx < 0:
@@ -538,9 +606,20 @@ cdef class CallProgressDetector:
                 if j < self.t_lo[t][idx] or j > self.t_hi[t][idx]:
                     ok = 0
                     break
-                if self.t_strict[t] and self.t_on[t][idx] and not self.hq[s][(self.hpos[s] - back + HIST * 4) % HIST]:
+                hp = (self.hpos[s] - back + HIST * 4) % HIST
+                if self.t_strict[t] and self.t_on[t][idx] and not self.hq[s][hp]:
                     ok = 0
                     break
+                if self.t_on[t][idx] and self.hq[s][hp]:
+                    # every burst of a tone comes at the same level (speech does not)
+                    lv = self.hlev[s][hp]
+                    if lv < lo:
+                        lo = lv
+                    if lv > hi:
+                        hi = lv
+                    if hi > self.burst_ratio * lo:
+                        ok = 0
+                        break
             if ok:
                 return 1
         return 0
@@ -630,13 +709,29 @@ cdef class CallProgressDetector:
     cdef void _block(self) noexcept nogil:
         cdef int k, s, j, t, best = -1, m, silent, voiceish, raw, back, coff, w = self.late
         cdef float pf[MAXF]
-        cdef float pset, ptot, ratio, best_ratio = 0.0, mag2, a, b
+        cdef int steady[MAXF]
+        cdef int nbc[MAXS]
+        cdef float pset, ptot, ratio, best_ratio = 0.0, mag2, a, b, xr, xi, zr, zi, floor, bgmin, bgmax
         ptot = self.energy[w] * _ENORM
         for k in range(self.nf):
             a = self.s1[w][k]
             b = self.s2[w][k]
             mag2 = a * a + b * b - self.coef[k] * a * b
             pf[k] = mag2 * _PNORM
+            # phase advance since the previous block, less a steady tone's: near 0
+            xr = a - 0.5 * self.coef[k] * b
+            xi = b * self.sn[k]
+            zr = xr * self.pr_re[k] + xi * self.pr_im[k]
+            zi = xi * self.pr_re[k] - xr * self.pr_im[k]
+            a = zr * self.rot_re[k] - zi * self.rot_im[k]
+            b = zr * self.rot_im[k] + zi * self.rot_re[k]
+            if a > 0.0 and a * a >= self.phase_cos2 * (a * a + b * b):
+                self.steady_run[k] += 1
+            else:
+                self.steady_run[k] = 0
+            steady[k] = self.steady_run[k] >= self.steady_need
+            self.pr_re[k] = xr
+            self.pr_im[k] = xi
         for k in range(self.np4):
             self.s1[w][k] = 0.0
             self.s2[w][k] = 0.0
@@ -662,6 +757,47 @@ cdef class CallProgressDetector:
                 best = s
                 best_ratio = ratio
         self.last_ratio = best_ratio
+        # narrowband evidence (noise): the set stands well above its neighbour bins and
+        # every member's phase advances like a steady tone's
+        for s in range(self.ns):
+            nbc[s] = 0
+            if self.nb_n[s] == 0:
+                continue
+            pset = 0.0
+            for j in range(self.set_n[s]):
+                pset += pf[self.set_mem[s][j]]
+            # the background (all but the set) must be steady like noise, not like speech
+            self.bg_hist[s][self.blocks & 7] = ptot - pset
+            bgmin = 3.0e38
+            bgmax = 0.0
+            for j in range(6):
+                a = self.bg_hist[s][(self.blocks - j) & 7]
+                if a < bgmin:
+                    bgmin = a
+                if a > bgmax:
+                    bgmax = a
+            if best == s or ptot < self.min_pow or bgmax > self.bg_ratio * bgmin:
+                continue
+            pset = 0.0
+            m = 1
+            for j in range(self.set_n[s]):
+                pset += pf[self.set_mem[s][j]]
+                m = m and steady[self.set_mem[s][j]]
+            if not m or pset < self.min_pow:
+                continue
+            floor = 0.0
+            for j in range(self.nb_n[s]):
+                floor += pf[self.nb_mem[s][j]]
+            floor = floor * self.set_n[s] / self.nb_n[s]
+            if pset < self.nb_snr * floor:
+                continue
+            if self.set_simul[s]:
+                for j in range(self.set_n[s]):
+                    if pf[self.set_mem[s][j]] < self.twist_frac * pset:
+                        m = 0
+                if not m:
+                    continue
+            nbc[s] = 1
         # on/off runs per set.  A block is "on" when the set dominates it (clean), or -
         # when nothing dominates (speech on top of the tone) - when the set's narrowband
         # power is still within off_drop of the level learnt from its clean blocks.
@@ -669,7 +805,7 @@ cdef class CallProgressDetector:
             pset = 0.0
             for j in range(self.set_n[s]):
                 pset += pf[self.set_mem[s][j]]
-            if best == s:
+            if best == s or nbc[s]:
                 raw = 1
                 self.on_level[s] = pset if self.clean_age[s] >= FORGET else 0.7 * self.on_level[s] + 0.3 * pset
                 self.clean_age[s] = 0
@@ -704,7 +840,7 @@ cdef class CallProgressDetector:
                     self.pend[s] = 0
                     if raw:
                         self._start_on(s)
-            if best == s:
+            if best == s or nbc[s]:
                 self._track_on(s, pset)
             # evidence for the fold test: clean tone block / clearly tone-free block
             coff = (best >= 0 and best != s) or pset < self.min_pow or (
@@ -712,7 +848,7 @@ cdef class CallProgressDetector:
             for k in range(FW - 1, 0, -1):
                 self.clean_bits[s][k] = (self.clean_bits[s][k] << 1) | (self.clean_bits[s][k - 1] >> 63)
                 self.coff_bits[s][k] = (self.coff_bits[s][k] << 1) | (self.coff_bits[s][k - 1] >> 63)
-            self.clean_bits[s][0] = (self.clean_bits[s][0] << 1) | (best == s)
+            self.clean_bits[s][0] = (self.clean_bits[s][0] << 1) | <uint64_t>(best == s or nbc[s] != 0)
             self.coff_bits[s][0] = (self.coff_bits[s][0] << 1) | coff
             self.psh[s][self.blocks & 31] = pset if ptot >= self.min_pow else 0.0
         # silence / voice evidence
