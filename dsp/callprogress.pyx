@@ -321,7 +321,7 @@ cdef class CallProgressDetector:
                  float twist_fraction=0.12, float off_drop_db=4.0,
                  int tol_ms=50, float tol_fraction=0.12, dial_ms=None, int ced_ms=2000,
                  float stability_db=5.0, int fast_runs=4, bint fold=True, float clear_off_db=12.0, int fold_slack=1,
-                 float burst_db=4.0, float nb_snr_db=10.0, float bg_steady_db=6.0, float nb_offset_hz=150.0, float phase_tol_deg=25.0, int steady_blocks=2,
+                 float burst_db=4.0, float nb_snr_db=10.0, float bg_steady_db=3.0, float nb_offset_hz=150.0, float phase_tol_deg=25.0, int steady_blocks=2,
                  bint fax=True):
         prof = get_profile(profile)
         self.profile = prof
