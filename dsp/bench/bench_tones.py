@@ -8,7 +8,8 @@ Detection: ``dsp.callprogress.CallProgressDetector('cn')`` (dial, busy, ringback
 congestion, number-unobtainable, fax CNG/CED) beside spandsp ``super_tone_rx`` with
 a descriptor holding the CN dial, busy, ringback and congestion cadences (4 tones,
 one Goertzel at 450 Hz: spandsp merges close frequencies); and the same for the US
-profile (ours: 9 frequencies incl. SIT and fax; spandsp: the 4 dual-tone cadences).  The reference does
+profile (ours: 15 frequencies incl. SIT, fax and the busy/congestion check filters;
+spandsp: the 4 dual-tone cadences).  The reference does
 less work (no fax tones, no SIT, no voice/silence classification, rectangular
 20 ms Goertzel only), so the ratio is conservative for us.  Both see the same
 frames: CN busy tone at -20 dBm0 plus white noise at -45 dBm0.
