@@ -176,6 +176,17 @@ def test_converges_on_shaped_noise_32ms():
         assert ec.converged and ec.erle_db >= 25.0
 
 
+@pytest.mark.parametrize("taps", [512, 1024])
+@pytest.mark.parametrize("erl", [6, 12])
+def test_converges_on_shaped_noise_64ms_within_1s(taps, erl):
+    """64 ms dispersion, speech-like (CSS-like) far end: 30 dB within 1 s at 512 and 1024 taps."""
+    far = shaped_noise(2.0, -15, 15)
+    echo = echo_of(far, hybrid_path(taps, 64, 5), erl)
+    out = run(EchoCanceller(taps, nlp=False), to16(echo), far)
+    assert erle_db(echo[4000:8000], out[4000:8000]) >= 30.0
+    assert erle_db(echo[8000:16000], out[8000:16000]) >= 45.0
+
+
 @needs_speech
 @pytest.mark.parametrize("erl", [6, 12])
 @pytest.mark.parametrize("seed", [3, 7, 11])
