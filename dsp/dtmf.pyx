@@ -476,27 +476,13 @@ cdef class DtmfDetector:
 
     def process(self, samples) -> list:
         """Feed int16 samples (numpy or bytes); return digits recognised in this block."""
-        cdef cnp.ndarray arr = _as_array(samples)
-        cdef Py_ssize_t n = cnp.PyArray_SIZE(arr), i, m
-        cdef const int16_t *x = <const int16_t *>cnp.PyArray_DATA(arr)
-        cdef list out = []
-        cdef int k
-        i = 0
-        while True:
-            m = n - i if n - i < CHUNK else CHUNK
-            with nogil:
-                self.s.nev = 0
-                _feed(self.s, &self.p, x + i, m)
-            for k in range(self.s.nev):
-                if self.s.ev[k].kind == EV_START:
-                    out.append(DIGITS[self.s.ev[k].digit])
-            i += m
-            if i >= n:
-                break
-        return out
+        return self._run(samples, False)
 
     def process_events(self, samples) -> list:
         """Feed samples; return ``[(digit, 'start'|'end', sample_index), ...]`` for this block."""
+        return self._run(samples, True)
+
+    cdef list _run(self, samples, bint events):
         cdef cnp.ndarray arr = _as_array(samples)
         cdef Py_ssize_t n = cnp.PyArray_SIZE(arr), i, m
         cdef const int16_t *x = <const int16_t *>cnp.PyArray_DATA(arr)
@@ -509,8 +495,11 @@ cdef class DtmfDetector:
                 self.s.nev = 0
                 _feed(self.s, &self.p, x + i, m)
             for k in range(self.s.nev):
-                out.append((DIGITS[self.s.ev[k].digit], _KIND[self.s.ev[k].kind],
-                            self.s.ev[k].index))
+                if events:
+                    out.append((DIGITS[self.s.ev[k].digit], _KIND[self.s.ev[k].kind],
+                                self.s.ev[k].index))
+                elif self.s.ev[k].kind == EV_START:
+                    out.append(DIGITS[self.s.ev[k].digit])
             i += m
             if i >= n:
                 break
