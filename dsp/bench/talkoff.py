@@ -25,26 +25,25 @@ from dsp.bench import corpus
 FRAME = 160
 
 
-def speech_corpus(minutes: float, seed: int = 100) -> np.ndarray:
-    """``minutes`` of speech in chunks of up to 10 minutes (distinct seeds)."""
+def _chunked(make, minutes: float, seed: int) -> np.ndarray:
+    """``minutes`` of ``make(seconds, seed=...)`` in chunks of up to 10 minutes (distinct seeds)."""
     parts, left, k = [], minutes, 0
     while left > 0:
         m = min(10.0, left)
-        parts.append(corpus.speech(m * 60.0, seed=seed + k))
+        parts.append(make(m * 60.0, seed=seed + k))
         left -= m
         k += 1
     return np.concatenate(parts) if parts else np.zeros(0, np.int16)
+
+
+def speech_corpus(minutes: float, seed: int = 100) -> np.ndarray:
+    """``minutes`` of synthesised speech."""
+    return _chunked(corpus.speech, minutes, seed)
 
 
 def music_corpus(minutes: float, seed: int = 200) -> np.ndarray:
-    """``minutes`` of music-like signal in chunks of up to 10 minutes."""
-    parts, left, k = [], minutes, 0
-    while left > 0:
-        m = min(10.0, left)
-        parts.append(corpus.music(m * 60.0, seed=seed + k))
-        left -= m
-        k += 1
-    return np.concatenate(parts) if parts else np.zeros(0, np.int16)
+    """``minutes`` of music-like signal."""
+    return _chunked(corpus.music, minutes, seed)
 
 
 def ours_digits(x: np.ndarray) -> list[tuple[str, int]]:
