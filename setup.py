@@ -43,14 +43,16 @@ setup(
     packages=find_packages(include=["dsp", "dsp.*", "hal", "hal.*", "drivers", "drivers.*",
                                     "firmware", "firmware.*", "webui", "webui.*",
                                     "image", "image.*"]),
-    package_data={"dsp": ["*.pxd", "*.pyx", "data/*"]},
+    package_data={"dsp": ["*.pxd", "*.pyx", "data/*"], "hal": ["boards/*.toml"],
+                  "firmware": ["config/*.json", "config/migrations/*.sql"],
+                  "webui": ["templates/*", "static/*"]},
     ext_modules=cythonize(
         dsp_extensions(),
         language_level=3,
         compiler_directives={"boundscheck": False, "wraparound": False,
                              "cdivision": True, "initializedcheck": False},
     ),
-    install_requires=["numpy>=1.26"],
+    install_requires=["numpy>=1.26", "sqlite-utils>=4", "bottle>=0.13", "waitress>=3"],
     entry_points={"console_scripts": ["hotline=firmware.cli:main"]},
     zip_safe=False,
 )
