@@ -1,31 +1,66 @@
 """The `hotline` command.
 
-    hotline bench dsp [--json] [--quick] [names...]   DSP throughput vs spandsp
-    hotline bench talkoff [--minutes N] [--json]       DTMF false digits per hour on speech/music
+    hotline run [--sim] [--data DIR] [--web HOST:PORT]   start the box
+    hotline ctl [--data DIR] <command> [key=value ...]   talk to a running box
+    hotline demo                                         a scripted call on the simulated board
+    hotline cdr export --csv [--data DIR]                call records, Asterisk Master.csv order
+    hotline bench dsp|talkoff|engine ...                 benchmarks
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from typing import Optional
+
+#: Modules that add sub-commands: each has ``register(subparsers)`` which adds its parser
+#: and sets ``func`` (called with the parsed args, returns the exit status).
+COMMAND_MODULES = [
+    "firmware.daemon",        # run
+    "firmware.mgmt.ctl",      # ctl
+    "firmware.demo",          # demo
+    "firmware.cdr.cli",       # cdr
+]
+
+
+def _bench(args: argparse.Namespace) -> int:
+    if args.what == "dsp":
+        from dsp.bench.core import main as bench_main
+        return bench_main(args.rest)
+    if args.what == "talkoff":
+        from dsp.bench.talkoff import main as talkoff_main
+        return talkoff_main(args.rest)
+    from firmware.bench.engine import main as engine_main
+    return engine_main(args.rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="hotline", description="Hotline phone system firmware")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+    bench = sub.add_parser("bench", help="benchmarks: dsp (vs spandsp), talkoff, engine")
+    bench.add_argument("what", choices=["dsp", "talkoff", "engine"], help="what to benchmark")
+    bench.add_argument("rest", nargs=argparse.REMAINDER)
+    bench.set_defaults(func=_bench)
+    for name in COMMAND_MODULES:
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:           # a real missing dependency: say so
+                raise
+            continue
+        mod.register(sub)
+    return ap
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    ap = argparse.ArgumentParser(prog="hotline", description="Hotline phone system firmware")
-    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
-    bench = sub.add_parser("bench", help="benchmarks: `hotline bench dsp`, `hotline bench talkoff`")
-    bench.add_argument("what", choices=["dsp", "talkoff"], help="what to benchmark")
-    bench.add_argument("rest", nargs=argparse.REMAINDER)
+    ap = build_parser()
     args = ap.parse_args(argv)
-    if args.command == "bench" and args.what == "dsp":
-        from dsp.bench.core import main as bench_main
-        return bench_main(args.rest)
-    if args.command == "bench" and args.what == "talkoff":
-        from dsp.bench.talkoff import main as talkoff_main
-        return talkoff_main(args.rest)
-    ap.print_help()
-    return 2
+    func = getattr(args, "func", None)
+    if func is None:
+        ap.print_help()
+        return 2
+    return int(func(args) or 0)
 
 
 if __name__ == "__main__":
