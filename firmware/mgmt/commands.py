@@ -169,5 +169,5 @@ def _bad_args_message(cmd: str, e: BaseException) -> str:
         key = e.args[0] if e.args else ""
         if isinstance(key, str) and " " in key:
             return key                                    # already a sentence
-        return f"{cmd}: missing argument {key!r}"
-    return f"{cmd}: {e}"
+        return f"missing argument {key!r}"
+    return str(e) or type(e).__name__
