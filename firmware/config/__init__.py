@@ -1,0 +1,14 @@
+"""The configuration store: one SQLite database per box (see store.ConfigStore).
+
+    from firmware.config import ConfigStore, ConfigError
+    with ConfigStore(DataDir.at(d).config_db) as store:
+        cfg = store.snapshot()             # frozen firmware.config.model.Config
+        store.add_extension(number="805", port="fxs5")   # ConfigError names the field
+"""
+from firmware.config.errors import ConfigError
+from firmware.config.model import (Config, Extension, InboundRoute, Line, OutboundRoute, RingGroup,
+                                   TrunkGroup, builtin_emergency_numbers, class_allows)
+from firmware.config.store import ConfigStore
+
+__all__ = ["ConfigStore", "ConfigError", "Config", "Extension", "Line", "TrunkGroup", "RingGroup",
+           "InboundRoute", "OutboundRoute", "builtin_emergency_numbers", "class_allows"]

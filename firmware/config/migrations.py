@@ -1,0 +1,117 @@
+"""Versioned schema of the config database, and the small runner both stores use.
+
+Each step has a number (1, 2, ...), a description and either SQL text or a function
+``fn(db)`` taking the sqlite-utils Database.  Applied steps are recorded in the
+``schema_migrations`` table (version, description, applied_at UTC).  A database that
+records a step this code does not know (written by newer firmware) is refused: the
+code would misread it.  Every step runs in its own transaction with its record, so
+an interrupted upgrade leaves the database at the last complete step.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import Callable, Sequence, Union
+
+import sqlite_utils
+
+from firmware.config.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    step: Union[str, Callable[[sqlite_utils.Database], None]]
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """The highest applied step (0 for a fresh database)."""
+    if "schema_migrations" not in db.table_names():
+        return 0
+    row = next(db.query("SELECT MAX(version) AS v FROM schema_migrations"))
+    return int(row["v"] or 0)
+
+
+def apply_migrations(db: sqlite_utils.Database, steps: Sequence[Migration], what: str) -> int:
+    """Bring ``db`` up to the last of ``steps``; returns the version it had before.
+
+    Raises ConfigError("schema_migrations", ...) if the database is newer than the code.
+    """
+    numbers = [m.version for m in steps]
+    assert numbers == list(range(1, len(steps) + 1)), "migration steps must be numbered 1, 2, ..."
+    db.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+               "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)")
+    before = schema_version(db)
+    if before > len(steps):
+        raise ConfigError("schema_migrations",
+                          f"the {what} database {db_path(db)} is at schema version {before}, but this "
+                          f"firmware only knows versions up to {len(steps)}: it was written by newer "
+                          "firmware; update the firmware or restore a backup")
+    for m in steps[before:]:
+        with db.atomic():
+            if isinstance(m.step, str):
+                for stmt in _statements(m.step):
+                    db.execute(stmt)
+            else:
+                m.step(db)
+            db.execute("INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)",
+                       [m.version, m.description, _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")])
+    return before
+
+
+def db_path(db: sqlite_utils.Database) -> str:
+    row = next(db.query("PRAGMA database_list"), None)
+    return (row or {}).get("file") or ":memory:"
+
+
+def _statements(sql: str) -> list[str]:
+    return [s.strip() for s in sql.split(";") if s.strip()]
+
+
+# --------------------------------------------------------------------------- config steps
+_V1 = """
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE extensions (
+    number TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL DEFAULT 'fxs',
+    port TEXT UNIQUE, enabled INTEGER NOT NULL DEFAULT 1);
+CREATE TABLE trunk_groups (
+    name TEXT PRIMARY KEY, strategy TEXT NOT NULL DEFAULT 'in_order', description TEXT NOT NULL DEFAULT '');
+CREATE TABLE lines (
+    name TEXT PRIMARY KEY, port TEXT NOT NULL UNIQUE, number TEXT NOT NULL DEFAULT '',
+    trunk_group TEXT NOT NULL REFERENCES trunk_groups(name), enabled INTEGER NOT NULL DEFAULT 1);
+CREATE TABLE ring_groups (
+    number TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '', strategy TEXT NOT NULL DEFAULT 'ringall',
+    ring_ms INTEGER NOT NULL DEFAULT 20000, members TEXT NOT NULL DEFAULT '[]',
+    no_answer_dest TEXT NOT NULL DEFAULT '');
+CREATE TABLE inbound_routes (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '', line TEXT NOT NULL DEFAULT '',
+    cid_prefix TEXT NOT NULL DEFAULT '', dest_kind TEXT NOT NULL, dest TEXT NOT NULL,
+    priority INTEGER NOT NULL DEFAULT 100);
+CREATE TABLE outbound_routes (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '', prefix TEXT NOT NULL DEFAULT '',
+    pattern TEXT NOT NULL, strip INTEGER NOT NULL DEFAULT 0, prepend TEXT NOT NULL DEFAULT '',
+    trunk_group TEXT NOT NULL REFERENCES trunk_groups(name), priority INTEGER NOT NULL DEFAULT 100)
+"""
+
+_V2 = """
+ALTER TABLE lines ADD COLUMN disconnect TEXT NOT NULL DEFAULT 'any';
+ALTER TABLE lines ADD COLUMN answer TEXT NOT NULL DEFAULT 'timer';
+ALTER TABLE lines ADD COLUMN answer_timer_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE lines ADD COLUMN dialtone_timeout_ms INTEGER NOT NULL DEFAULT 3000;
+ALTER TABLE lines ADD COLUMN cid TEXT NOT NULL DEFAULT 'auto';
+ALTER TABLE extensions ADD COLUMN outbound_class TEXT NOT NULL DEFAULT 'national';
+ALTER TABLE outbound_routes ADD COLUMN call_class TEXT NOT NULL DEFAULT 'national'
+"""
+
+_V3 = """
+CREATE TABLE config_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT INTO config_meta (key, value) VALUES ('version', 1)
+"""
+
+CONFIG_MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "extensions, trunk groups, lines, ring groups, inbound and outbound routes", _V1),
+    Migration(2, "line supervision and caller-ID columns; call classes", _V2),
+    Migration(3, "config_meta: change counter for reloads", _V3),
+)
+"""The config database schema, oldest first.  Append; never edit a released step."""

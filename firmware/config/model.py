@@ -1,0 +1,196 @@
+"""The configuration as frozen dataclasses: what the engine and routing read.
+
+``ConfigStore.snapshot()`` returns a :class:`Config`, read in one transaction, so the
+engine sees one consistent version while the web UI keeps editing.  Times are in ms.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping, Optional
+
+#: Emergency numbers built in per country (always routable, whatever the routes say);
+#: ``112`` is added for every country.  ``settings.emergency_numbers`` adds more.
+EMERGENCY_NUMBERS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "cn": ("110", "119", "120", "122"),
+    "us": ("911",),
+    "uk": ("999", "112"),
+    "de": ("110", "112"),
+})
+EMERGENCY_EVERYWHERE = ("112",)
+
+#: Outbound call classes, lowest first: an extension may use a route whose
+#: ``call_class`` ranks at most its own ``outbound_class``.
+CALL_CLASSES = ("internal", "local", "national", "international")
+
+
+def class_allows(outbound_class: str, call_class: str) -> bool:
+    """True if an extension of ``outbound_class`` may place a ``call_class`` call."""
+    return CALL_CLASSES.index(outbound_class) >= CALL_CLASSES.index(call_class)
+
+
+def builtin_emergency_numbers(country: str) -> tuple[str, ...]:
+    """The emergency numbers of a country (plus 112), in a stable order."""
+    out = list(EMERGENCY_NUMBERS.get(country, ()))
+    out += [n for n in EMERGENCY_EVERYWHERE if n not in out]
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Extension:
+    number: str                 #: 2-8 digits
+    name: str
+    kind: str                   #: "fxs" | "sip"
+    port: Optional[str]         #: e.g. "fxs1" (kind fxs), None for sip
+    outbound_class: str = "national"
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class TrunkGroup:
+    name: str
+    strategy: str = "in_order"  #: "in_order" | "round_robin"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Line:
+    name: str                   #: e.g. "line1"
+    port: str                   #: e.g. "fxo1"
+    number: str = ""            #: the line's own number ("" = unknown)
+    trunk_group: str = ""
+    disconnect: str = "any"     #: far-end hang-up signals watched: any|busy|polarity|loop
+    answer: str = "timer"       #: outbound answer supervision: polarity|timer
+    answer_timer_ms: int = 0    #: ms after dialling ends until "answered" (0 = at once)
+    dialtone_timeout_ms: int = 3000  #: ms to wait for dial tone before the next line is tried
+    cid: str = "auto"           #: caller-ID decoding: auto|bell202|v23|dtmf|none
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class RingGroup:
+    number: str
+    name: str
+    strategy: str = "ringall"   #: "ringall" | "hunt"
+    ring_ms: int = 20000        #: ringall: total ring time; hunt: per member (ms)
+    members: tuple[str, ...] = ()  #: extension numbers, in order
+    no_answer_dest: str = ""    #: extension/ring group number, "" = give up (busy)
+
+
+@dataclass(frozen=True)
+class InboundRoute:
+    id: int
+    name: str
+    line: str = ""              #: line name, "" = any line
+    cid_prefix: str = ""        #: caller number prefix, "" = any caller
+    dest_kind: str = "ring_group"  #: "extension" | "ring_group"
+    dest: str = ""
+    priority: int = 100         #: lower is tried first
+
+    def matches(self, line: str, caller: str) -> bool:
+        return (self.line in ("", line)) and (caller or "").startswith(self.cid_prefix)
+
+
+@dataclass(frozen=True)
+class OutboundRoute:
+    id: int
+    name: str
+    prefix: str                 #: digits dialled first (e.g. "9"), part of what is stripped
+    pattern: str                #: dial pattern for the digits after the prefix
+    strip: int                  #: digits removed from the front of the dialled string
+    prepend: str = ""           #: digits put in front after stripping
+    trunk_group: str = ""
+    call_class: str = "national"
+    priority: int = 100
+
+    def translate(self, dialled: str) -> str:
+        """The digits sent to the trunk for ``dialled`` (the whole string the user dialled)."""
+        return self.prepend + dialled[self.strip:]
+
+
+def _natural_key(name: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name))
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything in the config store at one ``version``.
+
+    Tuples are ordered: extensions/ring groups by number, lines and trunk groups by
+    name (natural order: line2 before line10), routes by (priority, id).
+    """
+    version: int
+    settings: Mapping[str, Any]
+    extensions: tuple[Extension, ...] = ()
+    trunk_groups: tuple[TrunkGroup, ...] = ()
+    lines: tuple[Line, ...] = ()
+    ring_groups: tuple[RingGroup, ...] = ()
+    inbound_routes: tuple[InboundRoute, ...] = ()
+    outbound_routes: tuple[OutboundRoute, ...] = ()
+    _index: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        idx = self._index
+        idx["ext"] = {e.number: e for e in self.extensions}
+        idx["ext_port"] = {e.port: e for e in self.extensions if e.port}
+        idx["line"] = {ln.name: ln for ln in self.lines}
+        idx["line_port"] = {ln.port: ln for ln in self.lines}
+        idx["tg"] = {t.name: t for t in self.trunk_groups}
+        idx["rg"] = {r.number: r for r in self.ring_groups}
+
+    # -- settings -------------------------------------------------------------
+    def setting(self, key: str) -> Any:
+        return self.settings[key]
+
+    @property
+    def country(self) -> str:
+        return self.settings["country"]
+
+    def emergency_numbers(self) -> tuple[str, ...]:
+        """Built-in numbers of the country (and 112) plus ``settings.emergency_numbers``."""
+        out = list(builtin_emergency_numbers(self.country))
+        out += [n for n in self.settings.get("emergency_numbers", ()) if n not in out]
+        return tuple(out)
+
+    def is_emergency(self, number: str) -> bool:
+        return number in self.emergency_numbers()
+
+    # -- lookups --------------------------------------------------------------
+    def extension(self, number: str) -> Optional[Extension]:
+        return self._index["ext"].get(number)
+
+    def extension_by_port(self, port: str) -> Optional[Extension]:
+        return self._index["ext_port"].get(port)
+
+    def line(self, name: str) -> Optional[Line]:
+        return self._index["line"].get(name)
+
+    def line_by_port(self, port: str) -> Optional[Line]:
+        return self._index["line_port"].get(port)
+
+    def trunk_group(self, name: str) -> Optional[TrunkGroup]:
+        return self._index["tg"].get(name)
+
+    def lines_in_group(self, trunk_group: str, enabled_only: bool = True) -> tuple[Line, ...]:
+        """The lines of a trunk group in natural name order (line1, line2, ... line10)."""
+        return tuple(ln for ln in self.lines
+                     if ln.trunk_group == trunk_group and (ln.enabled or not enabled_only))
+
+    def ring_group(self, number: str) -> Optional[RingGroup]:
+        return self._index["rg"].get(number)
+
+    def destination_kind(self, number: str) -> Optional[str]:
+        """"extension", "ring_group" or None for an internal number."""
+        if number in self._index["ext"]:
+            return "extension"
+        if number in self._index["rg"]:
+            return "ring_group"
+        return None
+
+    def inbound_route_for(self, line: str, caller: str) -> Optional[InboundRoute]:
+        """The first inbound route (by priority, id) matching a line name and caller number."""
+        for r in self.inbound_routes:
+            if r.matches(line, caller):
+                return r
+        return None

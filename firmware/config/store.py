@@ -1,0 +1,366 @@
+"""ConfigStore: the configuration database (SQLite via sqlite-utils, WAL).
+
+All SQL of the config store lives in this module (and the DDL in migrations.py), so
+another backend can be added beside SQLite later.  Every write:
+
+1. takes the write lock (``BEGIN IMMEDIATE``: one writer at a time, across processes),
+2. reads the current configuration, applies the change in memory,
+3. validates the row and the whole result (cross-references),
+4. writes the row(s) and bumps the change counter (``version()``), and commits --
+   or rolls back and raises :class:`ConfigError`, changing nothing.
+
+Readers (``snapshot()``) read everything in one transaction; in WAL mode they never
+wait for a writer and never see half a change.  A store object may be shared between
+threads (one lock per object); other processes open their own.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, Optional, Union
+
+import sqlite_utils
+
+from firmware.config import model
+from firmware.config.errors import ConfigError
+from firmware.config.migrations import CONFIG_MIGRATIONS, apply_migrations, schema_version
+from firmware.config.seed import default_config
+from firmware.config.validate import (KEYS, SETTINGS_DEFAULTS, TABLES, references_to, validate_config,
+                                      validate_row, validate_setting, validate_settings)
+
+EXPORT_FORMAT = "hotline-config"
+
+_JSON_COLUMNS = {"ring_groups": ("members",)}
+_BOOL_COLUMNS = {"extensions": ("enabled",), "lines": ("enabled",)}
+_MODEL = {
+    "extensions": model.Extension, "trunk_groups": model.TrunkGroup, "lines": model.Line,
+    "ring_groups": model.RingGroup, "inbound_routes": model.InboundRoute,
+    "outbound_routes": model.OutboundRoute,
+}
+_WHAT = {
+    "extensions": "extension", "trunk_groups": "trunk group", "lines": "line",
+    "ring_groups": "ring group", "inbound_routes": "inbound route", "outbound_routes": "outbound route",
+}
+
+
+def _sort_key(table: str) -> Callable[[Mapping[str, Any]], Any]:
+    if table in ("extensions", "ring_groups"):
+        return lambda r: (len(r["number"]), r["number"])
+    if table in ("inbound_routes", "outbound_routes"):
+        return lambda r: (r["priority"], r["id"] or 0)
+    return lambda r: model._natural_key(r["name"])
+
+
+class ConfigStore:
+    """The configuration database at ``path`` (created, migrated and seeded on open).
+
+    ``country`` is used only when a fresh database is seeded (routes, language).
+    """
+
+    def __init__(self, path: Union[str, os.PathLike], *, country: str = "cn") -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        conn = sqlite3.connect(str(self.path), timeout=10.0, check_same_thread=False)
+        self.db = sqlite_utils.Database(conn)
+        try:
+            self.db.enable_wal()
+            self.db.execute("PRAGMA synchronous=FULL")
+            before = apply_migrations(self.db, CONFIG_MIGRATIONS, "configuration")
+            if before == 0:
+                self._transaction(lambda state: self._replace_all(state, default_config(country)))
+        except BaseException:
+            conn.close()
+            raise
+
+    @classmethod
+    def at(cls, data_dir: Any = None, **kw: Any) -> "ConfigStore":
+        """The store of a data dir (a firmware.paths.DataDir, a path, or None = default)."""
+        from firmware.paths import DataDir
+        d = data_dir if isinstance(data_dir, DataDir) else DataDir.at(data_dir)
+        return cls(d.create().config_db, **kw)
+
+    # -- lifecycle --------------------------------------------------------------------
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
+
+    def __enter__(self) -> "ConfigStore":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def schema_version(self) -> int:
+        with self._lock:
+            return schema_version(self.db)
+
+    def version(self) -> int:
+        """The change counter: grows by one with every committed change (any process)."""
+        with self._lock:
+            return int(next(self.db.query("SELECT value FROM config_meta WHERE key = 'version'"))["value"])
+
+    # -- reading ----------------------------------------------------------------------
+    def _load(self) -> dict[str, Any]:
+        """Everything, as clean row dicts (call inside a transaction for consistency)."""
+        stored = {r["key"]: json.loads(r["value"]) for r in self.db.query("SELECT key, value FROM settings")}
+        state: dict[str, Any] = {"settings": {**SETTINGS_DEFAULTS, **stored}}
+        for table in TABLES:
+            rows = []
+            for r in self.db.query(f"SELECT * FROM [{table}]"):
+                for c in _JSON_COLUMNS.get(table, ()):
+                    r[c] = json.loads(r[c])
+                for c in _BOOL_COLUMNS.get(table, ()):
+                    r[c] = bool(r[c])
+                rows.append(r)
+            rows.sort(key=_sort_key(table))
+            state[table] = rows
+        state["version"] = int(next(self.db.query("SELECT value FROM config_meta WHERE key = 'version'"))["value"])
+        return state
+
+    def _read(self) -> dict[str, Any]:
+        with self._lock:
+            self.db.execute("BEGIN")
+            try:
+                return self._load()
+            finally:
+                self.db.execute("COMMIT")
+
+    def settings(self) -> dict[str, Any]:
+        """All settings (defaults filled in)."""
+        return self._read()["settings"]
+
+    def get_setting(self, key: str) -> Any:
+        if key not in SETTINGS_DEFAULTS:
+            raise ConfigError(f"settings.{key}", "unknown setting")
+        return self.settings()[key]
+
+    def _list(self, table: str) -> list[dict]:
+        return self._read()[table]
+
+    def _get(self, table: str, key: Any) -> Optional[dict]:
+        for r in self._list(table):
+            if r[KEYS[table]] == key:
+                return r
+        return None
+
+    def snapshot(self) -> model.Config:
+        """Everything as frozen dataclasses, read in one transaction."""
+        state = self._read()
+        s = dict(state["settings"])
+        s["emergency_numbers"] = tuple(s["emergency_numbers"])
+        tables = {}
+        for table in TABLES:
+            cls = _MODEL[table]
+            items = []
+            for r in state[table]:
+                if table == "ring_groups":
+                    r = {**r, "members": tuple(r["members"])}
+                items.append(cls(**r))
+            tables[table] = tuple(items)
+        return model.Config(version=state["version"], settings=MappingProxyType(s), **tables)
+
+    def export_json(self) -> dict[str, Any]:
+        """The whole configuration as a JSON-ready document (import_json reads it back)."""
+        state = self._read()
+        doc: dict[str, Any] = {"format": EXPORT_FORMAT, "schema": len(CONFIG_MIGRATIONS),
+                               "version": state["version"], "settings": state["settings"]}
+        for table in TABLES:
+            doc[table] = state[table]
+        return doc
+
+    # -- writing ----------------------------------------------------------------------
+    def _transaction(self, change: Callable[[dict[str, Any]], Any]) -> Any:
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                result = change(self._load())
+                self.db.execute("UPDATE config_meta SET value = value + 1 WHERE key = 'version'")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+            return result
+
+    @staticmethod
+    def _encode(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
+        out = dict(row)
+        for c in _JSON_COLUMNS.get(table, ()):
+            out[c] = json.dumps(out[c])
+        for c in _BOOL_COLUMNS.get(table, ()):
+            out[c] = int(out[c])
+        return out
+
+    def _replace_all(self, state: dict[str, Any], doc: Any) -> None:
+        new = _clean_document(doc)
+        validate_config(new)
+        for table in TABLES:
+            self.db.execute(f"DELETE FROM [{table}]")
+        self.db.execute("DELETE FROM settings")
+        for k, v in new["settings"].items():
+            self.db.execute("INSERT INTO settings (key, value) VALUES (?, ?)", [k, json.dumps(v)])
+        for table in TABLES:
+            for row in new[table]:
+                row = {k: v for k, v in row.items() if not (k == "id" and v is None)}
+                self.db[table].insert(self._encode(table, row))
+
+    def import_json(self, doc: Mapping[str, Any]) -> None:
+        """Replace the whole configuration with ``doc`` (an export_json document).
+
+        Validated first: any problem raises ConfigError and nothing changes.  Missing
+        settings take their defaults; a missing table section means an empty table.
+        """
+        self._transaction(lambda state: self._replace_all(state, doc))
+
+    def set_setting(self, key: str, value: Any) -> None:
+        self.update_settings({key: value})
+
+    def update_settings(self, values: Mapping[str, Any]) -> None:
+        """Change several settings at once (e.g. flash_min_ms and flash_max_ms together)."""
+        clean = {k: validate_setting(k, v) for k, v in values.items()}
+
+        def change(state: dict[str, Any]) -> None:
+            state["settings"] = validate_settings({**state["settings"], **clean})
+            validate_config(state)
+            for k, v in clean.items():
+                self.db.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
+                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [k, json.dumps(v)])
+        self._transaction(change)
+
+    def _check_number_free(self, state: dict[str, Any], table: str, number: str) -> None:
+        for other in ("extensions", "ring_groups"):
+            for r in state[other]:
+                if r["number"] == number:
+                    raise ConfigError(f"{table}.number", f"{number} is already {_WHAT[other]} {number} ({r['name']})")
+
+    def _add(self, table: str, fields: Mapping[str, Any]) -> Any:
+        row = validate_row(table, fields)
+        key = KEYS[table]
+
+        def change(state: dict[str, Any]) -> Any:
+            if table in ("extensions", "ring_groups"):
+                self._check_number_free(state, table, row["number"])
+            elif row[key] is not None and any(r[key] == row[key] for r in state[table]):
+                raise ConfigError(f"{table}.{key}", f"{_WHAT[table]} {row[key]!r} already exists")
+            state[table].append(row)
+            validate_config(state)
+            ins = {k: v for k, v in row.items() if not (k == "id" and v is None)}
+            tbl = self.db[table]
+            tbl.insert(self._encode(table, ins))
+            return row[key] if row[key] is not None else tbl.last_pk
+        return self._transaction(change)
+
+    def _update(self, table: str, keyval: Any, fields: Mapping[str, Any]) -> None:
+        key = KEYS[table]
+        if key in fields and fields[key] != keyval:
+            raise ConfigError(f"{table}.{key}", f"cannot be changed ({_WHAT[table]} {keyval}): "
+                                                "delete it and add a new one")
+
+        def change(state: dict[str, Any]) -> None:
+            rows = state[table]
+            for i, r in enumerate(rows):
+                if r[key] == keyval:
+                    break
+            else:
+                raise ConfigError(f"{table}.{key}", f"no {_WHAT[table]} {keyval!r}")
+            row = validate_row(table, {**r, **fields})
+            rows[i] = row
+            validate_config(state)
+            upd = self._encode(table, row)
+            upd.pop(key)
+            self.db[table].update(keyval, upd)
+        self._transaction(change)
+
+    def _delete(self, table: str, keyval: Any) -> None:
+        key = KEYS[table]
+
+        def change(state: dict[str, Any]) -> None:
+            rows = state[table]
+            if not any(r[key] == keyval for r in rows):
+                raise ConfigError(f"{table}.{key}", f"no {_WHAT[table]} {keyval!r}")
+            refs = references_to(state, table, keyval)
+            if refs:
+                raise ConfigError(f"{table}.{key}", f"cannot delete {_WHAT[table]} {keyval}: " + "; ".join(refs))
+            state[table] = [r for r in rows if r[key] != keyval]
+            validate_config(state)
+            self.db.execute(f"DELETE FROM [{table}] WHERE [{key}] = ?", [keyval])
+        self._transaction(change)
+
+    # -- per-table API (generated below) -------------------------------------------------
+    def extensions(self) -> list[dict]: return self._list("extensions")
+    def extension(self, number: str) -> Optional[dict]: return self._get("extensions", number)
+    def add_extension(self, **fields: Any) -> str: return self._add("extensions", fields)
+    def update_extension(self, number: str, **fields: Any) -> None: self._update("extensions", number, fields)
+    def delete_extension(self, number: str) -> None: self._delete("extensions", number)
+
+    def trunk_groups(self) -> list[dict]: return self._list("trunk_groups")
+    def trunk_group(self, name: str) -> Optional[dict]: return self._get("trunk_groups", name)
+    def add_trunk_group(self, **fields: Any) -> str: return self._add("trunk_groups", fields)
+    def update_trunk_group(self, name: str, **fields: Any) -> None: self._update("trunk_groups", name, fields)
+    def delete_trunk_group(self, name: str) -> None: self._delete("trunk_groups", name)
+
+    def lines(self) -> list[dict]: return self._list("lines")
+    def line(self, name: str) -> Optional[dict]: return self._get("lines", name)
+    def add_line(self, **fields: Any) -> str: return self._add("lines", fields)
+    def update_line(self, name: str, **fields: Any) -> None: self._update("lines", name, fields)
+    def delete_line(self, name: str) -> None: self._delete("lines", name)
+
+    def ring_groups(self) -> list[dict]: return self._list("ring_groups")
+    def ring_group(self, number: str) -> Optional[dict]: return self._get("ring_groups", number)
+    def add_ring_group(self, **fields: Any) -> str: return self._add("ring_groups", fields)
+    def update_ring_group(self, number: str, **fields: Any) -> None: self._update("ring_groups", number, fields)
+    def delete_ring_group(self, number: str) -> None: self._delete("ring_groups", number)
+
+    def inbound_routes(self) -> list[dict]: return self._list("inbound_routes")
+    def inbound_route(self, id: int) -> Optional[dict]: return self._get("inbound_routes", id)
+    def add_inbound_route(self, **fields: Any) -> int: return self._add("inbound_routes", fields)
+    def update_inbound_route(self, id: int, **fields: Any) -> None: self._update("inbound_routes", id, fields)
+    def delete_inbound_route(self, id: int) -> None: self._delete("inbound_routes", id)
+
+    def outbound_routes(self) -> list[dict]: return self._list("outbound_routes")
+    def outbound_route(self, id: int) -> Optional[dict]: return self._get("outbound_routes", id)
+    def add_outbound_route(self, **fields: Any) -> int: return self._add("outbound_routes", fields)
+    def update_outbound_route(self, id: int, **fields: Any) -> None: self._update("outbound_routes", id, fields)
+    def delete_outbound_route(self, id: int) -> None: self._delete("outbound_routes", id)
+
+
+def _clean_document(doc: Any) -> dict[str, Any]:
+    """Validate an import document row by row; returns the clean state (routes get ids)."""
+    if not isinstance(doc, Mapping):
+        raise ConfigError("import", "the document must be a JSON object")
+    fmt = doc.get("format", EXPORT_FORMAT)
+    if fmt != EXPORT_FORMAT:
+        raise ConfigError("import.format", f"{fmt!r} is not a Hotline configuration ({EXPORT_FORMAT!r})")
+    schema = doc.get("schema", len(CONFIG_MIGRATIONS))
+    if not isinstance(schema, int) or schema > len(CONFIG_MIGRATIONS):
+        raise ConfigError("import.schema", f"{schema!r}: the document was written by newer firmware "
+                                           f"(this firmware knows schema versions up to {len(CONFIG_MIGRATIONS)})")
+    known = {"format", "schema", "version", "settings", *TABLES}
+    for k in doc:
+        if k not in known:
+            raise ConfigError(f"import.{k}", f"unknown section (known: {', '.join(sorted(known))})")
+    settings = doc.get("settings", {})
+    if not isinstance(settings, Mapping):
+        raise ConfigError("settings", "must be an object of key: value")
+    state: dict[str, Any] = {"settings": validate_settings(settings)}
+    for table in TABLES:
+        rows = doc.get(table, [])
+        if not isinstance(rows, list):
+            raise ConfigError(table, "must be a list of entries")
+        clean = []
+        for i, r in enumerate(rows):
+            try:
+                clean.append(validate_row(table, r))
+            except ConfigError as e:
+                raise ConfigError(e.field, f"{e.message} (entry {i + 1} of {table})") from None
+        if table in ("inbound_routes", "outbound_routes"):
+            next_id = max([r["id"] for r in clean if r["id"] is not None], default=0) + 1
+            for r in clean:
+                if r["id"] is None:
+                    r["id"] = next_id
+                    next_id += 1
+        state[table] = clean
+    return state

@@ -1,0 +1,453 @@
+"""Validation of every configuration write: field rules and cross-references.
+
+Row validators take a dict of fields (an added row, or an existing row merged with
+the changes), fill defaults, coerce form-style text ("30000", "true") to the column
+type and return the clean row -- or raise :class:`ConfigError` naming
+``table.column``.  :func:`validate_config` checks a whole configuration (every row
+plus references between tables); the store runs it on the state a write would
+produce, so nothing invalid is ever stored.  :func:`references_to` says what still
+uses a row that is about to be deleted.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, Callable, Iterable, Mapping, Optional
+
+from dsp import profiles
+
+from firmware.config.dialpattern import DialPatternError, parse_pattern
+from firmware.config.errors import ConfigError
+from firmware.config.model import CALL_CLASSES, builtin_emergency_numbers
+
+__all__ = ["ConfigError", "SETTINGS_DEFAULTS", "TABLES", "KEYS", "validate_setting",
+           "validate_settings", "validate_row", "validate_config", "references_to"]
+
+#: Settings and their defaults (JSON values).  Times in ms.
+SETTINGS_DEFAULTS: Mapping[str, Any] = {
+    "country": "cn",
+    "language": "zh",
+    "box_name": "Hotline",
+    "board": "hotline-8",
+    "first_digit_timeout_ms": 10000,
+    "interdigit_timeout_ms": 4000,
+    "ring_timeout_ms": 30000,
+    "flash_min_ms": 80,
+    "flash_max_ms": 800,
+    "emergency_numbers": [],
+    "operator": "801",
+}
+
+#: Allowed range (ms, inclusive) of each timeout setting.
+SETTING_RANGES_MS: Mapping[str, tuple[int, int]] = {
+    "first_digit_timeout_ms": (1000, 60000),
+    "interdigit_timeout_ms": (500, 30000),
+    "ring_timeout_ms": (5000, 600000),
+    "flash_min_ms": (20, 1000),
+    "flash_max_ms": (100, 2000),
+}
+
+LANGUAGES = ("zh", "en")
+EXT_KINDS = ("fxs", "sip")
+TG_STRATEGIES = ("in_order", "round_robin")
+DISCONNECT = ("any", "busy", "polarity", "loop")
+ANSWER = ("polarity", "timer")
+CID = ("auto", "bell202", "v23", "dtmf", "none")
+RG_STRATEGIES = ("ringall", "hunt")
+DEST_KINDS = ("extension", "ring_group")
+ROUTE_CLASSES = CALL_CLASSES[1:]          # local, national, international
+
+#: Primary key column of each table.
+KEYS: Mapping[str, str] = {
+    "extensions": "number", "trunk_groups": "name", "lines": "name",
+    "ring_groups": "number", "inbound_routes": "id", "outbound_routes": "id",
+}
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+MAX_TEXT = 64
+
+
+# --------------------------------------------------------------------------- coercion
+def _choice(field: str, value: Any, choices: Iterable[str]) -> str:
+    choices = tuple(choices)
+    if value not in choices:
+        raise ConfigError(field, f"{value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def _int(field: str, value: Any, lo: int, hi: int, unit: str = "") -> int:
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(field, f"{value!r} is not a whole number")
+    if not lo <= value <= hi:
+        raise ConfigError(field, f"{value}{unit} is out of range ({lo}–{hi}{unit})")
+    return value
+
+
+def _bool(field: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("0", "1", "true", "false", "yes", "no", "on", "off"):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    raise ConfigError(field, f"{value!r} is not yes/no (true/false or 1/0)")
+
+
+def _text(field: str, value: Any, max_len: int = MAX_TEXT) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ConfigError(field, f"{value!r} is not text")
+    if len(value) > max_len:
+        raise ConfigError(field, f"is {len(value)} characters long (at most {max_len})")
+    if any(ord(c) < 32 for c in value):
+        raise ConfigError(field, "must not contain control characters (newlines, tabs)")
+    return value
+
+
+def _digits(field: str, value: Any, lo: int, hi: int, what: str = "a number") -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not re.fullmatch(r"\d*", value) or not lo <= len(value) <= hi:
+        span = f"{lo}–{hi} digits" if lo else f"up to {hi} digits"
+        raise ConfigError(field, f"{value!r} is not {what} ({span})")
+    return value
+
+
+def _name(field: str, value: Any) -> str:
+    if not isinstance(value, str) or not _NAME_RE.match(value):
+        raise ConfigError(field, f"{value!r} is not a valid name (1–32 letters, digits, '_', '-', '.';"
+                                 " starting with a letter or digit)")
+    return value
+
+
+def _unknown_fields(table: str, row: Mapping[str, Any], allowed: Iterable[str]) -> None:
+    allowed = set(allowed)
+    for k in row:
+        if k not in allowed:
+            raise ConfigError(f"{table}.{k}", f"unknown field (known: {', '.join(sorted(allowed))})")
+
+
+# --------------------------------------------------------------------------- board
+@lru_cache(maxsize=16)
+def board_ports(board: str) -> Optional[dict[str, str]]:
+    """Port name -> kind ("fxs"/"fxo"/"e1") of a board description, None if it does not load."""
+    from hal.board import BoardError, load_description
+    try:
+        desc = load_description(board)
+    except BoardError:
+        return None
+    return {p.name: p.kind.value for p in desc.ports()}
+
+
+# --------------------------------------------------------------------------- settings
+def validate_setting(key: str, value: Any) -> Any:
+    """Check and normalise one setting (references are checked by validate_config)."""
+    f = f"settings.{key}"
+    if key not in SETTINGS_DEFAULTS:
+        raise ConfigError(f, f"unknown setting (known: {', '.join(SETTINGS_DEFAULTS)})")
+    if key == "country":
+        return _choice(f, value, profiles.countries())
+    if key == "language":
+        return _choice(f, value, LANGUAGES)
+    if key == "box_name":
+        v = _text(f, value)
+        if not v.strip():
+            raise ConfigError(f, "must not be empty")
+        return v
+    if key == "board":
+        if not isinstance(value, str) or board_ports(value) is None:
+            raise ConfigError(f, f"no board description {value!r} (a name from hal/boards or a .toml path)")
+        return value
+    if key in SETTING_RANGES_MS:
+        lo, hi = SETTING_RANGES_MS[key]
+        return _int(f, value, lo, hi, " ms")
+    if key == "emergency_numbers":
+        if isinstance(value, str):
+            value = [v for v in re.split(r"[\s,]+", value) if v]
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f, f"{value!r} is not a list of numbers")
+        out: list[str] = []
+        for n in value:
+            n = _digits(f, n, 2, 15, "an emergency number")
+            if n not in out:
+                out.append(n)
+        return out
+    if key == "operator":
+        return _digits(f, value, 0, 8, "an extension or ring group number")
+    raise AssertionError(key)  # pragma: no cover
+
+
+def validate_settings(values: Mapping[str, Any]) -> dict[str, Any]:
+    """All settings, defaults filled in, each checked, plus the checks between them."""
+    out = dict(SETTINGS_DEFAULTS)
+    for k, v in values.items():
+        out[k] = validate_setting(k, v)
+    if out["flash_min_ms"] >= out["flash_max_ms"]:
+        raise ConfigError("settings.flash_min_ms",
+                          f"{out['flash_min_ms']} ms must be shorter than flash_max_ms ({out['flash_max_ms']} ms)")
+    return out
+
+
+# --------------------------------------------------------------------------- rows
+def _extension(r: Mapping[str, Any]) -> dict:
+    t = "extensions"
+    _unknown_fields(t, r, ("number", "name", "kind", "port", "outbound_class", "enabled"))
+    if "number" not in r:
+        raise ConfigError(f"{t}.number", "is required")
+    number = _digits(f"{t}.number", r["number"], 2, 8)
+    kind = _choice(f"{t}.kind", r.get("kind", "fxs"), EXT_KINDS)
+    port = r.get("port") or None
+    if kind == "fxs":
+        if port is None:
+            raise ConfigError(f"{t}.port", f"extension {number} is an FXS extension and needs a port (e.g. 'fxs1')")
+        if not isinstance(port, str) or not re.fullmatch(r"fxs\d+", port):
+            raise ConfigError(f"{t}.port", f"{port!r} is not an FXS port name (like 'fxs1')")
+    elif port is not None:
+        raise ConfigError(f"{t}.port", f"extension {number} is a SIP extension and takes no port (got {port!r})")
+    return {
+        "number": number,
+        "name": _text(f"{t}.name", r.get("name", "") or f"Extension {number}"),
+        "kind": kind,
+        "port": port,
+        "outbound_class": _choice(f"{t}.outbound_class", r.get("outbound_class", "national"), CALL_CLASSES),
+        "enabled": _bool(f"{t}.enabled", r.get("enabled", True)),
+    }
+
+
+def _trunk_group(r: Mapping[str, Any]) -> dict:
+    t = "trunk_groups"
+    _unknown_fields(t, r, ("name", "strategy", "description"))
+    return {
+        "name": _name(f"{t}.name", r.get("name")),
+        "strategy": _choice(f"{t}.strategy", r.get("strategy", "in_order"), TG_STRATEGIES),
+        "description": _text(f"{t}.description", r.get("description", ""), 200),
+    }
+
+
+def _line(r: Mapping[str, Any]) -> dict:
+    t = "lines"
+    _unknown_fields(t, r, ("name", "port", "number", "trunk_group", "disconnect", "answer",
+                           "answer_timer_ms", "dialtone_timeout_ms", "cid", "enabled"))
+    name = _name(f"{t}.name", r.get("name"))
+    port = r.get("port")
+    if not isinstance(port, str) or not re.fullmatch(r"fxo\d+", port):
+        raise ConfigError(f"{t}.port", f"{port!r} is not an FXO port name (like 'fxo1')")
+    return {
+        "name": name,
+        "port": port,
+        "number": _digits(f"{t}.number", r.get("number", "") or "", 0, 20, "a phone number"),
+        "trunk_group": _text(f"{t}.trunk_group", r.get("trunk_group", "")),
+        "disconnect": _choice(f"{t}.disconnect", r.get("disconnect", "any"), DISCONNECT),
+        "answer": _choice(f"{t}.answer", r.get("answer", "timer"), ANSWER),
+        "answer_timer_ms": _int(f"{t}.answer_timer_ms", r.get("answer_timer_ms", 0), 0, 120000, " ms"),
+        "dialtone_timeout_ms": _int(f"{t}.dialtone_timeout_ms", r.get("dialtone_timeout_ms", 3000),
+                                    500, 30000, " ms"),
+        "cid": _choice(f"{t}.cid", r.get("cid", "auto"), CID),
+        "enabled": _bool(f"{t}.enabled", r.get("enabled", True)),
+    }
+
+
+def _ring_group(r: Mapping[str, Any]) -> dict:
+    t = "ring_groups"
+    _unknown_fields(t, r, ("number", "name", "strategy", "ring_ms", "members", "no_answer_dest"))
+    if "number" not in r:
+        raise ConfigError(f"{t}.number", "is required")
+    number = _digits(f"{t}.number", r["number"], 2, 8)
+    members = r.get("members", [])
+    if isinstance(members, str):
+        members = [m for m in re.split(r"[\s,]+", members) if m]
+    if not isinstance(members, (list, tuple)):
+        raise ConfigError(f"{t}.members", f"{members!r} is not a list of extension numbers")
+    clean: list[str] = []
+    for m in members:
+        m = _digits(f"{t}.members", m, 2, 8, "an extension number")
+        if m in clean:
+            raise ConfigError(f"{t}.members", f"extension {m} is listed twice")
+        clean.append(m)
+    if not clean:
+        raise ConfigError(f"{t}.members", f"ring group {number} needs at least one extension")
+    return {
+        "number": number,
+        "name": _text(f"{t}.name", r.get("name", "") or f"Ring group {number}"),
+        "strategy": _choice(f"{t}.strategy", r.get("strategy", "ringall"), RG_STRATEGIES),
+        "ring_ms": _int(f"{t}.ring_ms", r.get("ring_ms", 20000), 2000, 600000, " ms"),
+        "members": clean,
+        "no_answer_dest": _digits(f"{t}.no_answer_dest", r.get("no_answer_dest", "") or "", 0, 8,
+                                  "an extension or ring group number"),
+    }
+
+
+def _route_id(table: str, r: Mapping[str, Any]) -> Optional[int]:
+    if r.get("id") is None:
+        return None
+    return _int(f"{table}.id", r["id"], 1, 2**31 - 1)
+
+
+def _inbound_route(r: Mapping[str, Any]) -> dict:
+    t = "inbound_routes"
+    _unknown_fields(t, r, ("id", "name", "line", "cid_prefix", "dest_kind", "dest", "priority"))
+    return {
+        "id": _route_id(t, r),
+        "name": _text(f"{t}.name", r.get("name", "")),
+        "line": _text(f"{t}.line", r.get("line", "") or ""),
+        "cid_prefix": _digits(f"{t}.cid_prefix", r.get("cid_prefix", "") or "", 0, 20, "a number prefix"),
+        "dest_kind": _choice(f"{t}.dest_kind", r.get("dest_kind", "ring_group"), DEST_KINDS),
+        "dest": _digits(f"{t}.dest", r.get("dest", ""), 2, 8, "an extension or ring group number"),
+        "priority": _int(f"{t}.priority", r.get("priority", 100), 0, 9999),
+    }
+
+
+def _outbound_route(r: Mapping[str, Any]) -> dict:
+    t = "outbound_routes"
+    _unknown_fields(t, r, ("id", "name", "prefix", "pattern", "strip", "prepend", "trunk_group",
+                           "call_class", "priority"))
+    prefix = _digits(f"{t}.prefix", r.get("prefix", "") or "", 0, 4, "a dialling prefix")
+    pattern = r.get("pattern")
+    try:
+        parse_pattern(pattern)
+    except DialPatternError as e:
+        raise ConfigError(f"{t}.pattern", f"{pattern!r} is not a valid dial pattern ({e})") from None
+    strip = r.get("strip")
+    strip = len(prefix) if strip is None or strip == "" else _int(f"{t}.strip", strip, 0, 20)
+    return {
+        "id": _route_id(t, r),
+        "name": _text(f"{t}.name", r.get("name", "")),
+        "prefix": prefix,
+        "pattern": pattern,
+        "strip": strip,
+        "prepend": _digits(f"{t}.prepend", r.get("prepend", "") or "", 0, 20, "digits to prepend"),
+        "trunk_group": _text(f"{t}.trunk_group", r.get("trunk_group", "")),
+        "call_class": _choice(f"{t}.call_class", r.get("call_class", "national"), ROUTE_CLASSES),
+        "priority": _int(f"{t}.priority", r.get("priority", 100), 0, 9999),
+    }
+
+
+ROW_VALIDATORS: Mapping[str, Callable[[Mapping[str, Any]], dict]] = {
+    "extensions": _extension, "trunk_groups": _trunk_group, "lines": _line,
+    "ring_groups": _ring_group, "inbound_routes": _inbound_route, "outbound_routes": _outbound_route,
+}
+TABLES = tuple(ROW_VALIDATORS)
+
+
+def validate_row(table: str, row: Mapping[str, Any]) -> dict:
+    """Check one row of ``table``; returns it cleaned, with defaults filled."""
+    if not isinstance(row, Mapping):
+        raise ConfigError(table, f"each entry must be an object of fields, not {type(row).__name__}")
+    return ROW_VALIDATORS[table](row)
+
+
+# --------------------------------------------------------------------------- whole config
+def validate_config(state: Mapping[str, Any]) -> None:
+    """Check the references between tables of a whole configuration.
+
+    ``state``: ``{"settings": {...}, "extensions": [row, ...], ...}`` with clean rows
+    (from :func:`validate_row`) and clean settings (:func:`validate_settings`).
+    """
+    s = state["settings"]
+    ports = board_ports(s["board"]) or {}
+    emergency = set(builtin_emergency_numbers(s["country"])) | set(s["emergency_numbers"])
+
+    def unique(table: str, col: str, what: str) -> dict:
+        seen: dict = {}
+        for row in state[table]:
+            v = row[col]
+            if v is None:
+                continue
+            if v in seen:
+                raise ConfigError(f"{table}.{col}", f"{what} {v!r} is already used by {_describe(table, seen[v])}")
+            seen[v] = row
+        return seen
+
+    exts = unique("extensions", "number", "number")
+    unique("extensions", "port", "port")
+    tgs = unique("trunk_groups", "name", "name")
+    lines = unique("lines", "name", "name")
+    unique("lines", "port", "port")
+    rgs = unique("ring_groups", "number", "number")
+
+    for n in exts:
+        if n in emergency:
+            raise ConfigError("extensions.number", f"{n} is an emergency number and cannot be an extension")
+    for n, rg in rgs.items():
+        if n in exts:
+            raise ConfigError("ring_groups.number", f"{n} is already extension {n} ({exts[n]['name']})")
+        if n in emergency:
+            raise ConfigError("ring_groups.number", f"{n} is an emergency number and cannot be a ring group")
+    for e in exts.values():
+        if e["port"] and ports.get(e["port"]) != "fxs":
+            raise ConfigError("extensions.port", f"board {s['board']} has no FXS port {e['port']!r}")
+    for ln in lines.values():
+        if ports.get(ln["port"]) != "fxo":
+            raise ConfigError("lines.port", f"board {s['board']} has no FXO port {ln['port']!r}")
+        if ln["trunk_group"] not in tgs:
+            raise ConfigError("lines.trunk_group", f"no trunk group {ln['trunk_group']!r}")
+    for rg in rgs.values():
+        for m in rg["members"]:
+            if m not in exts:
+                raise ConfigError("ring_groups.members", f"extension {m} does not exist")
+        d = rg["no_answer_dest"]
+        if d and d not in exts and d not in rgs:
+            raise ConfigError("ring_groups.no_answer_dest", f"no extension or ring group {d}")
+        if d == rg["number"]:
+            raise ConfigError("ring_groups.no_answer_dest", f"ring group {d} cannot forward to itself")
+    for r in state["inbound_routes"]:
+        if r["line"] and r["line"] not in lines:
+            raise ConfigError("inbound_routes.line", f"no line {r['line']!r}")
+        pool = exts if r["dest_kind"] == "extension" else rgs
+        if r["dest"] not in pool:
+            what = "extension" if r["dest_kind"] == "extension" else "ring group"
+            raise ConfigError("inbound_routes.dest", f"no {what} {r['dest']}")
+    for r in state["outbound_routes"]:
+        if r["trunk_group"] not in tgs:
+            raise ConfigError("outbound_routes.trunk_group", f"no trunk group {r['trunk_group']!r}")
+    op = s["operator"]
+    if op and op not in exts and op not in rgs:
+        raise ConfigError("settings.operator", f"no extension or ring group {op}")
+    for table in ("inbound_routes", "outbound_routes"):
+        ids = [r["id"] for r in state[table] if r["id"] is not None]
+        if len(ids) != len(set(ids)):
+            raise ConfigError(f"{table}.id", "the same id is used twice")
+
+
+def _describe(table: str, row: Mapping[str, Any]) -> str:
+    if table == "extensions":
+        return f"extension {row['number']} ({row['name']})"
+    if table == "ring_groups":
+        return f"ring group {row['number']} ({row['name']})"
+    if table == "lines":
+        return f"line {row['name']}"
+    if table == "trunk_groups":
+        return f"trunk group {row['name']}"
+    return f"{table[:-1].replace('_', ' ')} {row.get('id')} ({row.get('name', '')})"
+
+
+def references_to(state: Mapping[str, Any], table: str, key: Any) -> list[str]:
+    """What in ``state`` still uses row ``key`` of ``table`` (plain descriptions)."""
+    out: list[str] = []
+    if table in ("extensions", "ring_groups"):
+        kind = "extension" if table == "extensions" else "ring_group"
+        for rg in state["ring_groups"]:
+            if kind == "extension" and key in rg["members"]:
+                out.append(f"ring group {rg['number']} ({rg['name']}) lists it as a member")
+            if rg["no_answer_dest"] == key and rg["number"] != key:
+                out.append(f"ring group {rg['number']} ({rg['name']}) sends unanswered calls to it")
+        for r in state["inbound_routes"]:
+            if r["dest_kind"] == kind and r["dest"] == key:
+                out.append(f"inbound route {r['id']} ({r['name']}) sends calls to it")
+        if state["settings"].get("operator") == key:
+            out.append("settings.operator is set to it")
+    elif table == "trunk_groups":
+        for ln in state["lines"]:
+            if ln["trunk_group"] == key:
+                out.append(f"line {ln['name']} belongs to it")
+        for r in state["outbound_routes"]:
+            if r["trunk_group"] == key:
+                out.append(f"outbound route {r['id']} ({r['name']}) uses it")
+    elif table == "lines":
+        for r in state["inbound_routes"]:
+            if r["line"] == key:
+                out.append(f"inbound route {r['id']} ({r['name']}) is for this line")
+    return out
