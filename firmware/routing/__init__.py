@@ -1,0 +1,1 @@
+"""Where a dialled number or an incoming call goes: dial patterns, the dial plan, routes."""
