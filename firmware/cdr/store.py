@@ -1,0 +1,206 @@
+"""CdrStore: call detail records in SQLite (via sqlite-utils), WAL, one commit per call.
+
+All SQL of the CDR store lives here.  ``write()`` commits before it returns (journal in
+WAL mode with ``synchronous=FULL``), so a crash right after a call ends loses nothing.
+Times are stored as ISO-8601 UTC text with microseconds (sortable as text).
+
+CSV export follows Asterisk's cdr_csv (``cdr/cdr_csv.c``, ``build_csv_record``), the
+file billing tools read as ``Master.csv``.  Column order::
+
+    accountcode, src, dst, dcontext, clid, channel, dstchannel, lastapp, lastdata,
+    start, answer, end, duration, billsec, disposition, amaflags,
+    uniqueid, userfield                      (cdr.conf loguniqueid / loguserfield)
+    [peeraccount, linkedid, sequence]        (cdr.conf newcdrcolumns, opt-in)
+
+Quoting, exactly as cdr_csv writes it: text fields in double quotes with embedded
+``"`` doubled; duration, billsec and sequence bare integers; a missing answer time
+an empty, *unquoted* field; times ``YYYY-MM-DD HH:MM:SS`` in local time; no header
+line; each line ends with ``\\n``.  Asterisk's own defaults for loguniqueid and
+loguserfield are "no", but its sample cdr.conf (what most boxes run) turns both on,
+so they are on here by default.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import threading
+from pathlib import Path
+from typing import IO, Any, Iterator, Optional, Union
+
+import sqlite_utils
+
+from firmware.cdr.record import FIELD_NAMES, UTC, CdrRecord
+from firmware.config.migrations import Migration, apply_migrations
+
+_TIME_FIELDS = ("start", "answer", "end")
+
+_V1 = """
+CREATE TABLE cdr (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    uniqueid TEXT NOT NULL, linkedid TEXT NOT NULL,
+    start TEXT NOT NULL, answer TEXT, [end] TEXT NOT NULL,
+    duration INTEGER NOT NULL, billsec INTEGER NOT NULL,
+    src TEXT NOT NULL, dst TEXT NOT NULL, clid TEXT NOT NULL, caller_name TEXT NOT NULL,
+    channel TEXT NOT NULL, dstchannel TEXT NOT NULL, dcontext TEXT NOT NULL,
+    lastapp TEXT NOT NULL, lastdata TEXT NOT NULL, disposition TEXT NOT NULL,
+    amaflags TEXT NOT NULL, accountcode TEXT NOT NULL, userfield TEXT NOT NULL,
+    trunk TEXT NOT NULL, hangup_side TEXT NOT NULL, direction TEXT NOT NULL);
+CREATE INDEX cdr_start ON cdr (start);
+CREATE INDEX cdr_src ON cdr (src);
+CREATE INDEX cdr_dst ON cdr (dst);
+CREATE INDEX cdr_linkedid ON cdr (linkedid)
+"""
+
+CDR_MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "cdr table", _V1),
+)
+
+#: Master.csv columns (see module docstring): (name, kind) with kind "text", "int", "time".
+MASTER_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("accountcode", "text"), ("src", "text"), ("dst", "text"), ("dcontext", "text"),
+    ("clid", "text"), ("channel", "text"), ("dstchannel", "text"), ("lastapp", "text"),
+    ("lastdata", "text"), ("start", "time"), ("answer", "time"), ("end", "time"),
+    ("duration", "int"), ("billsec", "int"), ("disposition", "text"), ("amaflags", "text"),
+)
+DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def _iso(t: Optional[dt.datetime]) -> Optional[str]:
+    return None if t is None else t.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def to_utc(when: Union[dt.date, dt.datetime], tz: Optional[dt.tzinfo] = None) -> dt.datetime:
+    """An aware UTC datetime from a date (midnight) or datetime; naive ones are in ``tz``
+    (default: the system's local time zone)."""
+    if not isinstance(when, dt.datetime):
+        when = dt.datetime(when.year, when.month, when.day)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=tz) if tz is not None else when.astimezone()
+    return when.astimezone(UTC)
+
+
+def csv_field(value: str) -> str:
+    """A text field as cdr_csv's append_string writes it: quoted, inner quotes doubled."""
+    return '"' + value.replace('"', '""') + '"'
+
+
+def csv_line(rec: CdrRecord, tz: Optional[dt.tzinfo] = None, *, uniqueid: bool = True,
+             userfield: bool = True, new_columns: bool = False, sequence: int = 0) -> str:
+    """One Master.csv line (with its ``\\n``) for a record; times shown in ``tz`` (None = local)."""
+    out: list[str] = []
+    for name, kind in MASTER_COLUMNS:
+        v = getattr(rec, name)
+        if kind == "int":
+            out.append(str(int(v)))
+        elif kind == "time":
+            out.append("" if v is None else csv_field(v.astimezone(tz).strftime(DATE_FORMAT)))
+        else:
+            out.append(csv_field(v))
+    if uniqueid:
+        out.append(csv_field(rec.uniqueid))
+    if userfield:
+        out.append(csv_field(rec.userfield))
+    if new_columns:
+        out += [csv_field(""), csv_field(rec.linkedid), str(int(sequence))]
+    return ",".join(out) + "\n"
+
+
+class CdrStore:
+    """The call records of one box, in the SQLite file ``path`` (created on open)."""
+
+    def __init__(self, path: Union[str, os.PathLike]) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        conn = sqlite3.connect(str(self.path), timeout=10.0, check_same_thread=False)
+        self.db = sqlite_utils.Database(conn)
+        try:
+            self.db.enable_wal()
+            self.db.execute("PRAGMA synchronous=FULL")
+            apply_migrations(self.db, CDR_MIGRATIONS, "call record")
+        except BaseException:
+            conn.close()
+            raise
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
+
+    def __enter__(self) -> "CdrStore":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def write(self, rec: CdrRecord) -> int:
+        """Store one record and commit at once; returns its row id (the export's sequence)."""
+        row = {k: getattr(rec, k) for k in FIELD_NAMES}
+        for k in _TIME_FIELDS:
+            row[k] = _iso(row[k])
+        cols = ", ".join(f"[{k}]" for k in FIELD_NAMES)
+        marks = ", ".join("?" for _ in FIELD_NAMES)
+        with self._lock:
+            with self.db.atomic():
+                cur = self.db.execute(f"INSERT INTO cdr ({cols}) VALUES ({marks})", [row[k] for k in FIELD_NAMES])
+            return int(cur.lastrowid)
+
+    @staticmethod
+    def _record(row: dict[str, Any]) -> CdrRecord:
+        row.pop("id", None)
+        for k in _TIME_FIELDS:
+            row[k] = None if row[k] is None else dt.datetime.fromisoformat(row[k])
+        return CdrRecord(**row)
+
+    def _where(self, since: Any, until: Any, src: Optional[str], dst: Optional[str],
+               tz: Optional[dt.tzinfo]) -> tuple[str, list]:
+        clauses, args = [], []
+        if since is not None:
+            clauses.append("start >= ?")
+            args.append(_iso(to_utc(since, tz)))
+        if until is not None:
+            clauses.append("start < ?")
+            args.append(_iso(to_utc(until, tz)))
+        if src is not None:
+            clauses.append("src = ?")
+            args.append(src)
+        if dst is not None:
+            clauses.append("dst = ?")
+            args.append(dst)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+    def list(self, limit: Optional[int] = 100, since: Any = None, src: Optional[str] = None,
+             dst: Optional[str] = None, *, until: Any = None, tz: Optional[dt.tzinfo] = None) -> list[CdrRecord]:
+        """Records newest first.  ``since``/``until``: a date (midnight) or datetime (naive =
+        in ``tz``, default local time), by call start; ``limit`` None = all."""
+        where, args = self._where(since, until, src, dst, tz)
+        sql = f"SELECT * FROM cdr{where} ORDER BY start DESC, id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(int(limit))
+        with self._lock:
+            return [self._record(r) for r in self.db.query(sql, args)]
+
+    def count(self) -> int:
+        with self._lock:
+            return int(next(self.db.query("SELECT COUNT(*) AS n FROM cdr"))["n"])
+
+    def _rows_oldest_first(self, since: Any, tz: Optional[dt.tzinfo]) -> Iterator[tuple[int, CdrRecord]]:
+        where, args = self._where(since, None, None, None, tz)
+        with self._lock:
+            rows = list(self.db.query(f"SELECT * FROM cdr{where} ORDER BY start, id", args))
+        for r in rows:
+            rid = r["id"]
+            yield rid, self._record(r)
+
+    def export_csv(self, fileobj: IO[str], since: Any = None, tz: Optional[dt.tzinfo] = None, *,
+                   uniqueid: bool = True, userfield: bool = True, new_columns: bool = False) -> int:
+        """Write records (oldest first) as Asterisk Master.csv lines; returns how many.
+
+        ``tz``: time zone of the written times and of a naive/date ``since`` (None = local).
+        """
+        n = 0
+        for rid, rec in self._rows_oldest_first(since, tz):
+            fileobj.write(csv_line(rec, tz, uniqueid=uniqueid, userfield=userfield,
+                                   new_columns=new_columns, sequence=rid))
+            n += 1
+        return n
