@@ -246,10 +246,26 @@ class MgmtClient:
     def call(self, cmd: str, /, **args: Any) -> Any:
         """Run command ``cmd`` with ``args`` and return its result; :class:`MgmtError`
         when the daemon answers ``ok: false``."""
+        rid = next(self._ids)
+        message = protocol.request(cmd, args, rid)
+        fresh = self._line is None
         self.connect()
         assert self._line is not None
-        rid = next(self._ids)
-        self._line.send(protocol.request(cmd, args, rid))
+        try:
+            self._line.send(message)
+        except MgmtError:
+            # the daemon closed an idle connection (restarted?): the request never left,
+            # so one new connection is safe; a fresh connection failing is final
+            self.close()
+            if fresh:
+                raise
+            self.connect()
+            assert self._line is not None
+            try:
+                self._line.send(message)
+            except MgmtError:
+                self.close()
+                raise
         while True:
             try:
                 msg = self._line.read(self.timeout)

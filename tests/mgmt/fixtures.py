@@ -70,11 +70,14 @@ class ServerThread:
     def run(self, coro, timeout: float = 10.0):
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
-    def publish(self, event: str, data: dict, times: int = 1) -> None:
-        """Publish on the loop thread and return when done."""
+    def publish(self, event: str, data: dict, times: int = 1, yield_every: int = 0) -> None:
+        """Publish on the loop thread and return when done (``yield_every``: let the
+        loop run the writers after every that many events)."""
         async def go():
-            for _ in range(times):
+            for i in range(times):
                 self.server.publish(event, data)
+                if yield_every and i % yield_every == 0:
+                    await asyncio.sleep(0)
         self.run(go())
 
     def stop(self) -> None:

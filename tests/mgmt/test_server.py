@@ -160,14 +160,15 @@ def test_subscribe_all_and_bad_filter(server, raw):
     assert bad["error"]["code"] == "bad_args" and "prefixes" in bad["error"]["message"]
 
 
-def test_slow_client_gets_overflow_notice(datadir):
+@pytest.mark.parametrize("yield_every", [0, 5])
+def test_slow_client_gets_overflow_notice(datadir, yield_every):
     srv = ServerThread(test_dispatcher(), datadir / "hotline.sock", max_queued_events=50)
     raw = Raw(srv.server.socket_path)
     try:
         raw.ask({"cmd": "subscribe", "args": {"events": ["call."]}})
         raw.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         payload = {"pad": "x" * 2000}
-        srv.publish("call.flood", payload, times=3000)   # ~6 MB: far more than socket buffers
+        srv.publish("call.flood", payload, times=3000, yield_every=yield_every)   # ~6 MB: far more than socket buffers
         srv.publish("call.last", {"n": 1})
         got, dropped = [], 0
         while True:
