@@ -293,37 +293,37 @@ class ConfigStore:
     def extensions(self) -> list[dict]: return self._list("extensions")
     def extension(self, number: str) -> Optional[dict]: return self._get("extensions", number)
     def add_extension(self, **fields: Any) -> str: return self._add("extensions", fields)
-    def update_extension(self, number: str, **fields: Any) -> None: self._update("extensions", number, fields)
+    def update_extension(self, number: str, /, **fields: Any) -> None: self._update("extensions", number, fields)
     def delete_extension(self, number: str) -> None: self._delete("extensions", number)
 
     def trunk_groups(self) -> list[dict]: return self._list("trunk_groups")
     def trunk_group(self, name: str) -> Optional[dict]: return self._get("trunk_groups", name)
     def add_trunk_group(self, **fields: Any) -> str: return self._add("trunk_groups", fields)
-    def update_trunk_group(self, name: str, **fields: Any) -> None: self._update("trunk_groups", name, fields)
+    def update_trunk_group(self, name: str, /, **fields: Any) -> None: self._update("trunk_groups", name, fields)
     def delete_trunk_group(self, name: str) -> None: self._delete("trunk_groups", name)
 
     def lines(self) -> list[dict]: return self._list("lines")
     def line(self, name: str) -> Optional[dict]: return self._get("lines", name)
     def add_line(self, **fields: Any) -> str: return self._add("lines", fields)
-    def update_line(self, name: str, **fields: Any) -> None: self._update("lines", name, fields)
+    def update_line(self, name: str, /, **fields: Any) -> None: self._update("lines", name, fields)
     def delete_line(self, name: str) -> None: self._delete("lines", name)
 
     def ring_groups(self) -> list[dict]: return self._list("ring_groups")
     def ring_group(self, number: str) -> Optional[dict]: return self._get("ring_groups", number)
     def add_ring_group(self, **fields: Any) -> str: return self._add("ring_groups", fields)
-    def update_ring_group(self, number: str, **fields: Any) -> None: self._update("ring_groups", number, fields)
+    def update_ring_group(self, number: str, /, **fields: Any) -> None: self._update("ring_groups", number, fields)
     def delete_ring_group(self, number: str) -> None: self._delete("ring_groups", number)
 
     def inbound_routes(self) -> list[dict]: return self._list("inbound_routes")
     def inbound_route(self, id: int) -> Optional[dict]: return self._get("inbound_routes", id)
     def add_inbound_route(self, **fields: Any) -> int: return self._add("inbound_routes", fields)
-    def update_inbound_route(self, id: int, **fields: Any) -> None: self._update("inbound_routes", id, fields)
+    def update_inbound_route(self, id: int, /, **fields: Any) -> None: self._update("inbound_routes", id, fields)
     def delete_inbound_route(self, id: int) -> None: self._delete("inbound_routes", id)
 
     def outbound_routes(self) -> list[dict]: return self._list("outbound_routes")
     def outbound_route(self, id: int) -> Optional[dict]: return self._get("outbound_routes", id)
     def add_outbound_route(self, **fields: Any) -> int: return self._add("outbound_routes", fields)
-    def update_outbound_route(self, id: int, **fields: Any) -> None: self._update("outbound_routes", id, fields)
+    def update_outbound_route(self, id: int, /, **fields: Any) -> None: self._update("outbound_routes", id, fields)
     def delete_outbound_route(self, id: int) -> None: self._delete("outbound_routes", id)
 
 
