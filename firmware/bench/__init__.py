@@ -1,0 +1,1 @@
+"""Benchmarks of the firmware (the engine); DSP benchmarks live in dsp/bench."""

@@ -1,0 +1,168 @@
+"""One box: configuration store + board + switch + call control + CDR + management commands.
+
+``Box`` is what ``hotline run`` starts and what end-to-end tests build directly on a
+:class:`~hal.clock.VirtualClock`. Its management commands are plain functions registered
+on a :class:`~firmware.mgmt.commands.Dispatcher`; the daemon serves them on the Unix
+socket, tests may call them through the same dispatcher.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Callable, Optional
+
+from hal.board import Board, load_description
+from hal.clock import Clock, VirtualClock
+
+from firmware.calls.control import CallControl
+from firmware.cdr.record import CdrRecord
+from firmware.cdr.store import CdrStore
+from firmware.config.store import ConfigStore
+from firmware.mgmt.commands import CommandError, Dispatcher
+from firmware.paths import DataDir
+
+log = logging.getLogger("hotline.box")
+
+VERSION = "0.1.0"
+RELOAD_CHECK_TICKS = 50       #: look for configuration changes once a second
+
+
+class Box:
+    """Everything of one running box, on ``clock``. ``board=None`` builds the simulated
+    board described by the configuration's ``board`` setting."""
+
+    def __init__(self, data_dir: DataDir, clock: Clock, *, board: Optional[Board] = None,
+                 ec_taps: int = 128) -> None:
+        self.data = data_dir.create()
+        self.clock = clock
+        self.store = ConfigStore(self.data.config_db)
+        self.config = self.store.snapshot()
+        self._config_version = self.config.version
+        if board is None:
+            from hal.sim.board import SimBoard
+            board = SimBoard(load_description(self.config.settings.get("board", "hotline-8")),
+                             clock, country=self.config.country)
+            self._configure_sim_lines(board)
+        self.board = board
+        self.cdr = CdrStore(self.data.cdr_db)
+        self._publishers: list[Callable[[str, dict], None]] = []
+        self.ctl = CallControl(board, clock, self.config, publish=self.publish,
+                               cdr_writer=self._write_cdr, ec_taps=ec_taps,
+                               moh_path=str(self.data.sounds / "moh.wav"))
+        self.started_tick = clock.ticks
+        self.started_wall = time.time()
+        self.dispatcher = Dispatcher()
+        self._register_commands()
+        clock.on_tick(self._watch_config)
+
+    # ------------------------------------------------------------------ plumbing
+    def add_publisher(self, fn: Callable[[str, dict], None]) -> None:
+        self._publishers.append(fn)
+
+    def publish(self, event: str, data: dict) -> None:
+        for fn in self._publishers:
+            fn(event, data)
+
+    def _write_cdr(self, fields: dict) -> None:
+        self.cdr.write(CdrRecord(**fields))
+
+    def _configure_sim_lines(self, board: Board) -> None:
+        """The simulated exchange's lines get the numbers the configuration gives them."""
+        for ln in self.config.lines:
+            if ln.number:
+                try:
+                    board.line(ln.port).number = ln.number
+                except KeyError:
+                    pass
+
+    def _watch_config(self) -> None:
+        if self.clock.ticks % RELOAD_CHECK_TICKS == 0:
+            self.reload_if_changed()
+
+    def reload_if_changed(self) -> bool:
+        v = self.store.version()
+        if v == self._config_version:
+            return False
+        self.reload()
+        return True
+
+    def reload(self) -> dict:
+        self.config = self.store.snapshot()
+        self._config_version = self.config.version
+        self.ctl.reload(self.config)
+        log.info("configuration version %d applied", self.config.version)
+        return {"version": self.config.version}
+
+    def close(self) -> None:
+        self.store.close()
+        self.cdr.close()
+
+    # ------------------------------------------------------------------ status
+    def status(self) -> dict[str, Any]:
+        s = self.ctl.status()
+        ports = s["ports"]
+        for p in ports:
+            p.setdefault("extension", None)
+        return {
+            "box": {"name": self.config.settings.get("box_name", "Hotline"),
+                    "country": self.config.country, "board": self.board.name,
+                    "simulated": bool(getattr(self.board, "simulated", False)),
+                    "uptime_s": round((self.clock.ticks - self.started_tick) * 0.02, 1),
+                    "ticks": self.clock.ticks,
+                    "clock": "virtual" if isinstance(self.clock, VirtualClock) else "realtime",
+                    "time": self.clock.wall_time().astimezone().isoformat(timespec="seconds"),
+                    "version": VERSION, "config_version": self.config.version},
+            "ports": ports, "calls": s["calls"], "counters": s["counters"],
+            "engine": self.ctl.switch.stats.as_dict(),
+        }
+
+    # ------------------------------------------------------------------ commands
+    def _register_commands(self) -> None:
+        d = self.dispatcher
+        d.register("status", lambda a: self.status(), "box, ports and calls")
+        d.register("ports", lambda a: self.ctl.status()["ports"], "every port with its state")
+        d.register("calls", lambda a: self.ctl.status()["calls"], "calls in progress")
+        d.register("originate", self._cmd_originate,
+                   "ring extension {from}; when answered it calls {to} (click-to-call)")
+        d.register("hangup", self._cmd_hangup, "end call {id}")
+        d.register("reload", lambda a: self.reload(), "apply the configuration store now")
+        d.register("cdr.list", self._cmd_cdr, "the last call records {limit?}")
+        if isinstance(self.clock, VirtualClock):
+            d.register("clock.advance", self._cmd_advance,
+                       "virtual clock only: run {ms} milliseconds of ticks now")
+        if getattr(self.board, "simulated", False):
+            from hal.sim.commands import sim_commands
+            for name, (fn, help_) in sim_commands(self.board).items():
+                d.register(name, fn, help_)
+            if isinstance(self.clock, VirtualClock):
+                d.register("sim.advance", self._cmd_advance, "same as clock.advance")
+
+    def _cmd_originate(self, args: dict) -> dict:
+        src, dst = args.get("from"), args.get("to")
+        if not src or not dst:
+            raise ValueError("originate needs 'from' (an extension) and 'to' (a number)")
+        try:
+            return self.ctl.originate(str(src), str(dst))
+        except ValueError as e:
+            raise CommandError(str(e)) from None
+
+    def _cmd_hangup(self, args: dict) -> dict:
+        cid = args.get("id") or args.get("call")
+        if not cid:
+            raise ValueError("hangup needs 'id' (a call id from `status`)")
+        try:
+            self.ctl.hangup(str(cid))
+        except KeyError as e:
+            raise CommandError(e.args[0]) from None
+        return {"hung_up": cid}
+
+    def _cmd_cdr(self, args: dict) -> list[dict]:
+        limit = int(args.get("limit", 20))
+        return [r.to_dict() for r in self.cdr.list(limit=limit)]
+
+    def _cmd_advance(self, args: dict) -> dict:
+        ms = float(args.get("ms", 1000))
+        if not 0 <= ms <= 24 * 3600 * 1000:
+            raise ValueError("ms must be between 0 and 86400000")
+        self.clock.advance(ms)
+        return {"ticks": self.clock.ticks, "time": self.clock.wall_time().isoformat()}
