@@ -95,6 +95,19 @@ class Dispatcher:
             raise ValueError(f"command {name!r} is already registered")
         self._commands[name] = Command(name, fn, help)
 
+    def command(self, name: str, help: str = "", replace: bool = False) -> Callable[[Callable], Callable]:
+        """Decorator: register ``fn(**args)`` (keyword parameters, or a coroutine function)
+        as command ``name``. Unknown or missing arguments become ``bad_args`` naming them::
+
+            @dispatcher.command("sim.offhook", help="lift the handset of a simulated phone")
+            def offhook(port: str) -> dict: ...
+        """
+        def deco(fn: Callable) -> Callable:
+            self.register(name, keyword_handler(fn), help=help or _first_line(fn.__doc__),
+                          replace=replace)
+            return fn
+        return deco
+
     def unregister(self, name: str) -> None:
         """Remove command ``name`` (no error when absent)."""
         if name not in self.BUILTINS:
@@ -158,6 +171,38 @@ class Dispatcher:
             raise ValueError('"events" must be a list of event-name prefixes such as ["call.", "port."]')
         session.filters = list(events)
         return {"subscribed": True, "events": session.filters}
+
+
+def keyword_handler(fn: Callable) -> Handler:
+    """Wrap ``fn(**kwargs)`` as a handler ``h(args)``; argument mismatches are TypeErrors
+    in plain words: ``unexpected argument 'x' (takes: port, digits)``, ``missing argument 'port'``."""
+    sig = inspect.signature(fn)
+    takes = ", ".join(p.name for p in sig.parameters.values()
+                      if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)) or "no arguments"
+    open_kw = any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values())
+
+    def handler(args: dict) -> Any:
+        if not open_kw:
+            for k in args:
+                if k not in sig.parameters:
+                    raise TypeError(f"unexpected argument {k!r} (takes: {takes})")
+        try:
+            sig.bind(**args)
+        except TypeError:
+            missing = [p.name for p in sig.parameters.values()
+                       if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+                       and p.name not in args]
+            if missing:
+                raise TypeError("missing argument " + ", ".join(repr(m) for m in missing)) from None
+            raise
+        return fn(**args)
+    handler.__name__ = getattr(fn, "__name__", "handler")
+    handler.__doc__ = fn.__doc__
+    return handler
+
+
+def _first_line(doc: Optional[str]) -> str:
+    return (doc or "").strip().split("\n")[0].strip()
 
 
 def _placeholder(args: dict) -> None:      # subscribe/unsubscribe are handled in dispatch()

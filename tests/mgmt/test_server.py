@@ -256,6 +256,30 @@ def test_register_refuses_duplicates_and_builtins():
     assert asyncio.run(_dispatch(d, "x"))["result"] == 3
 
 
-async def _dispatch(d, cmd):
+async def _dispatch(d, cmd, **args):
     from firmware.mgmt.protocol import Request
-    return await d.dispatch(Request(cmd=cmd))
+    return await d.dispatch(Request(cmd=cmd, args=args))
+
+
+def test_keyword_commands_name_wrong_arguments():
+    d = Dispatcher()
+
+    @d.command("dial")
+    def dial(port: str, digits: str, pause_ms: int = 0) -> dict:
+        """dial digits on a simulated phone"""
+        return {"port": port, "digits": digits, "pause_ms": pause_ms}
+
+    @d.command("later")
+    async def later(n: int) -> int:
+        return n + 1
+
+    ok = asyncio.run(_dispatch(d, "dial", port="fxs1", digits="802"))
+    assert ok["result"] == {"port": "fxs1", "digits": "802", "pause_ms": 0}
+    assert asyncio.run(_dispatch(d, "later", n=1))["result"] == 2
+    extra = asyncio.run(_dispatch(d, "dial", port="fxs1", digits="1", colour="red"))
+    assert extra["error"] == {"code": "bad_args",
+                              "message": "unexpected argument 'colour' (takes: port, digits, pause_ms)"}
+    missing = asyncio.run(_dispatch(d, "dial", port="fxs1"))
+    assert missing["error"] == {"code": "bad_args", "message": "missing argument 'digits'"}
+    helps = asyncio.run(_dispatch(d, "help"))["result"]["commands"]
+    assert {"name": "dial", "help": "dial digits on a simulated phone"} in helps
