@@ -67,10 +67,10 @@ def register(subparsers) -> None:
                    help="seconds to wait for the reply (default 10)")
     p.add_argument("--count", type=int, default=None, metavar="N",
                    help="events: stop after N events (default: until Ctrl-C)")
-    p.add_argument("command", help="command name, e.g. status, help, events, sim.offhook")
+    p.add_argument("command", nargs="?", help="command name, e.g. status, help, events, sim.offhook")
     p.add_argument("params", nargs="*", metavar="key=value",
                    help="command arguments (for events: event-name prefixes)")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, ctl_parser=p)
 
 
 def _err(msg: str) -> None:
@@ -79,6 +79,19 @@ def _err(msg: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the parsed ``ctl`` command line; returns the exit status."""
+    if not args.command:
+        parser = getattr(args, "ctl_parser", None)
+        if parser is not None:
+            parser.print_usage(sys.stderr)
+        _err("say which command to run, e.g. `hotline ctl status` (`hotline ctl help` lists them)")
+        return EXIT_USAGE
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
     client = MgmtClient(socket_path=args.socket, data_dir=args.data, timeout=args.timeout)
     try:
         if args.command == "events":

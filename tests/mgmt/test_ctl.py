@@ -110,3 +110,13 @@ def test_events_json_and_not_running(server, datadir, capsys):
 def test_parse_params_rejects_duplicates():
     with pytest.raises(Exception, match="given twice"):
         parse_params(["a=1", "a=2"])
+
+
+def test_no_command_is_usage(datadir, capsys):
+    assert ctl(datadir) == 2
+    assert "say which command to run" in capsys.readouterr().err
+
+
+def test_options_after_the_command(server, datadir, capsys):
+    assert ctl(datadir, "status", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["box"]["country"] == "CN"
