@@ -64,6 +64,8 @@ class ConfigStore:
     def __init__(self, path: Union[str, os.PathLike], *, country: str = "cn") -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
+        seed = default_config(country)
+        validate_config(_clean_document(seed))   # a bad country fails before the file is touched
         conn = sqlite3.connect(str(self.path), timeout=10.0, check_same_thread=False)
         self.db = sqlite_utils.Database(conn)
         try:
@@ -71,7 +73,7 @@ class ConfigStore:
             self.db.execute("PRAGMA synchronous=FULL")
             before = apply_migrations(self.db, CONFIG_MIGRATIONS, "configuration")
             if before == 0:
-                self._transaction(lambda state: self._replace_all(state, default_config(country)))
+                self._transaction(lambda state: self._replace_all(state, seed))
         except BaseException:
             conn.close()
             raise

@@ -136,3 +136,16 @@ def test_store_shared_between_threads(store):
     for t in threads:
         t.join()
     assert {e["number"] for e in store.extensions()} >= {str(n) for n in range(830, 840)}
+
+
+def test_unknown_seed_country_is_refused_before_creating_the_file(tmp_path):
+    with pytest.raises(ConfigError, match="settings.country: 'xx' is not one of"):
+        ConfigStore(tmp_path / "c.db", country="xx")
+    assert not (tmp_path / "c.db").exists()
+
+
+def test_store_at_data_dir(tmp_path):
+    from firmware.paths import DataDir
+    with ConfigStore.at(tmp_path / "box") as s:
+        assert s.path == DataDir.at(tmp_path / "box").config_db
+        assert s.snapshot().extension("801") is not None
