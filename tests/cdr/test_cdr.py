@@ -47,7 +47,7 @@ def test_record_computes_times_clid_and_disposition():
 @pytest.mark.parametrize("kw,words", [
     (dict(start=dt.datetime(2024, 5, 1, 10)), "has no time zone"),
     (dict(end=T0 - dt.timedelta(seconds=1)), "before start"),
-    (dict(disposition="BUSY"), "does not agree"),
+    (dict(answer=None, disposition="ANSWERED"), "needs an answer time"),
     (dict(disposition="HUNG"), "not one of"),
     (dict(direction="sideways"), "CdrRecord.direction"),
 ])
