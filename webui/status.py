@@ -23,7 +23,9 @@ from firmware.mgmt.client import DaemonNotRunning, MgmtClient, MgmtError, MgmtTi
 
 TEMPLATES = Path(__file__).parent / "templates"
 REFRESH_S = 2                    #: page auto-refresh, seconds
-PORT_COLUMNS = ["name", "kind", "slot", "state", "extension", "hook"]
+#: table columns shown (those present, in this order); other fields are in /api/status
+PORT_COLUMNS = ["name", "kind", "slot", "state", "extension", "number", "hook", "call", "digits",
+                "caller_id"]
 CALL_COLUMNS = ["id", "from", "to", "state", "duration_s", "legs"]
 
 
@@ -59,10 +61,11 @@ def cell(value: Any) -> str:
 def _columns(rows: list, preferred: list[str]) -> list[str]:
     rows = [r for r in rows if isinstance(r, dict)]
     cols = [c for c in preferred if any(c in r for r in rows)]
-    for r in rows:
-        for k in r:
-            if k not in cols:
-                cols.append(k)
+    if not cols:                     # an unfamiliar shape: show what there is
+        for r in rows:
+            for k in r:
+                if k not in cols:
+                    cols.append(k)
     return cols
 
 

@@ -63,6 +63,8 @@ def register(subparsers) -> None:
     p.add_argument("--socket", metavar="PATH", default=None,
                    help="talk to this management socket instead of DIR's")
     p.add_argument("--json", action="store_true", help="print the raw JSON result")
+    p.add_argument("--wide", action="store_true",
+                   help="status: show every field of ports and calls, not just the usual columns")
     p.add_argument("--timeout", type=float, default=10.0, metavar="S",
                    help="seconds to wait for the reply (default 10)")
     p.add_argument("--count", type=int, default=None, metavar="N",
@@ -111,18 +113,19 @@ def _run(args: argparse.Namespace) -> int:
             if e.code == "unknown_command":
                 _err("`hotline ctl help` lists the commands")
             return EXIT_USAGE if e.code in USAGE_CODES else EXIT_FAILED
-        print(format_result(args.command, result, as_json=args.json))
+        print(format_result(args.command, result, as_json=args.json, wide=args.wide))
         return EXIT_OK
     finally:
         client.close()
 
 
-def format_result(command: str, result: Any, as_json: bool = False) -> str:
-    """The text ``hotline ctl`` prints for ``result`` of ``command``."""
+def format_result(command: str, result: Any, as_json: bool = False, wide: bool = False) -> str:
+    """The text ``hotline ctl`` prints for ``result`` of ``command`` (``wide``: status
+    tables with every field)."""
     if as_json:
         return json.dumps(result, ensure_ascii=False, indent=2)
     if command == "status" and isinstance(result, dict):
-        return render_status(result)
+        return render_status(result, wide=wide)
     if command == "help" and isinstance(result, dict) and isinstance(result.get("commands"), list):
         return table(result["commands"], ["name", "help"], headers={"name": "COMMAND", "help": ""})
     if result is None:

@@ -93,22 +93,26 @@ def render(value: Any, indent: int = 0) -> str:
     return pad + cell(value)
 
 
-PORT_COLUMNS = ["name", "kind", "slot", "state", "extension", "hook"]
+#: columns of the status tables (in this order, those present); ``wide`` adds the rest
+PORT_COLUMNS = ["name", "kind", "slot", "state", "extension", "number", "hook", "call", "digits",
+                "caller_id"]
 CALL_COLUMNS = ["id", "from", "to", "state", "duration_s", "legs"]
 
 
-def _columns(rows: list[dict], preferred: list[str]) -> list[str]:
+def _columns(rows: list[dict], preferred: list[str], wide: bool = True) -> list[str]:
     cols = [c for c in preferred if any(c in r for r in rows)]
-    for r in rows:
-        for k in r:
-            if k not in cols:
-                cols.append(k)
+    if wide or not cols:
+        for r in rows:
+            for k in r:
+                if k not in cols:
+                    cols.append(k)
     return cols
 
 
-def render_status(status: dict) -> str:
+def render_status(status: dict, wide: bool = False) -> str:
     """The ``status`` result: a headline for the box, a ports table, a calls table and
-    the counters. Unknown extra keys are shown generically."""
+    the counters. Tables show the usual columns (:data:`PORT_COLUMNS`,
+    :data:`CALL_COLUMNS`); ``wide`` shows every field. Other keys are shown generically."""
     if not isinstance(status, dict):
         return render(status)
     out = []
@@ -145,7 +149,7 @@ def render_status(status: dict) -> str:
         out.append("")
         if _is_table(rows):
             out.append(f"{title} ({len(rows)})")
-            out.append(table(rows, _columns(rows, preferred),
+            out.append(table(rows, _columns(rows, preferred, wide),
                              headers={"duration_s": "DURATION"},
                              formats={"duration_s": duration}))
         elif not rows:

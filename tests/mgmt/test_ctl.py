@@ -120,3 +120,21 @@ def test_no_command_is_usage(datadir, capsys):
 def test_options_after_the_command(server, datadir, capsys):
     assert ctl(datadir, "status", "--json") == 0
     assert json.loads(capsys.readouterr().out)["box"]["country"] == "CN"
+
+
+def test_status_shows_usual_columns_and_wide_shows_all(datadir, capsys):
+    from tests.mgmt.fixtures import SAMPLE_STATUS, ServerThread, test_dispatcher
+    status = json.loads(json.dumps(SAMPLE_STATUS))
+    status["ports"][0].update(line_voltage=-48, ringing=False)
+    d = test_dispatcher()
+    d.register("status", lambda a: status, replace=True)
+    srv = ServerThread(d, datadir / "hotline.sock")
+    try:
+        assert ctl(datadir, "status") == 0
+        out = capsys.readouterr().out
+        assert "LINE_VOLTAGE" not in out and "fxs1" in out
+        assert ctl(datadir, "--wide", "status") == 0
+        wide = capsys.readouterr().out
+        assert "LINE_VOLTAGE" in wide and "-48" in wide
+    finally:
+        srv.stop()
