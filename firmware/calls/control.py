@@ -236,9 +236,6 @@ class CallControl:
     # ------------------------------------------------------------------ ending calls
     def call_ended(self, call: Call) -> None:
         self.calls.pop(call.id, None)
-        for ch in (call.a, call.b):
-            if ch is not None and ch.call is call:
-                ch.call = None
         d = call.disposition
         key = {"ANSWERED": "answered", "BUSY": "busy", "NO ANSWER": "no_answer"}.get(d, "failed")
         self.counters[key] += 1
