@@ -214,6 +214,8 @@ class SimLine:
             v, i = (0.0, 0.0) if self._drop_ticks else (OFFHOOK_V * pol, LOOP_MA)
         else:
             v, i = IDLE_V * pol, 0.0
+        if self._drop_ticks:
+            self._drop_ticks -= 1             # the loop-current drop lasts loop_drop_ms
         self.voltage, self.current = v, i
         return frame, v, i
 
@@ -274,8 +276,6 @@ class SimLine:
                 self._route()
             elif st == S.RINGBACK and self._answer_at is not None and self._t >= self._answer_at:
                 self._event("remote_answer")
-            elif st == S.CLEARED and self._drop_ticks:
-                self._drop_ticks -= 1
         elif ev == "seize":
             if st == S.IDLE:
                 self._enter(S.SEIZED)
