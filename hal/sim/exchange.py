@@ -549,4 +549,4 @@ class SimExchange:
                 "lines": {n: l.status() for n, l in self.lines.items()},
                 "subscribers": {n: r.id for n, r in self.subscribers.items()},
                 "remotes": {i: r.status() for i, r in self.remotes.items()},
-                "calls": len(self.calls_log)}
+                "calls": len(self.calls_log), "calls_log": [dict(c) for c in self.calls_log[-50:]]}
