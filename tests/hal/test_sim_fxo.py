@@ -339,3 +339,30 @@ def test_box_flash_is_not_a_release(box):
     box.board.port("fxo1").flash(300)
     box.run(1000)
     assert sub.state == RemoteState.TALKING and box.board.line("fxo1").flashes == 1
+
+
+def test_hybrid_echo_on_a_seized_line():
+    b = Box(echo=True)
+    b.board.line("fxo1").dial_tone = False          # no tone: rx carries only the echo
+    g = ToneGenerator("1000")
+    b.send("fxo1", lambda: g.read(160))
+    b.run(400)
+    assert np.abs(b.rx_since("fxo1", 10)).max() == 0          # on-hook: no hybrid echo
+    b.board.port("fxo1").set_hook(True)
+    b.run(400)
+    echo = b.rx_since("fxo1", 10).astype(np.float64)
+    sent = np.concatenate([ToneGenerator("1000").read(1600)]).astype(np.float64)
+    erl = 10 * np.log10(np.mean(sent ** 2) / np.mean(echo ** 2))
+    assert 12.0 < erl < 30.0 and band_power(echo, 1000) > 0.9
+
+
+def test_us_profile_cadence_and_tones():
+    b = Box(country="us")
+    b.board.exchange.ring_in("fxo1")
+    b.run(7000)
+    stops = of(b, "fxo1", Ev.RING_STOP)
+    starts = of(b, "fxo1", Ev.RING_START)
+    assert stops[0].data["ms"] == 2000 and starts[1].tick - starts[0].tick == 300
+    b.board.port("fxo2").set_hook(True)
+    b.run(2500)
+    assert cpd_states(b.rx["fxo2"][-100:], "us") == ["dialtone"]
