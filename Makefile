@@ -1,9 +1,10 @@
 # Hotline — the two commands: `make run` and `make test` (both do all set-up first).
 #
-#   make run    apt packages, .venv, Cython build, then start the box (simulated board)
+#   make run    apt packages, .venv, Cython build, then start the box (simulated board,
+#               status page http://127.0.0.1:8080, data in var/hotline)
 #   make test   the same set-up, then the test suite (tests/heavy excluded)
 #   make soak   the long soak/load runs in tests/heavy
-#   make bench  `hotline bench dsp` (ours vs spandsp, side by side)
+#   make bench  `hotline bench dsp` (ours vs spandsp) and `hotline bench engine`
 
 PYTHON    ?= python3
 VENV      := .venv
@@ -45,9 +46,10 @@ build: venv
 	$(PY) setup.py -q build_ext --inplace -j $(JOBS)
 	@[ -x $(VENV)/bin/hotline ] || $(PIP) install -q --no-build-isolation --no-deps -e .
 
+# The box on the simulated board; status page on http://127.0.0.1:8080, data in ./var/hotline.
+RUN_ARGS  ?= --sim --data var/hotline --web 127.0.0.1:8080
 run: build
-	@echo "The daemon arrives with the foundation issue; until then 'make run' runs the DSP benchmark."
-	$(VENV)/bin/hotline bench dsp
+	$(VENV)/bin/hotline run $(RUN_ARGS)
 
 test: build
 	$(PY) -m pytest -n $(JOBS) -q $(PYTEST_ARGS)
@@ -57,6 +59,7 @@ soak: build
 
 bench: build
 	$(VENV)/bin/hotline bench dsp
+	$(VENV)/bin/hotline bench engine
 
 clean:
 	rm -rf build dsp/*.c dsp/*.so dsp/*.html *.egg-info

@@ -131,10 +131,7 @@ class Box:
             d.register("clock.advance", self._cmd_advance,
                        "virtual clock only: run {ms} milliseconds of ticks now")
         if getattr(self.board, "simulated", False):
-            try:
-                from hal.sim.commands import sim_commands
-            except ModuleNotFoundError:      # TEMP while hal.sim.commands is being written
-                sim_commands = lambda b: {}
+            from hal.sim.commands import sim_commands
             for name, (fn, help_) in sim_commands(self.board).items():
                 d.register(name, fn, help_)
             if isinstance(self.clock, VirtualClock):

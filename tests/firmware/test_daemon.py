@@ -1,0 +1,94 @@
+"""The real daemon in its own process: `hotline run --sim --virtual-clock`, driven only
+through the management socket (and `hotline ctl`), with the status page on a real port."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from firmware.mgmt.client import MgmtClient, MgmtError
+
+
+@pytest.fixture
+def daemon(tmp_path):
+    data = tmp_path / "d"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "firmware.cli", "run", "--sim", "--virtual-clock",
+                             "--data", str(data), "--web", f"127.0.0.1:{port}", "--log-level", "warning"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    client = MgmtClient(data_dir=str(data), timeout=10)
+    deadline = time.monotonic() + 30          # start-up, not a timing assertion
+    while True:
+        try:
+            client.call("ping")
+            break
+        except MgmtError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                out = proc.stdout.read().decode(errors="replace") if proc.poll() is not None else ""
+                proc.kill()
+                pytest.fail(f"daemon did not start: {out}")
+            time.sleep(0.05)
+    yield client, data, port
+    proc.terminate()
+    try:
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_daemon_call_through_the_management_api(daemon):
+    c, data, port = daemon
+    st = c.call("status")
+    assert st["box"]["simulated"] and st["box"]["clock"] == "virtual"
+    assert [p["name"] for p in st["ports"]][:2] == ["fxs1", "fxs2"]
+    c.call("sim.phone.offhook", port="fxs1")
+    c.call("clock.advance", ms=800)
+    c.call("sim.phone.dial", port="fxs1", digits="802")
+    c.call("clock.advance", ms=3000)
+    ports = {p["name"]: p for p in c.call("ports")}
+    assert ports["fxs2"]["state"] == "ringing" and ports["fxs1"]["state"] == "calling"
+    c.call("sim.phone.offhook", port="fxs2")
+    c.call("clock.advance", ms=500)
+    (call,) = c.call("calls")
+    assert call["state"] == "answered" and call["from"] == "801" and call["to"] == "802"
+    # the status page shows the call's ports
+    html = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read().decode()
+    assert "fxs2" in html and "talking" in html
+    c.call("hangup", id=call["id"])
+    c.call("clock.advance", ms=500)
+    (rec,) = c.call("cdr.list")
+    assert rec["disposition"] == "ANSWERED" and rec["dst"] == "802"
+
+
+def test_malformed_line_gets_json_error_and_connection_stays(daemon):
+    c, data, port = daemon
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(10)
+        s.connect(str(data / "hotline.sock"))
+        f = s.makefile("rwb")
+        f.write(b"this is not json\n"); f.flush()
+        err = json.loads(f.readline())
+        assert err["ok"] is False and err["error"]["code"] == "bad_json"
+        f.write(b'{"id": 7, "cmd": "status"}\n'); f.flush()
+        ok = json.loads(f.readline())
+        assert ok["id"] == 7 and ok["ok"] is True
+
+
+def test_ctl_status_and_errors(daemon):
+    c, data, port = daemon
+    env = {**os.environ}
+    r = subprocess.run([sys.executable, "-m", "firmware.cli", "ctl", "--data", str(data), "status"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0 and "fxo4" in r.stdout
+    r = subprocess.run([sys.executable, "-m", "firmware.cli", "ctl", "--data", str(data),
+                        "originate", "from=809", "to=802"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "809" in r.stderr
