@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 import bottle
 
+from firmware.mgmt.render import cell, duration  # noqa: F401 (used by the template too)
 from firmware.mgmt.client import DaemonNotRunning, MgmtClient, MgmtError, MgmtTimeout
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -29,33 +30,7 @@ PORT_COLUMNS = ["name", "kind", "slot", "state", "extension", "number", "hook", 
 CALL_COLUMNS = ["id", "from", "to", "state", "duration_s", "legs"]
 
 
-def duration(seconds: Any) -> str:
-    """``3725.5`` → ``"1h02m05s"``; non-numbers as :func:`cell`."""
-    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
-        return cell(seconds)
-    s = int(seconds)
-    h, s = divmod(s, 3600)
-    m, s = divmod(s, 60)
-    if h:
-        return f"{h}h{m:02d}m{s:02d}s"
-    if m:
-        return f"{m}m{s:02d}s"
-    return f"{s}s"
-
-
-def cell(value: Any) -> str:
-    """A value as cell text (the template escapes it): None → ``-``, lists joined."""
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.3f}".rstrip("0").rstrip(".")
-    if isinstance(value, (list, tuple)):
-        return ", ".join(cell(v) for v in value) if value else "-"
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return str(value)
+# Cell texts are shared with `hotline ctl` (the management API's own text renderer).
 
 
 def _columns(rows: list, preferred: list[str]) -> list[str]:
