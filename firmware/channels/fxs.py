@@ -163,6 +163,13 @@ class FxsChannel(Channel):
     # -- the transition function
     def handle(self, inp: FxsIn, **data: Any) -> None:
         s = self.state
+        if self.held is not None and data.get("call") is self.held and \
+                (inp == FxsIn.FAR_HANGUP or (inp == FxsIn.PROGRESS and data["kind"] == "ended")):
+            self.held = None                        # the party on hold left
+            if s == FxsState.RECALL:
+                self.port.stop_ring()
+                self.set_state(FxsState.IDLE)
+            return
         if inp == FxsIn.ON_HOOK:
             if s in (FxsState.IDLE, FxsState.RINGING, FxsState.RECALL):
                 return
@@ -213,10 +220,6 @@ class FxsChannel(Channel):
             if inp == FxsIn.OFF_HOOK:
                 self.port.stop_ring()
                 self._resume_held()
-            elif inp == FxsIn.FAR_HANGUP and data["call"] is self.held:
-                self.port.stop_ring()
-                self.held = None
-                self.set_state(FxsState.IDLE)
             return
 
         if s in (FxsState.DIALTONE, FxsState.DIALING):
@@ -233,8 +236,6 @@ class FxsChannel(Channel):
                     self._tone_state("congestion", FxsState.CONGESTION)
             elif inp == FxsIn.FLASH and self.held is not None:
                 self._resume_held()
-            elif inp == FxsIn.FAR_HANGUP and data["call"] is self.held:
-                self.held = None
             return
 
         if s == FxsState.CALLING:
@@ -257,8 +258,6 @@ class FxsChannel(Channel):
                                      FxsState.CONGESTION if kind == "congestion" else FxsState.BUSY)
             elif inp == FxsIn.FLASH and self.held is not None:
                 self._resume_held()
-            elif inp == FxsIn.FAR_HANGUP and call is self.held:
-                self.held = None
             return
 
         if s == FxsState.TALKING:
@@ -271,8 +270,6 @@ class FxsChannel(Channel):
                     self._dialtone()
                     return
                 self._tone_state("busy", FxsState.BUSY)
-            elif inp == FxsIn.FAR_HANGUP and call is self.held:
-                self.held = None
             elif inp == FxsIn.FLASH and self.call is not None and self.held is None:
                 self.held, self.call = self.call, None
                 self.held.hold(self)
@@ -285,8 +282,6 @@ class FxsChannel(Channel):
                 self.set_state(FxsState.LOCKOUT)
             elif inp == FxsIn.FLASH and self.held is not None:
                 self._resume_held()
-            elif inp == FxsIn.FAR_HANGUP and data["call"] is self.held:
-                self.held = None
             return
 
         if s == FxsState.LOCKOUT:

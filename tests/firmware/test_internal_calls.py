@@ -145,3 +145,15 @@ def test_hang_up_with_a_call_on_hold_rings_back(hx):
     assert hx.until(lambda: p1.ringing, 3000)
     p1.off_hook()
     assert hx.until(lambda: hx.state("fxs1") == "talking", 2000)
+
+
+def test_held_party_hanging_up_is_forgotten(hx):
+    p1, p2 = call_802(hx)
+    p2.off_hook(); hx.run(500)
+    p1.flash(); hx.run(1000)
+    assert hx.ctl.channel("fxs1").held is not None
+    p2.on_hook(); hx.run(1500)
+    assert hx.ctl.channel("fxs1").held is None
+    p1.on_hook()
+    hx.run(1500)
+    assert hx.state("fxs1") == "idle", "no recall for a party that already left"
