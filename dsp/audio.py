@@ -6,6 +6,8 @@ Every dsp function accepts 16-bit signed linear audio either as a numpy array
 """
 from __future__ import annotations
 
+import wave
+from pathlib import Path
 from typing import Union
 
 import numpy as np
@@ -45,3 +47,27 @@ def as_uint8(data: Union[np.ndarray, bytes, bytearray, memoryview]) -> np.ndarra
     if isinstance(data, (bytes, bytearray, memoryview)):
         return np.frombuffer(bytes(data) if isinstance(data, memoryview) else data, dtype=np.uint8)
     raise TypeError(f"G.711 data must be bytes or a numpy array, not {type(data).__name__}")
+
+
+def read_wav(path: Union[str, Path]) -> np.ndarray:
+    """Samples of an 8 kHz mono 16-bit PCM WAV file; ValueError saying what is wrong."""
+    p = Path(path)
+    try:
+        with wave.open(str(p), "rb") as w:
+            ch, width, rate, n = w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes()
+            problems = []
+            if rate != 8000:
+                problems.append(f"sample rate {rate} Hz (need 8000)")
+            if ch != 1:
+                problems.append(f"{ch} channels (need mono)")
+            if width != 2:
+                problems.append(f"{8 * width}-bit samples (need 16-bit)")
+            if problems:
+                raise ValueError(f"WAV file {p}: {', '.join(problems)}; convert it to 8 kHz "
+                                 f"mono 16-bit PCM (e.g. sox in.wav -r 8000 -c 1 -b 16 out.wav)")
+            data = w.readframes(n)
+    except FileNotFoundError:
+        raise ValueError(f"WAV file {p} does not exist") from None
+    except (wave.Error, EOFError) as e:
+        raise ValueError(f"{p} is not a PCM WAV file ({e})") from None
+    return np.frombuffer(data, dtype="<i2").astype(np.int16)

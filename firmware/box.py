@@ -134,8 +134,6 @@ class Box:
             from hal.sim.commands import sim_commands
             for name, (fn, help_) in sim_commands(self.board).items():
                 d.register(name, fn, help_)
-            if isinstance(self.clock, VirtualClock):
-                d.register("sim.advance", self._cmd_advance, "same as clock.advance")
 
     def _cmd_originate(self, args: dict) -> dict:
         src, dst = args.get("from"), args.get("to")

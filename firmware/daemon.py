@@ -96,6 +96,8 @@ async def serve(data: DataDir, *, web: Optional[tuple[str, int]], virtual: bool,
              box.board.name, "simulated" if getattr(box.board, "simulated", False) else "hardware",
              "virtual" if virtual else "real-time", data.root, data.socket,
              f", web {webserver.url}" if webserver else "")
+    # one line on stdout when the box answers on its socket: for supervisors and tests
+    print(f"READY {data.socket}", flush=True)
     if ready is not None:
         ready.set()
     try:

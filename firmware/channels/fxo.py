@@ -172,6 +172,14 @@ class FxoChannel(Channel):
         if call is not None:
             call.hangup(self)
 
+    def _target_failed(self, reason: str) -> None:
+        """An outbound attempt on this line failed: release it, then tell the call
+        (which may try the next line)."""
+        call = self.call
+        self._release()
+        if call is not None:
+            call.target_failed(self, reason)
+
     def _disconnect_on(self, method: str) -> bool:
         d = self.setting("disconnect", "any")
         return d == "any" or d == method
@@ -264,17 +272,11 @@ class FxoChannel(Channel):
                 self.start_timer(DIAL_DELAY_MS, FxoIn.TIMEOUT, what="dial")
             elif inp == FxoIn.TIMEOUT and data.get("what") == "dialtone":
                 self.failures += 1
-                call = self.call
-                self._release()
-                if call is not None:
-                    call.target_failed(self, "no_dialtone")
+                self._target_failed("no_dialtone")
             elif inp in (FxoIn.CANCEL, FxoIn.FAR_HANGUP):
                 self._release()
             elif inp == FxoIn.LOOP_LOSS:
-                call = self.call
-                self._release()
-                if call is not None:
-                    call.target_failed(self, "no_dialtone")
+                self._target_failed("no_dialtone")
             return
 
         if s == FxoState.DIALING:
@@ -288,9 +290,7 @@ class FxoChannel(Channel):
             elif inp in (FxoIn.CANCEL, FxoIn.FAR_HANGUP):
                 self._release()
             elif inp == FxoIn.TONE and data["name"] in ("busy", "congestion", "sit"):
-                call = self.call
-                self._release()
-                call.target_failed(self, "congestion")
+                self._target_failed("congestion")
             return
 
         if s == FxoState.ALERTING:
@@ -301,15 +301,11 @@ class FxoChannel(Channel):
                 self.set_state(FxoState.TALKING)
                 self.call.answered_by(self)
             elif inp == FxoIn.TONE and data["name"] in ("busy", "congestion", "sit"):
-                call = self.call
-                self._release()
-                call.target_failed(self, "busy" if data["name"] == "busy" else "congestion")
+                self._target_failed("busy" if data["name"] == "busy" else "congestion")
             elif inp in (FxoIn.CANCEL, FxoIn.FAR_HANGUP):
                 self._release()
             elif inp == FxoIn.LOOP_LOSS and self._disconnect_on("loop"):
-                call = self.call
-                self._release()
-                call.target_failed(self, "congestion")
+                self._target_failed("congestion")
             return
 
         if s == FxoState.TALKING:

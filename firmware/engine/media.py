@@ -14,7 +14,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from dsp.audio import as_int16
+from dsp.audio import as_int16, read_wav
 from dsp.dtmf import DtmfGenerator
 from dsp.tones import ToneGenerator
 
@@ -78,22 +78,6 @@ class SamplesPlayer(Player):
 
     def describe(self) -> str:
         return f"audio:{self.name}"
-
-
-def read_wav(path: str | os.PathLike) -> np.ndarray:
-    """Read an 8 kHz mono 16-bit WAV; ValueError in plain words otherwise."""
-    p = Path(path)
-    try:
-        with wave.open(str(p), "rb") as w:
-            if w.getframerate() != 8000 or w.getnchannels() != 1 or w.getsampwidth() != 2:
-                raise ValueError(f"{p.name}: need an 8000 Hz mono 16-bit WAV, got "
-                                 f"{w.getframerate()} Hz, {w.getnchannels()} channel(s), "
-                                 f"{8 * w.getsampwidth()}-bit")
-            return np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(np.int16)
-    except (wave.Error, EOFError) as e:
-        raise ValueError(f"{p.name}: not a readable WAV file ({e})") from None
-    except FileNotFoundError:
-        raise ValueError(f"{p}: no such sound file") from None
 
 
 class WavPlayer(SamplesPlayer):

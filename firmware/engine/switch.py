@@ -107,7 +107,6 @@ class Switch:
         self._cpd_rows: list[int] = []
         self._cpd_dets: list[CallProgressDetector] = []
         self.stats = SwitchStats()
-        self.digits_enabled = np.ones(self.rows, bool)
         clock.on_tick(self.tick)
 
     # ------------------------------------------------------------------ patching
@@ -240,7 +239,7 @@ class Switch:
         # -- call control
         for ev in events:
             sink.port_event(ev)
-        if digits is not None:
+        if digits is not None and any(digits):
             for row, ds in enumerate(digits):
                 if ds:
                     for d in ds:

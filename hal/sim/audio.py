@@ -10,43 +10,18 @@ Everything is 8 kHz int16, 160 samples per tick.
 """
 from __future__ import annotations
 
-import wave
 from pathlib import Path
 from typing import Optional, Union
 
 import numpy as np
 
-from dsp.audio import as_int16
+from dsp.audio import as_int16, read_wav as load_wav
 from dsp.callprogress import CallProgressDetector
 from dsp.dtmf import DtmfDetector
 from dsp.tones import ToneGenerator
 from hal.clock import TICK_SAMPLES
 
 RATE = 8000
-
-
-def load_wav(path: Union[str, Path]) -> np.ndarray:
-    """Samples of an 8 kHz mono 16-bit PCM WAV file; ValueError saying what is wrong."""
-    p = Path(path)
-    try:
-        with wave.open(str(p), "rb") as w:
-            ch, width, rate, n = w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes()
-            problems = []
-            if rate != RATE:
-                problems.append(f"sample rate {rate} Hz (need 8000)")
-            if ch != 1:
-                problems.append(f"{ch} channels (need mono)")
-            if width != 2:
-                problems.append(f"{8 * width}-bit samples (need 16-bit)")
-            if problems:
-                raise ValueError(f"WAV file {p}: {', '.join(problems)}; convert it to 8 kHz "
-                                 f"mono 16-bit PCM (e.g. sox in.wav -r 8000 -c 1 -b 16 out.wav)")
-            data = w.readframes(n)
-    except FileNotFoundError:
-        raise ValueError(f"WAV file {p} does not exist") from None
-    except (wave.Error, EOFError) as e:
-        raise ValueError(f"{p} is not a PCM WAV file ({e})") from None
-    return np.frombuffer(data, dtype="<i2").astype(np.int16)
 
 
 class _Buffer:
@@ -191,3 +166,45 @@ class Ear:
     def status(self) -> dict:
         return {"hears": self.hears, "digits_heard": self.digits_heard,
                 "capturing": self._capture is not None}
+
+
+class Voice:
+    """What a simulated person (a phone user, a far-end party) does with its ``mouth``
+    (a :class:`Mouth`) and ``ear`` (an :class:`Ear`): speak and listen."""
+
+    mouth: Mouth
+    ear: Ear
+
+    def play(self, samples, loop: bool = False) -> None:
+        """Speak: queue int16 samples into the mouthpiece."""
+        self.mouth.play(samples, loop)
+
+    def play_tone(self, name_or_spec: str, ms: Optional[int] = None) -> None:
+        """Speak a tone: a profile tone name or a spec such as ``"1000"`` or ``"1000/500,0/500"``."""
+        self.mouth.play_tone(name_or_spec, ms)
+
+    def play_wav(self, path) -> None:
+        """Speak an 8 kHz mono 16-bit WAV file."""
+        self.mouth.play_wav(path)
+
+    def stop_playing(self) -> None:
+        self.mouth.stop()
+
+    def start_capture(self) -> None:
+        """Record what the earpiece hears from now on."""
+        self.ear.start_capture()
+
+    def captured(self) -> np.ndarray:
+        return self.ear.captured()
+
+    @property
+    def hears(self) -> Optional[str]:
+        return self.ear.hears
+
+    @property
+    def hears_history(self) -> list[tuple[int, str]]:
+        return self.ear.hears_history
+
+    @property
+    def digits_heard(self) -> str:
+        return self.ear.digits_heard

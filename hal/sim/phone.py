@@ -20,7 +20,7 @@ import numpy as np
 from dsp.callerid import CallerIdDecoder
 from dsp.dtmf import DtmfGenerator
 from hal.clock import TICK_MS, TICK_SAMPLES, ms_to_ticks
-from hal.sim.audio import Ear, Mouth
+from hal.sim.audio import Ear, Mouth, Voice
 
 PULSE_BREAK_MS = 60       #: pulse dialling: on-hook part of a pulse, ms
 PULSE_MAKE_MS = 40        #: pulse dialling: off-hook part of a pulse, ms
@@ -42,7 +42,7 @@ def jsonable(v: Any) -> Any:
     return v
 
 
-class SimPhone:
+class SimPhone(Voice):
     """The phone on FXS port ``port_name`` (see the module docstring).
 
     Read-only state: ``is_off_hook`` (the hook switch), ``ringing`` (bell ringing now),
@@ -114,40 +114,6 @@ class SimPhone:
     def busy(self) -> bool:
         """True while queued actions (dialling, a flash...) are still running."""
         return bool(self._actions)
-
-    def play(self, samples, loop: bool = False) -> None:
-        """Speak: queue int16 samples into the mouthpiece."""
-        self.mouth.play(samples, loop)
-
-    def play_tone(self, name_or_spec: str, ms: Optional[int] = None) -> None:
-        """Speak a tone: a profile tone name or a spec such as ``"1000"`` or ``"1000/500,0/500"``."""
-        self.mouth.play_tone(name_or_spec, ms)
-
-    def play_wav(self, path) -> None:
-        """Speak an 8 kHz mono 16-bit WAV file."""
-        self.mouth.play_wav(path)
-
-    def stop_playing(self) -> None:
-        self.mouth.stop()
-
-    def start_capture(self) -> None:
-        """Record what the earpiece hears from now on."""
-        self.ear.start_capture()
-
-    def captured(self) -> np.ndarray:
-        return self.ear.captured()
-
-    @property
-    def hears(self) -> Optional[str]:
-        return self.ear.hears
-
-    @property
-    def hears_history(self) -> list[tuple[int, str]]:
-        return self.ear.hears_history
-
-    @property
-    def digits_heard(self) -> str:
-        return self.ear.digits_heard
 
     # ------------------------------------------------------------------ action bodies
     def _do_off_hook(self, settle_ms: int) -> Iterator[None]:

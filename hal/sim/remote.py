@@ -11,9 +11,7 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING, Any, Optional
 
-import numpy as np
-
-from hal.sim.audio import Ear, Mouth
+from hal.sim.audio import Ear, Mouth, Voice
 
 if TYPE_CHECKING:
     from hal.sim.exchange import SimLine
@@ -30,7 +28,7 @@ class RemoteState(str, enum.Enum):
 ACTIVE_STATES = (RemoteState.RINGING_OUT, RemoteState.RINGING_IN, RemoteState.TALKING)
 
 
-class SimRemote:
+class SimRemote(Voice):
     """The far party ``id`` (``r1``, ``r2``...) with telephone ``number``.
 
     ``behaviour`` (for subscribers the box dials): "answer" (after ``answer_after_ms``;
@@ -64,36 +62,6 @@ class SimRemote:
         """Hang up (or give up calling, or decline). No effect without an active call."""
         if self.state in ACTIVE_STATES and self.line is not None:
             self.line._event("remote_hangup")
-
-    def play(self, samples, loop: bool = False) -> None:
-        self.mouth.play(samples, loop)
-
-    def play_tone(self, name_or_spec: str, ms: Optional[int] = None) -> None:
-        self.mouth.play_tone(name_or_spec, ms)
-
-    def play_wav(self, path) -> None:
-        self.mouth.play_wav(path)
-
-    def stop_playing(self) -> None:
-        self.mouth.stop()
-
-    def start_capture(self) -> None:
-        self.ear.start_capture()
-
-    def captured(self) -> np.ndarray:
-        return self.ear.captured()
-
-    @property
-    def hears(self) -> Optional[str]:
-        return self.ear.hears
-
-    @property
-    def hears_history(self) -> list[tuple[int, str]]:
-        return self.ear.hears_history
-
-    @property
-    def digits_heard(self) -> str:
-        return self.ear.digits_heard
 
     @property
     def in_call(self) -> bool:

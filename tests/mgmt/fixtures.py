@@ -11,6 +11,8 @@ import tempfile
 import threading
 from pathlib import Path
 
+import pytest
+
 from firmware.mgmt.commands import CommandError, Dispatcher
 from firmware.mgmt.server import MgmtServer
 
@@ -96,3 +98,19 @@ def short_tmpdir() -> Path:
 
 def remove(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def datadir():
+    """A short temporary data dir (Unix socket paths are limited to 107 bytes)."""
+    d = short_tmpdir()
+    yield d
+    remove(d)
+
+
+@pytest.fixture
+def server(datadir):
+    """A management server with the test dispatcher on ``datadir/hotline.sock``."""
+    s = ServerThread(test_dispatcher(), datadir / "hotline.sock")
+    yield s
+    s.stop()
