@@ -115,3 +115,40 @@ CONFIG_MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "config_meta: change counter for reloads", _V3),
 )
 """The config database schema, oldest first.  Append; never edit a released step."""
+
+_V4 = """
+ALTER TABLE extensions ADD COLUMN dnd INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE extensions ADD COLUMN cfu TEXT NOT NULL DEFAULT '';
+ALTER TABLE extensions ADD COLUMN cfb TEXT NOT NULL DEFAULT '';
+ALTER TABLE extensions ADD COLUMN cfna TEXT NOT NULL DEFAULT '';
+ALTER TABLE extensions ADD COLUMN cfna_ring_ms INTEGER NOT NULL DEFAULT 20000;
+ALTER TABLE extensions ADD COLUMN followme TEXT NOT NULL DEFAULT '';
+ALTER TABLE extensions ADD COLUMN followme_mode TEXT NOT NULL DEFAULT 'off';
+ALTER TABLE extensions ADD COLUMN followme_delay_ms INTEGER NOT NULL DEFAULT 15000;
+ALTER TABLE extensions ADD COLUMN followme_confirm INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE extensions ADD COLUMN pickup_group TEXT NOT NULL DEFAULT 'default';
+ALTER TABLE extensions ADD COLUMN pin TEXT NOT NULL DEFAULT '';
+ALTER TABLE extensions ADD COLUMN max_outbound_calls INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE extensions ADD COLUMN max_outbound_minutes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE extensions ADD COLUMN announce INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE inbound_routes ADD COLUMN time_condition TEXT NOT NULL DEFAULT '';
+ALTER TABLE inbound_routes ADD COLUMN night_dest_kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE inbound_routes ADD COLUMN night_dest TEXT NOT NULL DEFAULT '';
+ALTER TABLE inbound_routes ADD COLUMN moh TEXT NOT NULL DEFAULT '';
+CREATE TABLE time_conditions (
+    name TEXT PRIMARY KEY, description TEXT NOT NULL DEFAULT '', hours TEXT NOT NULL DEFAULT '{}',
+    holidays INTEGER NOT NULL DEFAULT 1, override TEXT NOT NULL DEFAULT 'auto');
+CREATE TABLE holidays (date TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '');
+CREATE TABLE caller_lists (
+    id INTEGER PRIMARY KEY, list TEXT NOT NULL, number TEXT NOT NULL, match TEXT NOT NULL DEFAULT 'exact',
+    action TEXT NOT NULL DEFAULT 'hangup', note TEXT NOT NULL DEFAULT '');
+CREATE TABLE conference_rooms (
+    number TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '', pin TEXT NOT NULL DEFAULT '',
+    admin_pin TEXT NOT NULL DEFAULT '', max_parties INTEGER NOT NULL DEFAULT 16,
+    announce INTEGER NOT NULL DEFAULT 1)
+"""
+
+CONFIG_MIGRATIONS = CONFIG_MIGRATIONS + (
+    Migration(4, "PBX features: DND, forwarding, follow-me, pickup groups, PINs and outbound limits per "
+                 "extension; time conditions, holidays, caller black/white lists, conference rooms", _V4),
+)

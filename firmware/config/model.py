@@ -45,6 +45,20 @@ class Extension:
     port: Optional[str]         #: e.g. "fxs1" (kind fxs), None for sip
     outbound_class: str = "national"
     enabled: bool = True
+    dnd: bool = False           #: do not disturb: callers get busy (or the busy forward)
+    cfu: str = ""               #: forward all calls to this number ("" = off)
+    cfb: str = ""               #: forward when busy / DND
+    cfna: str = ""              #: forward when not answered within cfna_ring_ms
+    cfna_ring_ms: int = 20000
+    followme: str = ""          #: follow-me number, as dialled (e.g. "913800138000")
+    followme_mode: str = "off"  #: off | after (desk first, followme_delay_ms) | together
+    followme_delay_ms: int = 15000
+    followme_confirm: bool = True  #: the outside leg must press 1 to take the call
+    pickup_group: str = "default"
+    pin: str = ""               #: for international calls / own settings ("" = none)
+    max_outbound_calls: int = 0     #: concurrent outside calls (0 = no limit)
+    max_outbound_minutes: int = 0   #: outside call minutes per day (0 = no limit)
+    announce: bool = False      #: outside callers hear "agent number NNN is serving you" on answer
 
 
 @dataclass(frozen=True)
@@ -87,6 +101,10 @@ class InboundRoute:
     dest_kind: str = "ring_group"  #: "extension" | "ring_group"
     dest: str = ""
     priority: int = 100         #: lower is tried first
+    time_condition: str = ""    #: name of a TimeCondition ("" = always dest)
+    night_dest_kind: str = ""   #: where calls go outside the time condition's hours
+    night_dest: str = ""
+    moh: str = ""               #: music-on-hold class for these callers ("" = default)
 
     def matches(self, line: str, caller: str) -> bool:
         return (self.line in ("", line)) and (caller or "").startswith(self.cid_prefix)
@@ -109,6 +127,41 @@ class OutboundRoute:
         return self.prepend + dialled[self.strip:]
 
 
+@dataclass(frozen=True)
+class TimeCondition:
+    name: str
+    description: str = ""
+    hours: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  #: weekday -> "HH:MM-HH:MM" spans
+    holidays: bool = True       #: holidays count as closed
+    override: str = "auto"      #: auto | day | night (manual override, feature code day_night)
+
+
+@dataclass(frozen=True)
+class Holiday:
+    date: str                   #: "YYYY-MM-DD" or every year "MM-DD"
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class CallerListEntry:
+    id: int
+    list: str                   #: block | allow
+    number: str
+    match: str = "exact"        #: exact | prefix
+    action: str = "hangup"      #: hangup | busy | prompt | ignore (block list only)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ConferenceRoom:
+    number: str
+    name: str = ""
+    pin: str = ""
+    admin_pin: str = ""         #: the organiser's PIN (may kick the last joiner)
+    max_parties: int = 16
+    announce: bool = True       #: join/leave tones
+
+
 def _natural_key(name: str) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name))
 
@@ -128,6 +181,10 @@ class Config:
     ring_groups: tuple[RingGroup, ...] = ()
     inbound_routes: tuple[InboundRoute, ...] = ()
     outbound_routes: tuple[OutboundRoute, ...] = ()
+    time_conditions: tuple[TimeCondition, ...] = ()
+    holidays: tuple[Holiday, ...] = ()
+    caller_lists: tuple[CallerListEntry, ...] = ()
+    conference_rooms: tuple[ConferenceRoom, ...] = ()
     _index: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -138,6 +195,8 @@ class Config:
         idx["line_port"] = {ln.port: ln for ln in self.lines}
         idx["tg"] = {t.name: t for t in self.trunk_groups}
         idx["rg"] = {r.number: r for r in self.ring_groups}
+        idx["tc"] = {t.name: t for t in self.time_conditions}
+        idx["room"] = {c.number: c for c in self.conference_rooms}
 
     # -- settings -------------------------------------------------------------
     def setting(self, key: str) -> Any:
@@ -180,12 +239,23 @@ class Config:
     def ring_group(self, number: str) -> Optional[RingGroup]:
         return self._index["rg"].get(number)
 
+    def time_condition(self, name: str) -> Optional[TimeCondition]:
+        return self._index["tc"].get(name)
+
+    def conference_room(self, number: str) -> Optional[ConferenceRoom]:
+        return self._index["room"].get(number)
+
+    def feature_code(self, name: str) -> str:
+        return self.settings["feature_codes"].get(name, "")
+
     def destination_kind(self, number: str) -> Optional[str]:
-        """"extension", "ring_group" or None for an internal number."""
+        """"extension", "ring_group", "conference" or None for an internal number."""
         if number in self._index["ext"]:
             return "extension"
         if number in self._index["rg"]:
             return "ring_group"
+        if number in self._index["room"]:
+            return "conference"
         return None
 
     def inbound_route_for(self, line: str, caller: str) -> Optional[InboundRoute]:

@@ -34,24 +34,34 @@ from firmware.config.validate import (KEYS, SETTINGS_DEFAULTS, TABLES, reference
 
 EXPORT_FORMAT = "hotline-config"
 
-_JSON_COLUMNS = {"ring_groups": ("members",)}
-_BOOL_COLUMNS = {"extensions": ("enabled",), "lines": ("enabled",)}
+_JSON_COLUMNS = {"ring_groups": ("members",), "time_conditions": ("hours",)}
+_BOOL_COLUMNS = {"extensions": ("enabled", "dnd", "followme_confirm", "announce"), "lines": ("enabled",),
+                 "time_conditions": ("holidays",), "conference_rooms": ("announce",)}
 _MODEL = {
     "extensions": model.Extension, "trunk_groups": model.TrunkGroup, "lines": model.Line,
     "ring_groups": model.RingGroup, "inbound_routes": model.InboundRoute,
-    "outbound_routes": model.OutboundRoute,
+    "outbound_routes": model.OutboundRoute, "time_conditions": model.TimeCondition,
+    "holidays": model.Holiday, "caller_lists": model.CallerListEntry, "conference_rooms": model.ConferenceRoom,
 }
 _WHAT = {
     "extensions": "extension", "trunk_groups": "trunk group", "lines": "line",
     "ring_groups": "ring group", "inbound_routes": "inbound route", "outbound_routes": "outbound route",
+    "time_conditions": "time condition", "holidays": "holiday", "caller_lists": "caller list entry",
+    "conference_rooms": "conference room",
 }
+_NUMBERED = ("extensions", "ring_groups", "conference_rooms")     #: share one number space
+_ID_TABLES = ("inbound_routes", "outbound_routes", "caller_lists")  #: integer ids given by the store
 
 
 def _sort_key(table: str) -> Callable[[Mapping[str, Any]], Any]:
-    if table in ("extensions", "ring_groups"):
+    if table in _NUMBERED:
         return lambda r: (len(r["number"]), r["number"])
     if table in ("inbound_routes", "outbound_routes"):
         return lambda r: (r["priority"], r["id"] or 0)
+    if table == "caller_lists":
+        return lambda r: r["id"] or 0
+    if table == "holidays":
+        return lambda r: r["date"]
     return lambda r: model._natural_key(r["name"])
 
 
@@ -161,6 +171,8 @@ class ConfigStore:
             for r in state[table]:
                 if table == "ring_groups":
                     r = {**r, "members": tuple(r["members"])}
+                elif table == "time_conditions":
+                    r = {**r, "hours": MappingProxyType({d: tuple(v) for d, v in r["hours"].items()})}
                 items.append(cls(**r))
             tables[table] = tuple(items)
         return model.Config(version=state["version"], settings=MappingProxyType(s), **tables)
@@ -233,7 +245,7 @@ class ConfigStore:
         self._transaction(change)
 
     def _check_number_free(self, state: dict[str, Any], table: str, number: str) -> None:
-        for other in ("extensions", "ring_groups"):
+        for other in _NUMBERED:
             for r in state[other]:
                 if r["number"] == number:
                     raise ConfigError(f"{table}.number", f"{number} is already {_WHAT[other]} {number} ({r['name']})")
@@ -243,7 +255,7 @@ class ConfigStore:
         key = KEYS[table]
 
         def change(state: dict[str, Any]) -> Any:
-            if table in ("extensions", "ring_groups"):
+            if table in _NUMBERED:
                 self._check_number_free(state, table, row["number"])
             elif row[key] is not None and any(r[key] == row[key] for r in state[table]):
                 raise ConfigError(f"{table}.{key}", f"{_WHAT[table]} {row[key]!r} already exists")
@@ -322,6 +334,28 @@ class ConfigStore:
     def update_inbound_route(self, id: int, /, **fields: Any) -> None: self._update("inbound_routes", id, fields)
     def delete_inbound_route(self, id: int) -> None: self._delete("inbound_routes", id)
 
+    def time_conditions(self) -> list[dict]: return self._list("time_conditions")
+    def time_condition(self, name: str) -> Optional[dict]: return self._get("time_conditions", name)
+    def add_time_condition(self, **fields: Any) -> str: return self._add("time_conditions", fields)
+    def update_time_condition(self, name: str, /, **fields: Any) -> None: self._update("time_conditions", name, fields)
+    def delete_time_condition(self, name: str) -> None: self._delete("time_conditions", name)
+
+    def holidays(self) -> list[dict]: return self._list("holidays")
+    def add_holiday(self, **fields: Any) -> str: return self._add("holidays", fields)
+    def update_holiday(self, date: str, /, **fields: Any) -> None: self._update("holidays", date, fields)
+    def delete_holiday(self, date: str) -> None: self._delete("holidays", date)
+
+    def caller_lists(self) -> list[dict]: return self._list("caller_lists")
+    def add_caller_list_entry(self, **fields: Any) -> int: return self._add("caller_lists", fields)
+    def update_caller_list_entry(self, id: int, /, **fields: Any) -> None: self._update("caller_lists", id, fields)
+    def delete_caller_list_entry(self, id: int) -> None: self._delete("caller_lists", id)
+
+    def conference_rooms(self) -> list[dict]: return self._list("conference_rooms")
+    def conference_room(self, number: str) -> Optional[dict]: return self._get("conference_rooms", number)
+    def add_conference_room(self, **fields: Any) -> str: return self._add("conference_rooms", fields)
+    def update_conference_room(self, number: str, /, **fields: Any) -> None: self._update("conference_rooms", number, fields)
+    def delete_conference_room(self, number: str) -> None: self._delete("conference_rooms", number)
+
     def outbound_routes(self) -> list[dict]: return self._list("outbound_routes")
     def outbound_route(self, id: int) -> Optional[dict]: return self._get("outbound_routes", id)
     def add_outbound_route(self, **fields: Any) -> int: return self._add("outbound_routes", fields)
@@ -358,7 +392,7 @@ def _clean_document(doc: Any) -> dict[str, Any]:
                 clean.append(validate_row(table, r))
             except ConfigError as e:
                 raise ConfigError(e.field, f"{e.message} (entry {i + 1} of {table})") from None
-        if table in ("inbound_routes", "outbound_routes"):
+        if table in _ID_TABLES:
             next_id = max([r["id"] for r in clean if r["id"] is not None], default=0) + 1
             for r in clean:
                 if r["id"] is None:

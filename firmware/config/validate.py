@@ -18,6 +18,10 @@ from dsp import profiles
 
 from firmware.config.dialpattern import DialPatternError, parse_pattern
 from firmware.config.errors import ConfigError
+from firmware.config.featurecodes import DEFAULT_FEATURE_CODES, validate_feature_codes
+from firmware.config import validate_features as vf
+from firmware.config.fields import (MAX_TEXT, _bool, _choice, _digits, _int, _name, _text,
+                                     _unknown_fields)
 from firmware.config.model import CALL_CLASSES, builtin_emergency_numbers
 
 __all__ = ["ConfigError", "SETTINGS_DEFAULTS", "TABLES", "KEYS", "validate_setting",
@@ -36,6 +40,13 @@ SETTINGS_DEFAULTS: Mapping[str, Any] = {
     "flash_max_ms": 800,
     "emergency_numbers": [],
     "operator": "801",
+    "feature_codes": dict(DEFAULT_FEATURE_CODES),
+    "transfer_recall_ms": 30000,
+    "consult_flash": "conference",
+    "pin_for_international": True,
+    "max_outbound_calls": 0,
+    "max_outbound_minutes": 0,
+    "followme_confirm_ms": 30000,
 }
 
 #: Allowed range (ms, inclusive) of each timeout setting.
@@ -45,6 +56,8 @@ SETTING_RANGES_MS: Mapping[str, tuple[int, int]] = {
     "ring_timeout_ms": (5000, 600000),
     "flash_min_ms": (20, 1000),
     "flash_max_ms": (100, 2000),
+    "transfer_recall_ms": (5000, 300000),
+    "followme_confirm_ms": (5000, 120000),
 }
 
 LANGUAGES = ("zh", "en")
@@ -53,81 +66,19 @@ TG_STRATEGIES = ("in_order", "round_robin")
 DISCONNECT = ("any", "busy", "polarity", "loop")
 ANSWER = ("polarity", "timer")
 CID = ("auto", "bell202", "v23", "dtmf", "none")
-RG_STRATEGIES = ("ringall", "hunt")
-DEST_KINDS = ("extension", "ring_group")
+RG_STRATEGIES = ("ringall", "hunt", "round_robin")
+DEST_KINDS = ("extension", "ring_group", "conference")
+FOLLOWME_MODES = ("off", "after", "together")
+CONSULT_FLASH = ("conference", "return")
 ROUTE_CLASSES = CALL_CLASSES[1:]          # local, national, international
 
 #: Primary key column of each table.
 KEYS: Mapping[str, str] = {
     "extensions": "number", "trunk_groups": "name", "lines": "name",
     "ring_groups": "number", "inbound_routes": "id", "outbound_routes": "id",
+    "time_conditions": "name", "holidays": "date", "caller_lists": "id", "conference_rooms": "number",
 }
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
-MAX_TEXT = 64
-
-
-# --------------------------------------------------------------------------- coercion
-def _choice(field: str, value: Any, choices: Iterable[str]) -> str:
-    choices = tuple(choices)
-    if value not in choices:
-        raise ConfigError(field, f"{value!r} is not one of {', '.join(choices)}")
-    return value
-
-
-def _int(field: str, value: Any, lo: int, hi: int, unit: str = "") -> int:
-    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(field, f"{value!r} is not a whole number")
-    if not lo <= value <= hi:
-        raise ConfigError(field, f"{value}{unit} is out of range ({lo}–{hi}{unit})")
-    return value
-
-
-def _bool(field: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in ("0", "1", "true", "false", "yes", "no", "on", "off"):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    raise ConfigError(field, f"{value!r} is not yes/no (true/false or 1/0)")
-
-
-def _text(field: str, value: Any, max_len: int = MAX_TEXT) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ConfigError(field, f"{value!r} is not text")
-    if len(value) > max_len:
-        raise ConfigError(field, f"is {len(value)} characters long (at most {max_len})")
-    if any(ord(c) < 32 for c in value):
-        raise ConfigError(field, "must not contain control characters (newlines, tabs)")
-    return value
-
-
-def _digits(field: str, value: Any, lo: int, hi: int, what: str = "a number") -> str:
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str) or not re.fullmatch(r"\d*", value) or not lo <= len(value) <= hi:
-        span = f"{lo}–{hi} digits" if lo else f"up to {hi} digits"
-        raise ConfigError(field, f"{value!r} is not {what} ({span})")
-    return value
-
-
-def _name(field: str, value: Any) -> str:
-    if not isinstance(value, str) or not _NAME_RE.match(value):
-        raise ConfigError(field, f"{value!r} is not a valid name (1–32 letters, digits, '_', '-', '.';"
-                                 " starting with a letter or digit)")
-    return value
-
-
-def _unknown_fields(table: str, row: Mapping[str, Any], allowed: Iterable[str]) -> None:
-    allowed = set(allowed)
-    for k in row:
-        if k not in allowed:
-            raise ConfigError(f"{table}.{k}", f"unknown field (known: {', '.join(sorted(allowed))})")
 
 
 # --------------------------------------------------------------------------- board
@@ -177,6 +128,14 @@ def validate_setting(key: str, value: Any) -> Any:
         return out
     if key == "operator":
         return _digits(f, value, 0, 8, "an extension or ring group number")
+    if key == "feature_codes":
+        return validate_feature_codes(value)
+    if key == "consult_flash":
+        return _choice(f, value, CONSULT_FLASH)
+    if key == "pin_for_international":
+        return _bool(f, value)
+    if key in ("max_outbound_calls", "max_outbound_minutes"):
+        return _int(f, value, 0, 100000)
     raise AssertionError(key)  # pragma: no cover
 
 
@@ -194,7 +153,7 @@ def validate_settings(values: Mapping[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- rows
 def _extension(r: Mapping[str, Any]) -> dict:
     t = "extensions"
-    _unknown_fields(t, r, ("number", "name", "kind", "port", "outbound_class", "enabled"))
+    _unknown_fields(t, r, ("number", "name", "kind", "port", "outbound_class", "enabled", *EXT_FEATURE_FIELDS))
     if "number" not in r:
         raise ConfigError(f"{t}.number", "is required")
     number = _digits(f"{t}.number", r["number"], 2, 8)
@@ -214,7 +173,41 @@ def _extension(r: Mapping[str, Any]) -> dict:
         "port": port,
         "outbound_class": _choice(f"{t}.outbound_class", r.get("outbound_class", "national"), CALL_CLASSES),
         "enabled": _bool(f"{t}.enabled", r.get("enabled", True)),
+        **_extension_features(number, r),
     }
+
+
+EXT_FEATURE_FIELDS = ("dnd", "cfu", "cfb", "cfna", "cfna_ring_ms", "followme", "followme_mode",
+                      "followme_delay_ms", "followme_confirm", "pickup_group", "pin",
+                      "max_outbound_calls", "max_outbound_minutes", "announce")
+
+
+def _extension_features(number: str, r: Mapping[str, Any]) -> dict:
+    t = "extensions"
+    out = {
+        "dnd": _bool(f"{t}.dnd", r.get("dnd", False)),
+        "cfu": _digits(f"{t}.cfu", r.get("cfu", "") or "", 0, 24, "a number to forward to"),
+        "cfb": _digits(f"{t}.cfb", r.get("cfb", "") or "", 0, 24, "a number to forward to"),
+        "cfna": _digits(f"{t}.cfna", r.get("cfna", "") or "", 0, 24, "a number to forward to"),
+        "cfna_ring_ms": _int(f"{t}.cfna_ring_ms", r.get("cfna_ring_ms", 20000), 5000, 120000, " ms"),
+        "followme": _digits(f"{t}.followme", r.get("followme", "") or "", 0, 24, "a number (as dialled)"),
+        "followme_mode": _choice(f"{t}.followme_mode", r.get("followme_mode", "off"), FOLLOWME_MODES),
+        "followme_delay_ms": _int(f"{t}.followme_delay_ms", r.get("followme_delay_ms", 15000), 0, 120000, " ms"),
+        "followme_confirm": _bool(f"{t}.followme_confirm", r.get("followme_confirm", True)),
+        "pickup_group": _text(f"{t}.pickup_group", r.get("pickup_group", "default"), 32),
+        "pin": _digits(f"{t}.pin", r.get("pin", "") or "", 0, 8, "a PIN"),
+        "max_outbound_calls": _int(f"{t}.max_outbound_calls", r.get("max_outbound_calls", 0), 0, 100),
+        "max_outbound_minutes": _int(f"{t}.max_outbound_minutes", r.get("max_outbound_minutes", 0), 0, 100000),
+        "announce": _bool(f"{t}.announce", r.get("announce", False)),
+    }
+    if out["pin"] and len(out["pin"]) < 4:
+        raise ConfigError(f"{t}.pin", "must be 4–8 digits")
+    for k in ("cfu", "cfb", "cfna"):
+        if out[k] == number:
+            raise ConfigError(f"{t}.{k}", f"extension {number} cannot forward to itself")
+    if out["followme_mode"] != "off" and not out["followme"]:
+        raise ConfigError(f"{t}.followme", "follow-me needs the number to ring (e.g. the mobile, as dialled: 913800138000)")
+    return out
 
 
 def _trunk_group(r: Mapping[str, Any]) -> dict:
@@ -288,7 +281,8 @@ def _route_id(table: str, r: Mapping[str, Any]) -> Optional[int]:
 
 def _inbound_route(r: Mapping[str, Any]) -> dict:
     t = "inbound_routes"
-    _unknown_fields(t, r, ("id", "name", "line", "cid_prefix", "dest_kind", "dest", "priority"))
+    _unknown_fields(t, r, ("id", "name", "line", "cid_prefix", "dest_kind", "dest", "priority",
+                           "time_condition", "night_dest_kind", "night_dest", "moh"))
     return {
         "id": _route_id(t, r),
         "name": _text(f"{t}.name", r.get("name", "")),
@@ -297,6 +291,12 @@ def _inbound_route(r: Mapping[str, Any]) -> dict:
         "dest_kind": _choice(f"{t}.dest_kind", r.get("dest_kind", "ring_group"), DEST_KINDS),
         "dest": _digits(f"{t}.dest", r.get("dest", ""), 2, 8, "an extension or ring group number"),
         "priority": _int(f"{t}.priority", r.get("priority", 100), 0, 9999),
+        "time_condition": _text(f"{t}.time_condition", r.get("time_condition", "") or "", 32),
+        "night_dest_kind": _choice(f"{t}.night_dest_kind", r.get("night_dest_kind", "") or "ring_group",
+                                   DEST_KINDS) if r.get("night_dest") else "",
+        "night_dest": _digits(f"{t}.night_dest", r.get("night_dest", "") or "", 0, 8,
+                              "an extension, ring group or conference number"),
+        "moh": _text(f"{t}.moh", r.get("moh", "") or "", 32),
     }
 
 
@@ -328,6 +328,8 @@ def _outbound_route(r: Mapping[str, Any]) -> dict:
 ROW_VALIDATORS: Mapping[str, Callable[[Mapping[str, Any]], dict]] = {
     "extensions": _extension, "trunk_groups": _trunk_group, "lines": _line,
     "ring_groups": _ring_group, "inbound_routes": _inbound_route, "outbound_routes": _outbound_route,
+    "time_conditions": vf.time_condition, "holidays": vf.holiday, "caller_lists": vf.caller_list_entry,
+    "conference_rooms": vf.conference_room,
 }
 TABLES = tuple(ROW_VALIDATORS)
 
@@ -393,20 +395,30 @@ def validate_config(state: Mapping[str, Any]) -> None:
             raise ConfigError("ring_groups.no_answer_dest", f"no extension or ring group {d}")
         if d == rg["number"]:
             raise ConfigError("ring_groups.no_answer_dest", f"ring group {d} cannot forward to itself")
+    rooms = {c["number"]: c for c in state["conference_rooms"]}
+    for n in rooms:
+        if n in emergency:
+            raise ConfigError("conference_rooms.number", f"{n} is an emergency number and cannot be a conference room")
+    pools = {"extension": (exts, "extension"), "ring_group": (rgs, "ring group"),
+             "conference": (rooms, "conference room")}
     for r in state["inbound_routes"]:
         if r["line"] and r["line"] not in lines:
             raise ConfigError("inbound_routes.line", f"no line {r['line']!r}")
-        pool = exts if r["dest_kind"] == "extension" else rgs
-        if r["dest"] not in pool:
-            what = "extension" if r["dest_kind"] == "extension" else "ring group"
-            raise ConfigError("inbound_routes.dest", f"no {what} {r['dest']}")
+        for col, kcol in (("dest", "dest_kind"), ("night_dest", "night_dest_kind")):
+            if not r[col]:
+                continue
+            pool, what = pools[r[kcol]]
+            if r[col] not in pool:
+                raise ConfigError(f"inbound_routes.{col}", f"no {what} {r[col]}")
+    in_use = {**{n: f"extension {n}" for n in exts}, **{n: f"ring group {n}" for n in rgs}}
+    vf.check_feature_references(state, in_use)
     for r in state["outbound_routes"]:
         if r["trunk_group"] not in tgs:
             raise ConfigError("outbound_routes.trunk_group", f"no trunk group {r['trunk_group']!r}")
     op = s["operator"]
     if op and op not in exts and op not in rgs:
         raise ConfigError("settings.operator", f"no extension or ring group {op}")
-    for table in ("inbound_routes", "outbound_routes"):
+    for table in ("inbound_routes", "outbound_routes", "caller_lists"):
         ids = [r["id"] for r in state[table] if r["id"] is not None]
         if len(ids) != len(set(ids)):
             raise ConfigError(f"{table}.id", "the same id is used twice")
@@ -421,6 +433,12 @@ def _describe(table: str, row: Mapping[str, Any]) -> str:
         return f"line {row['name']}"
     if table == "trunk_groups":
         return f"trunk group {row['name']}"
+    if table == "conference_rooms":
+        return f"conference room {row['number']} ({row['name']})"
+    if table == "time_conditions":
+        return f"time condition {row['name']}"
+    if table == "holidays":
+        return f"holiday {row['date']}"
     return f"{table[:-1].replace('_', ' ')} {row.get('id')} ({row.get('name', '')})"
 
 
@@ -435,7 +453,8 @@ def references_to(state: Mapping[str, Any], table: str, key: Any) -> list[str]:
             if rg["no_answer_dest"] == key and rg["number"] != key:
                 out.append(f"ring group {rg['number']} ({rg['name']}) sends unanswered calls to it")
         for r in state["inbound_routes"]:
-            if r["dest_kind"] == kind and r["dest"] == key:
+            if (r["dest_kind"] == kind and r["dest"] == key) or \
+                    (r["night_dest_kind"] == kind and r["night_dest"] == key):
                 out.append(f"inbound route {r['id']} ({r['name']}) sends calls to it")
         if state["settings"].get("operator") == key:
             out.append("settings.operator is set to it")
@@ -446,6 +465,14 @@ def references_to(state: Mapping[str, Any], table: str, key: Any) -> list[str]:
         for r in state["outbound_routes"]:
             if r["trunk_group"] == key:
                 out.append(f"outbound route {r['id']} ({r['name']}) uses it")
+    elif table == "conference_rooms":
+        for r in state["inbound_routes"]:
+            if "conference" in (r["dest_kind"], r["night_dest_kind"]) and key in (r["dest"], r["night_dest"]):
+                out.append(f"inbound route {r['id']} ({r['name']}) sends calls to it")
+    elif table == "time_conditions":
+        for r in state["inbound_routes"]:
+            if r["time_condition"] == key:
+                out.append(f"inbound route {r['id']} ({r['name']}) uses it")
     elif table == "lines":
         for r in state["inbound_routes"]:
             if r["line"] == key:
