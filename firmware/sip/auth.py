@@ -586,7 +586,15 @@ class DigestServer:
     def _remember(self, nonce: str, nc: int, issued: int, now: int) -> None:
         self._nc[nonce] = nc
         self._nc.move_to_end(nonce)
-        # drop expired nonces from the front (roughly oldest-used first) and bound size
+        # drop expired nonces from the front (least recently used first): any later use
+        # of them verifies as stale anyway
+        while self._nc:
+            first = next(iter(self._nc))
+            t = self._nonce_time(first)
+            if t is not None and now - t <= self.nonce_ttl_ms:
+                break
+            del self._nc[first]
+        # and bound the size
         while len(self._nc) > self.max_nonces:
             old, _ = self._nc.popitem(last=False)
             t = self._nonce_time(old)
