@@ -78,6 +78,11 @@ cdef int FAST_BLOCKS = 100        # fast start: this many 8 ms blocks of adaptat
 cdef int PATH_WINDOWS = 20        # windows running far below the best ERLE that restart the fast mode
 cdef float SLOW_MU = 0.3          # step after the fast start, relative to mu
 cdef float REG_FRAC = 0.2        # regularisation: this fraction of the mean bin power
+cdef float MAX_GAIN2 = 4.0       # echo power gain bound per bin (+6 dB) over the tail: more is not echo
+cdef float EXCESS_FRAC = 0.25    # spectral double talk: this share of the near energy is not echo
+cdef float DIVERGE_RATIO = 2.0   # foreground output / input energy (3 dB) that means it diverged
+cdef float MAX_PATH_GAIN2 = 16.0 # a filter with a power gain above this (+12 dB) in a bin is not loaded
+cdef double GOOD_DB = 12.0       # a foreground cancelling this much (no double talk) is kept as good
 
 
 cdef struct EcState:
@@ -103,12 +108,14 @@ cdef struct EcState:
     float mu_now
     float *q              # proportionate step of each partition (mean 1)
     float *xblk           # 2L far samples: previous block, current block
-    float *dblk           # L near samples of the current block
+    float *dblk           # 2L near samples: previous block, current block
     float *tmp            # 2L scratch
     float *yr             # K scratch (output spectrum, then error spectrum)
     float *yi
     int bn                # samples in the current block
     int bdt               # double talk seen in the current block
+    int sdt               # spectral double talk: samples of hangover left (freezes adaptation)
+    int sdt_blocks        # diagnostics: blocks flagged by the spectral test
     int cidx              # partition constrained this block (besides partition 0)
     float mu
     float geigel          # Geigel threshold (linear): 10^(-erl_db/20)
@@ -124,6 +131,11 @@ cdef struct EcState:
     int better_count
     int loaded            # foreground has been loaded at least once
     int loads             # number of background -> foreground transfers
+    float *hgood          # last foreground verified to cancel (ERLE >= GOOD_DB, no double talk)
+    int good              # hgood holds a verified filter
+    int good_current      # ... and it equals the foreground now
+    int resets            # foreground divergences undone
+    int refused           # transfers refused (background response above the gain bound)
     # diagnostics
     double erle_db
     double erle_best      # best foreground ERLE, decaying 0.1 dB per far-active window
@@ -168,13 +180,15 @@ cdef int ec_init(EcState *s, int taps, float mu, float erl_db, int adapt, int nl
     s.wi = _falloc(s.P * s.K)
     s.q = _falloc(s.P)
     s.xblk = _falloc(2 * blk)
-    s.dblk = _falloc(blk)
+    s.dblk = _falloc(2 * blk)
+    s.hgood = _falloc(s.P * blk)
     s.tmp = _falloc(2 * blk)
     s.yr = _falloc(s.K)
     s.yi = _falloc(s.K)
     if s.hf == NULL or s.xbuf == NULL or s.gmax == NULL or s.xr == NULL or s.xi == NULL \
             or s.wr == NULL or s.wi == NULL or s.xblk == NULL \
-            or s.dblk == NULL or s.tmp == NULL or s.yr == NULL or s.yi == NULL:
+            or s.dblk == NULL or s.tmp == NULL or s.yr == NULL or s.yi == NULL \
+            or s.hgood == NULL:
         return -1
     s.mu = mu
     s.geigel = <float> (10.0 ** (-erl_db / 20.0))
@@ -188,9 +202,9 @@ cdef int ec_init(EcState *s, int taps, float mu, float erl_db, int adapt, int nl
 cdef void ec_free(EcState *s) noexcept nogil:
     fft_plan_free(&s.plan)
     free(s.hf); free(s.xbuf); free(s.gmax); free(s.xr); free(s.xi); free(s.wr); free(s.wi)
-    free(s.q); free(s.xblk); free(s.dblk); free(s.tmp); free(s.yr); free(s.yi)
+    free(s.q); free(s.xblk); free(s.dblk); free(s.tmp); free(s.yr); free(s.yi); free(s.hgood)
     s.hf = s.xbuf = s.gmax = s.xr = s.xi = s.wr = s.wi = NULL
-    s.q = s.xblk = s.dblk = s.tmp = s.yr = s.yi = NULL
+    s.q = s.xblk = s.dblk = s.tmp = s.yr = s.yi = s.hgood = NULL
 
 
 cdef inline int _fast_blocks(EcState *s) noexcept nogil:
@@ -207,7 +221,14 @@ cdef void ec_reset(EcState *s) noexcept nogil:
     memset(s.wr, 0, s.P * s.K * sizeof(float))
     memset(s.wi, 0, s.P * s.K * sizeof(float))
     memset(s.xblk, 0, 2 * s.L * sizeof(float))
-    memset(s.dblk, 0, s.L * sizeof(float))
+    memset(s.dblk, 0, 2 * s.L * sizeof(float))
+    memset(s.hgood, 0, s.P * s.L * sizeof(float))
+    s.good = 0
+    s.good_current = 0
+    s.resets = 0
+    s.refused = 0
+    s.sdt = 0
+    s.sdt_blocks = 0
     s.xhead = 0
     s.fast = _fast_blocks(s)
     s.low_count = 0
@@ -317,7 +338,7 @@ cdef double _mdf_error(EcState *s) noexcept nogil:
             yi[k] = yi[k] + wr[k] * xi[k] + wi[k] * xr[k]
     irfft(&s.plan, yr, yi, s.tmp)
     for j in range(L):
-        e = s.dblk[j] - s.tmp[L + j]
+        e = s.dblk[L + j] - s.tmp[L + j]
         s.tmp[L + j] = e
         be += <double> e * e
     return be
@@ -399,43 +420,137 @@ cdef void _mdf_update(EcState *s) noexcept nogil:
             s.cidx = 1
 
 
+cdef bint _spectral_double_talk(EcState *s) noexcept nogil:
+    """True when a quarter of the near-end energy in this block's 2L window cannot be echo.
+
+    Echo in bin k is at most ``MAX_GAIN2`` times the far-end power of that bin summed
+    over the tail (the P far spectra in the ring): what the near end has beyond that
+    in any bin is the near talker.  Unlike the Geigel test (peaks), this sees a
+    near-end *tone* at a frequency the far end does not carry, whatever the levels,
+    and it does not raise false alarms on loud echo (a 0 dB hybrid passes), so it
+    may freeze the adaptation from the very start of a call.  Uses yr/yi as scratch.
+    """
+    cdef int K = s.K
+    cdef int P = s.P
+    cdef int p, k
+    cdef float *xr
+    cdef float *xi
+    cdef double tot = 0.0
+    cdef double excess = 0.0
+    cdef double sd, sx
+    rfft(&s.plan, s.dblk, s.yr, s.yi)
+    for k in range(K):
+        s.tmp[k] = 0.0
+    for p in range(P):
+        xr = s.xr + p * K
+        xi = s.xi + p * K
+        for k in range(K):
+            s.tmp[k] += xr[k] * xr[k] + xi[k] * xi[k]
+    for k in range(K):
+        sd = <double> s.yr[k] * s.yr[k] + <double> s.yi[k] * s.yi[k]
+        sx = MAX_GAIN2 * <double> s.tmp[k]
+        tot += sd
+        if sd > sx:
+            excess += sd - sx
+    return excess > EXCESS_FRAC * tot
+
+
 cdef void _mdf_block(EcState *s) noexcept nogil:
     """One block of the background MDF filter: output, error, (adaptation)."""
     cdef int L = s.L
     cdef int K = s.K
     cdef int P = s.P
-    cdef double bx
-    cdef int r, passes
+    cdef double bx, dn
+    cdef int r, j, passes
     bx = s.bx
     s.bx = 0.0
     # newest far-end spectrum into the ring
     s.xhead = s.xhead - 1 if s.xhead > 0 else P - 1
     rfft(&s.plan, s.xblk, s.xr + s.xhead * K, s.xi + s.xhead * K)
     memcpy(s.xblk, s.xblk + L, L * sizeof(float))
+    # spectral double talk (needs an active far end and a near end above ~ -55 dBm0)
+    s.sdt = s.sdt - L if s.sdt > L else 0
+    if bx >= FAR_FLOOR * L:
+        dn = 0.0
+        for j in range(2 * L):
+            dn += <double> s.dblk[j] * s.dblk[j]
+        if dn > 0.2 * FAR_FLOOR * L and _spectral_double_talk(s):
+            s.sdt = HANGOVER + L
+            s.sdt_blocks += 1
+            if s.hang < HANGOVER:
+                s.hang = HANGOVER
     s.seb += _mdf_error(s)
-    if not s.adapt or (s.bdt and s.erle_best >= DT_TRUST) or bx < FAR_FLOOR * L:
-        return
-    # fast start: data reuse (extra passes on the same block) and the full step for the
-    # first FAST_BLOCKS adapted blocks (and again after an echo path change); then one
-    # pass with a smaller step, which reaches a deeper ERLE over line noise
-    if s.fast > 0:
-        s.fast -= 1
-        passes = REUSE if P > 2 else REUSE_SHORT
-        s.mu_now = s.mu
+    if s.adapt and s.sdt == 0 and not (s.bdt and s.erle_best >= DT_TRUST) and bx >= FAR_FLOOR * L:
+        # fast start: data reuse (extra passes on the same block) and the full step for the
+        # first FAST_BLOCKS adapted blocks (and again after an echo path change); then one
+        # pass with a smaller step, which reaches a deeper ERLE over line noise
+        if s.fast > 0:
+            s.fast -= 1
+            passes = REUSE if P > 2 else REUSE_SHORT
+            s.mu_now = s.mu
+        else:
+            passes = 1
+            s.mu_now = s.mu * SLOW_MU
+        for r in range(passes):
+            if r > 0:
+                _mdf_error(s)
+            _mdf_update(s)
+    memcpy(s.dblk, s.dblk + L, L * sizeof(float))
+
+
+cdef bint _background_gain_ok(EcState *s) noexcept nogil:
+    """True when the background's response stays within ``MAX_PATH_GAIN2`` in every bin.
+
+    At the bins of the 2L-point grid the response of the partitioned filter is
+    ``H_k = sum_p (-1)^(k p) W_p(k)`` (partition p is delayed by p L samples).  A
+    line echo path does not amplify; a filter that does has learnt something else
+    (a near-end signal that also reaches the far end, through the other side's
+    hybrid, as in a line-to-phone call with tones both ways).
+    """
+    cdef int K = s.K
+    cdef int P = s.P
+    cdef int p, k
+    cdef float hr, hi
+    for k in range(K):
+        hr = 0.0
+        hi = 0.0
+        for p in range(P):
+            if (k * p) & 1:
+                hr = hr - s.wr[p * K + k]
+                hi = hi - s.wi[p * K + k]
+            else:
+                hr = hr + s.wr[p * K + k]
+                hi = hi + s.wi[p * K + k]
+        if hr * hr + hi * hi > MAX_PATH_GAIN2:
+            return False
+    return True
+
+
+cdef void _undo_divergence(EcState *s) noexcept nogil:
+    """The foreground made the signal louder: back to the last good one (or to none)."""
+    cdef int n = s.P * s.L
+    if s.good and not s.good_current:
+        memcpy(s.hf, s.hgood, n * sizeof(float))
+        s.good_current = 1
     else:
-        passes = 1
-        s.mu_now = s.mu * SLOW_MU
-    for r in range(passes):
-        if r > 0:
-            _mdf_error(s)
-        _mdf_update(s)
+        # it was verified and still diverges (the echo path changed): start afresh
+        memset(s.hf, 0, n * sizeof(float))
+        s.good = 0
+        s.good_current = 0
+        s.loaded = 0
+    _load_background(s)
+    s.resets += 1
 
 
 cdef inline void _window_end(EcState *s) noexcept nogil:
     """Every WIN samples: two-path transfer, ERLE estimate, CNG level."""
     cdef bint far_active = s.sx > FAR_FLOOR * WIN
     cdef double r, need
-    if s.adapt and far_active:
+    if s.loaded and far_active and s.sef > DIVERGE_RATIO * s.sd + 0.01 * FAR_FLOOR * WIN:
+        # the output is 3 dB louder than the input: no echo estimate does that
+        _undo_divergence(s)
+        s.better_count = 0
+    elif s.adapt and far_active:
         # background clearly better than the foreground AND cancelling at least 12 dB
         # of the near-end input: during double talk a fast-adapting filter can shave a
         # few dB off near-end speech (tracking its harmonics), never 12 dB of it
@@ -452,10 +567,15 @@ cdef inline void _window_end(EcState *s) noexcept nogil:
         if s.seb < XFER_RATIO * s.sef and s.seb * 10.0 ** (need / 10.0) < s.sd:
             s.better_count += 1
             if s.better_count >= XFER_COUNT:
-                _load_foreground(s)
-                s.loaded = 1
-                s.loads += 1
                 s.better_count = 0
+                if _background_gain_ok(s):
+                    _load_foreground(s)
+                    s.loaded = 1
+                    s.loads += 1
+                    s.good_current = 0
+                else:
+                    # it amplifies somewhere: not (yet) an echo path; keep the foreground
+                    s.refused += 1
         else:
             s.better_count = 0
             if s.seb > 8.0 * s.sef + 1.0:
@@ -470,6 +590,10 @@ cdef inline void _window_end(EcState *s) noexcept nogil:
         s.erle_db += 0.25 * (r - s.erle_db)
         if s.erle_db > s.erle_best:
             s.erle_best = s.erle_db
+        if r >= GOOD_DB and not s.good_current:
+            memcpy(s.hgood, s.hf, s.P * s.L * sizeof(float))
+            s.good = 1
+            s.good_current = 1
         # echo path change: well below the best ERLE seen for a while -> fast mode again
         if r < s.erle_best - 12.0 and s.erle_best > 20.0:
             s.low_count += 1
@@ -566,7 +690,7 @@ cdef void ec_process(EcState *s, const int16_t *near, const int16_t *far, int16_
             out[i] = <int16_t> (o + 0.5 if o >= 0.0 else o - 0.5)
         # -- background: collect the block, run the MDF at its end
         s.xblk[s.L + s.bn] = x
-        s.dblk[s.bn] = d
+        s.dblk[s.L + s.bn] = d
         s.bx += x * x
         if dt:
             s.bdt = 1
@@ -667,6 +791,21 @@ cdef class EchoCanceller:
     def foreground_loads(self) -> int:
         """How many times the adapted background filter was copied to the output filter."""
         return self.st.loads
+
+    @property
+    def foreground_resets(self) -> int:
+        """How many times a diverged output filter (output 3 dB above input) was undone."""
+        return self.st.resets
+
+    @property
+    def refused_loads(self) -> int:
+        """How many background filters were not loaded because they amplify (+6 dB) somewhere."""
+        return self.st.refused
+
+    @property
+    def spectral_double_talk_blocks(self) -> int:
+        """How many background blocks the spectral double-talk test froze."""
+        return self.st.sdt_blocks
 
     @property
     def nlp_active(self) -> bool:
@@ -773,5 +912,3 @@ cdef class EchoCancellerBank:
     def converged(self) -> np.ndarray:
         return np.array([bool(self.st[c].loaded and self.st[c].erle_db >= 18.0)
                          for c in range(self.channels)])
-
-
