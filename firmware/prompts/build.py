@@ -41,6 +41,7 @@ TARGET_DBM0 = -16.0          #: active speech level, dBm0
 PEAK_CEILING = 29204         #: highest sample after normalising (-1 dBFS, below G.711 clipping)
 TRIM_THRESHOLD_DB = -40.0    #: a 5 ms block this far below the loudest block counts as silence
 TRIM_PAD_MS = 30             #: silence kept before the first and after the last sound, ms
+FADE_MS = 5                  #: fade-in/out at the ends (no click when speech starts at once), ms
 ACTIVE_THRESHOLD_DB = -35.0  #: 20 ms blocks above this (re loudest) count as active speech
 #: Bump when the processing changes so that every prompt is rebuilt.
 PIPELINE_VERSION = 1
@@ -156,6 +157,17 @@ def trim_silence(x: np.ndarray, threshold_db: float = TRIM_THRESHOLD_DB,
     return x[start:end]
 
 
+def fade_edges(x: np.ndarray, fade_ms: int = FADE_MS) -> np.ndarray:
+    """``x`` with a raised-cosine fade-in and fade-out of ``fade_ms`` each (float64)."""
+    y = x.astype(np.float64)
+    n = min(RATE * fade_ms // 1000, y.size // 2)
+    if n:
+        ramp = 0.5 - 0.5 * np.cos(np.pi * (np.arange(n) + 0.5) / n)
+        y[:n] *= ramp
+        y[-n:] *= ramp[::-1]
+    return y
+
+
 def active_level_dbm0(x: np.ndarray) -> float:
     """Speech level in dBm0: RMS over the 20 ms blocks within ACTIVE_THRESHOLD_DB of the
     loudest (pauses between words do not lower it)."""
@@ -170,11 +182,12 @@ def active_level_dbm0(x: np.ndarray) -> float:
 
 
 def normalise(x: np.ndarray, target_dbm0: float = TARGET_DBM0, ceiling: int = PEAK_CEILING) -> np.ndarray:
-    """``x`` scaled to ``target_dbm0`` active level, or less if a peak would pass ``ceiling``."""
+    """``x`` scaled to ``target_dbm0`` active level, or less if a peak would pass ``ceiling``;
+    int16 samples."""
     level = active_level_dbm0(x)
-    peak = int(np.abs(x.astype(np.int32)).max()) if x.size else 0
+    peak = float(np.abs(x.astype(np.float64)).max()) if x.size else 0.0
     if peak == 0 or level == float("-inf"):
-        return x.astype(np.int16)
+        return np.zeros(x.size, np.int16)
     gain = 10.0 ** ((target_dbm0 - level) / 20.0)
     gain = min(gain, ceiling / peak)
     return np.clip(np.rint(x.astype(np.float64) * gain), -ceiling, ceiling).astype(np.int16)
@@ -186,14 +199,14 @@ def render(prompt: Prompt, language: str, voice: Voice) -> np.ndarray:
     if x.size == 0:
         raise BuildError(f"espeak-ng produced only silence for prompt {prompt.name!r} ({language}): "
                          f"{prompt.spoken(language)!r}")
-    return normalise(x)
+    return normalise(fade_edges(x))
 
 
 # --------------------------------------------------------------------------- manifest
 def prompt_hash(prompt: Prompt, language: str, voice: Voice, engine: str) -> str:
     """What a built file depends on: text, voice, synthesiser version, processing."""
     key = json.dumps([PIPELINE_VERSION, prompt.spoken(language), voice.name, voice.speed, voice.pitch,
-                      engine, RATE, TARGET_DBM0, PEAK_CEILING, TRIM_THRESHOLD_DB, TRIM_PAD_MS],
+                      engine, RATE, TARGET_DBM0, PEAK_CEILING, TRIM_THRESHOLD_DB, TRIM_PAD_MS, FADE_MS],
                      ensure_ascii=False)
     return hashlib.sha256(key.encode()).hexdigest()
 
