@@ -270,3 +270,43 @@ def test_queue_position_announcement():
     lib = PromptLibrary(None, "zh")
     seq = ["you_are_number", *lib.number(12), "in_queue", "expected_wait", *lib.duration(120)]
     assert said(seq, "zh") == "您现在排在第十二位预计等待时间两分钟"
+
+
+# ----------------------------------------------------------------------------- CLI
+def test_cli_play_test_renders_the_sequence(dirs, tmp_path, capsys):
+    from dsp.audio import read_wav
+    from firmware.prompts import cli
+    sounds, builtin = dirs
+    out = tmp_path / "t.wav"
+    rc = cli.main(["play-test", "--data", str(sounds.parent), "--builtin", str(builtin), "--lang", "en",
+                   "--gap", "10", "-o", str(out), "please_hold", "goodbye"])
+    assert rc == 0
+    assert "en: please_hold goodbye" in capsys.readouterr().out
+    assert read_wav(out).size == 800 + 80 + 400
+
+
+def test_cli_play_test_says_what_is_missing(dirs, tmp_path, capsys):
+    from firmware.prompts import cli
+    sounds, builtin = dirs
+    rc = cli.main(["play-test", "--data", str(sounds.parent), "--builtin", str(builtin), "--lang", "zh",
+                   "-o", str(tmp_path / "t.wav"), "agent_number", "digits:801"])
+    assert rc == 1
+    assert "'agent_number' (zh) not found" in capsys.readouterr().err
+    rc = cli.main(["play-test", "--builtin", str(builtin), "--lang", "zh", "number:12x"])
+    assert rc == 1 and "not a whole number" in capsys.readouterr().err
+
+
+def test_cli_list_shows_source_and_uses_the_box_language(dirs, capsys):
+    from firmware.config.store import ConfigStore
+    from firmware.prompts import cli
+    sounds, builtin = dirs
+    data = sounds.parent
+    data.mkdir(parents=True, exist_ok=True)
+    ConfigStore(data / "config.db", country="us").close()          # a US box speaks English
+    write_wav(sounds / "prompts" / "en" / "goodbye.wav", tone(1, 160))
+    assert cli.main(["list", "--data", str(data), "--builtin", str(builtin)]) == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert "built-in" in rows["please_hold"] and "please hold" in rows["please_hold"]
+    assert "custom" in rows["goodbye"]
+    assert "MISSING" in rows["agent_number"] and "agent number" in rows["agent_number"]
+    assert len(rows) == len(PROMPTS)
