@@ -48,7 +48,9 @@ class Box:
         self._publishers: list[Callable[[str, dict], None]] = []
         self.ctl = CallControl(board, clock, self.config, publish=self.publish,
                                cdr_writer=self._write_cdr, ec_taps=ec_taps,
-                               moh_path=str(self.data.sounds / "moh.wav"))
+                               moh_path=str(self.data.sounds / "moh.wav"), sounds_dir=self.data.sounds,
+                               update_config=self.update_config, usage=self.cdr.outbound_seconds,
+                               record_refusal=self._record_refusal, count_hit=self._count_hit)
         self.started_tick = clock.ticks
         self.started_wall = time.time()
         self.dispatcher = Dispatcher()
@@ -65,6 +67,17 @@ class Box:
 
     def _write_cdr(self, fields: dict) -> None:
         self.cdr.write(CdrRecord(**fields))
+
+    def _record_refusal(self, kind: str, who: str, number: str, reason: str) -> None:
+        self.cdr.log_refusal(self.clock.wall_time(), kind, who, number, reason)
+
+    def _count_hit(self, entry: int) -> int:
+        return self.cdr.count_hit(entry, self.clock.wall_time())
+
+    def update_config(self, change: Callable[[ConfigStore], None]) -> None:
+        """Apply ``change(store)`` (e.g. a feature code setting DND) and reload at once."""
+        change(self.store)
+        self.reload()
 
     def _configure_sim_lines(self, board: Board) -> None:
         """The simulated exchange's lines get the numbers the configuration gives them."""

@@ -1,11 +1,14 @@
-"""One call: the A leg (who called), the B candidates it rings, the B leg that answered,
+"""One call: the A leg (who called), the branches it rings, the B leg that answered,
 and the CDR it leaves behind — as one explicit state machine.
 
-States: ROUTING (looking for a B) → ALERTING (B candidates ringing / a line dialling) →
-ANSWERED → ENDED. Candidates are offered by strategy: ``ringall`` (all at once),
-``hunt`` (one after the other, ``ring_ms`` each) and ``in_order`` (lines of a trunk group:
-the next one only when a line *fails*, e.g. gives no dial tone). The CDR row is
-written when the call ends, with the disposition ANSWERED / NO ANSWER / BUSY / FAILED.
+States: ROUTING (first stage being offered) → ALERTING (branches ringing / lines
+dialling) → ANSWERED → ENDED.  What rings is a :class:`~firmware.calls.plan.Stage` of
+branches; when a stage is not answered (``no_answer``) or every branch is busy
+(``busy``), the stage's ``next`` gives the following stage — forwarding, follow-me,
+ring-group overflow, transfer recall — or the call ends (NO ANSWER / BUSY / FAILED).
+
+After answer a call can be put on hold (music on hold), get a new A party (transfer:
+:meth:`replace_party`), and pass the caller's digits to an application B leg.
 """
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ import itertools
 from typing import TYPE_CHECKING, Any, Optional
 
 from hal.clock import Timer
+
+from firmware.calls.plan import Branch, Stage
 
 if TYPE_CHECKING:
     from firmware.calls.control import CallControl
@@ -31,23 +36,23 @@ class CallState(str, enum.Enum):
 
 
 class CallIn(str, enum.Enum):
-    START = "start"                #: offer to the candidates
+    START = "start"                #: offer the first stage
     ALERTING = "alerting"          #: data: chan, early_media
     ANSWER = "answer"              #: data: chan
-    TARGET_FAILED = "target_failed"  #: data: chan, reason ("busy", "no_dialtone", "congestion")
+    CONFIRMED = "confirmed"        #: data: chan (pressed 1 on a confirm branch)
+    PICKUP = "pickup"              #: data: chan (answered from another phone)
+    TARGET_FAILED = "target_failed"  #: data: chan, reason ("busy", "no_dialtone", "congestion", "declined")
     HANGUP = "hangup"              #: data: chan (a leg hung up)
-    TIMEOUT = "timeout"            #: data: what ("no_answer", "hunt")
+    TIMEOUT = "timeout"            #: data: what ("no_answer", "hunt", "confirm"), chan
     KILL = "kill"                  #: administrative hang-up
 
 
 class Call:
-    """A call between ``a`` and whoever answers among ``candidates``."""
+    """A call from ``a`` to whoever answers in ``stage`` (and the stages after it)."""
 
     def __init__(self, ctl: "CallControl", a: "Channel", *, dst: str, src: str,
-                 caller_name: str, direction: str, candidates: list["Channel"],
-                 strategy: str = "ringall", ring_ms: int = 30_000, number_out: str = "",
-                 trunk: str = "", linkedid: Optional[str] = None,
-                 start: Optional[_dt.datetime] = None) -> None:
+                 caller_name: str, direction: str, stage: Stage, trunk: str = "",
+                 linkedid: Optional[str] = None, start: Optional[_dt.datetime] = None) -> None:
         self.ctl = ctl
         n = next(_seq)
         self.id = f"{int(ctl.clock.epoch.timestamp()) + ctl.clock.ticks // 50}.{n}"
@@ -58,14 +63,15 @@ class Call:
         self.src = src
         self.caller_name = caller_name
         self.direction = direction
-        self.number_out = number_out       #: digits a trunk line must dial
-        self.trunk = trunk
-        self.strategy = strategy
-        self.ring_ms = ring_ms
-        self.pending = list(candidates)    #: not yet offered
-        self.offered: list["Channel"] = []
+        self.trunk = trunk                 #: trunk group of an outbound call
+        self.trunk_line = ""               #: line an inbound call came in on
+        self.stage = stage
+        self.pending: list[Branch] = []    #: branches of the stage not yet offered
+        self.offered: dict["Channel", Branch] = {}   #: channel ringing -> its branch
+        self.confirming: dict["Channel", Timer] = {}
         self.tried: list["Channel"] = []
         self.failures: list[str] = []
+        self.notes: list[str] = list(stage.notes)
         self.state = CallState.ROUTING
         self.start = start or ctl.clock.wall_time()
         self.answer: Optional[_dt.datetime] = None
@@ -73,8 +79,12 @@ class Call:
         self.disposition = ""
         self.hangup_side = ""
         self.on_hold = False
+        self.moh_class = ""
+        self.limit_timer: Optional[Timer] = None      #: outbound minutes guard
         self._timer: Optional[Timer] = None
         self._hunt_timer: Optional[Timer] = None
+        self._announcing: Any = None                  #: answer announcement playing
+        self._stage_failures: list[str] = []
 
     # -- entry points for channels
     def begin(self) -> None:
@@ -86,6 +96,9 @@ class Call:
     def answered_by(self, chan: "Channel") -> None:
         self.handle(CallIn.ANSWER, chan=chan)
 
+    def picked_up_by(self, chan: "Channel") -> None:
+        self.handle(CallIn.PICKUP, chan=chan)
+
     def target_failed(self, chan: "Channel", reason: str) -> None:
         self.handle(CallIn.TARGET_FAILED, chan=chan, reason=reason)
 
@@ -95,22 +108,46 @@ class Call:
     def kill(self) -> None:
         self.handle(CallIn.KILL)
 
+    def digit(self, chan: "Channel", d: str) -> None:
+        """A digit from one of the call's parties (after the dial plan is done with them)."""
+        if chan in self.confirming:
+            if d == "1":
+                self.handle(CallIn.CONFIRMED, chan=chan)
+            return
+        if self.state == CallState.ANSWERED:
+            other = self.other(chan)
+            if other is not None:
+                other.party_digit(self, chan, d)
+
+    def number_for(self, chan: "Channel") -> str:
+        """What a line offered this call must dial."""
+        br = self.offered.get(chan)
+        return br.number_out if br is not None else ""
+
+    @property
+    def ringing(self) -> list["Channel"]:
+        return [c for c in self.offered if c not in self.confirming]
+
+    # -- after answer
     def hold(self, by: "Channel") -> None:
         """``by`` put the call on hold (flash): the other party hears music on hold."""
         other = self.other(by)
         self.on_hold = True
-        self.ctl.switch.isolate(by.row)
-        if other is not None:
-            self.ctl.switch.isolate(other.row)
-            self.ctl.switch.play(other.row, self.ctl.music_on_hold())
+        sw = self.ctl.switch
+        if by.row is not None:
+            sw.isolate(by.row)
+        if other is not None and other.row is not None:
+            sw.isolate(other.row)
+            sw.play(other.row, self.ctl.music_on_hold(self.moh_class))
         self.ctl.publish_call(self)
 
     def unhold(self, by: "Channel") -> None:
         other = self.other(by)
         self.on_hold = False
         if other is not None:
-            self.ctl.switch.stop(other.row)
-            self.ctl.switch.connect(by.row, other.row)
+            if other.row is not None:
+                self.ctl.switch.stop(other.row)
+            self._bridge(by, other)
         self.ctl.publish_call(self)
 
     def other(self, chan: "Channel") -> Optional["Channel"]:
@@ -120,32 +157,109 @@ class Call:
             return self.a
         return None
 
+    def replace_party(self, old: "Channel", new: "Channel", note: str) -> None:
+        """Transfer: ``new`` takes the place of ``old`` (who leaves the call quietly).
+
+        ``new`` always becomes the A side (the party the call now belongs to); if ``old``
+        was the B side, A and B swap first.  Talking calls are re-bridged; a call still
+        ringing goes on ringing for ``new``, who now hears the ringback.
+        """
+        if old is self.b:
+            self.a, self.b = self.b, self.a
+        self.a = new
+        new.call = self
+        self.src, self.caller_name = new.caller_identity()
+        self.notes.append(note)
+        self.on_hold = False
+        if new.row is not None:
+            self.ctl.switch.stop(new.row)
+        if self.state == CallState.ANSWERED and self.b is not None:
+            self._bridge(new, self.b)
+        elif self.state == CallState.ALERTING:
+            new.progress(self, "ringback")
+        self.ctl.publish_call(self)
+
+    def end_by_transfer(self, by: "Channel", note: str) -> None:
+        """``by`` transferred the other party elsewhere: this call ends (ANSWERED, hung up
+        by "transfer") without disturbing the party, who now belongs to another call."""
+        self.notes.append(note)
+        self.hangup_side = "transfer"
+        if by.row is not None:
+            self.ctl.switch.isolate(by.row)
+        self._finish()
+
+    def recall_after(self, ms: int, recall_stage: Stage) -> None:
+        """Blind transfer: if nobody answers within ``ms``, ring ``recall_stage`` instead."""
+        self.stage.next = lambda reason: recall_stage
+        self._arm_stage_timer(ms)
+
     # -- helpers
     def _set(self, state: CallState) -> None:
         self.state = state
         self.ctl.publish_call(self)
 
-    def _offer_next(self) -> bool:
-        """Offer to the next candidate(s) per strategy; False when none is left."""
-        while self.pending:
-            take = self.pending if self.strategy == "ringall" else self.pending[:1]
-            self.pending = [] if self.strategy == "ringall" else self.pending[1:]
-            for ch in take:
-                self.tried.append(ch)
-                if ch.offer(self):
-                    self.offered.append(ch)
-                else:
-                    self.failures.append("no_line" if self.trunk else "busy")
-            if self.offered:
-                if self.strategy == "hunt":
-                    self._arm_hunt()
+    def _bridge(self, x: "Channel", y: "Channel") -> None:
+        if x.row is not None and y.row is not None:
+            self.ctl.switch.connect(x.row, y.row)
+
+    def _start_stage(self, stage: Stage, keep: bool = False) -> bool:
+        """Make ``stage`` the current one and offer it; False if nothing could be offered."""
+        self.stage = stage
+        self.notes.extend(n for n in stage.notes if n not in self.notes)
+        if not keep:
+            self._cancel_offers()
+        self.pending = list(stage.branches)
+        self._stage_failures = []
+        self._cancel_timers()
+        if not self._offer_next() and not self.offered:
+            return False
+        if stage.strategy != "hunt":
+            self._arm_stage_timer(stage.ring_ms)
+        return True
+
+    def _arm_stage_timer(self, ms: int) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self.ctl.clock.call_later(ms, lambda: self.handle(CallIn.TIMEOUT, what="no_answer"))
+
+    def _offer_branch(self, br: Branch) -> bool:
+        """Offer ``br`` on its first channel that accepts (failover order)."""
+        while br.channels:
+            ch = br.channels.pop(0)
+            if ch is self.a or ch in self.offered:
+                continue
+            self.tried.append(ch)
+            self.offered[ch] = br
+            if ch.offer(self):
                 return True
+            del self.offered[ch]
+        self._failed(br.empty_reason)
         return False
+
+    def _failed(self, reason: str) -> None:
+        self.failures.append(reason)
+        self._stage_failures.append(reason)
+
+    def _stage_reason(self) -> str:
+        return "busy" if "busy" in self._stage_failures else "failed"
+
+    def _offer_next(self) -> bool:
+        """Offer the next branch(es) per strategy; False when none could be offered."""
+        offered = False
+        while self.pending and not offered:
+            take = self.pending if self.stage.strategy == "ringall" else self.pending[:1]
+            self.pending = [] if self.stage.strategy == "ringall" else self.pending[1:]
+            for br in take:
+                offered = self._offer_branch(br) or offered
+        if offered and self.stage.strategy == "hunt":
+            self._arm_hunt()
+        return offered
 
     def _arm_hunt(self) -> None:
         if self._hunt_timer:
             self._hunt_timer.cancel()
-        self._hunt_timer = self.ctl.clock.call_later(self.ring_ms, lambda: self.handle(CallIn.TIMEOUT, what="hunt"))
+        self._hunt_timer = self.ctl.clock.call_later(self.stage.ring_ms,
+                                                     lambda: self.handle(CallIn.TIMEOUT, what="hunt"))
 
     def _cancel_timers(self) -> None:
         for t in (self._timer, self._hunt_timer):
@@ -153,15 +267,41 @@ class Call:
                 t.cancel()
         self._timer = self._hunt_timer = None
 
-    def _cancel_offers(self, keep: Optional["Channel"] = None) -> None:
-        for ch in self.offered:
-            if ch is not keep:
-                ch.cancel(self)
-        self.offered = [keep] if keep is not None else []
+    def _drop(self, ch: "Channel") -> None:
+        """Stop offering to ``ch`` (ringing, dialling or confirming)."""
+        t = self.confirming.pop(ch, None)
+        if t is not None:
+            t.cancel()
+            if ch.row is not None:
+                self.ctl.switch.stop(ch.row)
+                self.ctl.switch.isolate(ch.row)
+            ch.far_hangup(self)
+        else:
+            ch.cancel(self)
+        self.offered.pop(ch, None)
 
-    def _fail(self) -> None:
-        """No candidate could take the call."""
-        busy = "busy" in self.failures
+    def _cancel_offers(self, keep: Optional["Channel"] = None) -> None:
+        for ch in list(self.offered):
+            if ch is not keep:
+                self._drop(ch)
+
+    def _next_stage(self, reason: str) -> bool:
+        """The current stage failed for ``reason``: start the next one if there is one."""
+        nxt = self.stage.next(reason) if self.stage.next else None
+        while nxt is not None:
+            if nxt.refusal:
+                self.notes.append(nxt.refusal)
+                nxt = nxt.next(reason) if nxt.next else None
+                continue
+            if self._start_stage(nxt, keep=nxt.keep_ringing):
+                return True
+            reason = self._stage_reason()
+            nxt = nxt.next(reason) if nxt.next else None
+        return False
+
+    def _fail(self, reason: str = "") -> None:
+        """No branch of any stage could take the call."""
+        busy = reason == "busy" or "busy" in self.failures
         self.disposition = "BUSY" if busy else "FAILED"
         self.hangup_side = "system"
         self._finish()
@@ -169,9 +309,76 @@ class Call:
 
     def _finish(self) -> None:
         self._cancel_timers()
+        for t in self.confirming.values():
+            t.cancel()
+        if self.limit_timer is not None:
+            self.limit_timer.cancel()
         self.end = self.ctl.clock.wall_time()
         self._set(CallState.ENDED)
         self.ctl.call_ended(self)
+
+    def _connect(self, chan: "Channel") -> None:
+        """``chan`` takes the call: stop everything else and bridge."""
+        self._cancel_timers()
+        self._cancel_offers(keep=chan)
+        self.confirming.pop(chan, None)
+        self.offered.clear()
+        self.pending = []
+        self.b = chan
+        self.answer = self.ctl.clock.wall_time()
+        self.disposition = "ANSWERED"
+        self.a.answer_inbound(self)
+        sw = self.ctl.switch
+        for ch in (self.a, chan):
+            if ch.row is not None:
+                sw.stop(ch.row)
+        self._set(CallState.ANSWERED)
+        if self.stage.on_answer is not None:
+            self.stage.on_answer(chan)
+        self.ctl.call_answered(self)
+        if self.state != CallState.ANSWERED:          # answered into a refusal (limits)
+            return
+        announcement = self.ctl.answer_announcement(self)
+        if announcement is not None and self.a.row is not None:
+            sw.play(self.a.row, announcement)       # the bridge opens when it is done
+            self._announcing = announcement
+        else:
+            self._bridge(self.a, chan)
+        self.a.progress(self, "answered")
+        chan.connected(self)
+
+    def player_done(self, row: int, player: Any) -> None:
+        """A player on one of our rows finished (the answer announcement)."""
+        if getattr(self, "_announcing", None) is player:
+            self._announcing = None
+            if self.state == CallState.ANSWERED and self.b is not None and not self.on_hold:
+                self._bridge(self.a, self.b)
+
+    def _ringing_party_failed(self, chan: "Channel", reason: str) -> None:
+        br = self.offered.pop(chan, None)
+        self.confirming.pop(chan, None)
+        if br is None:
+            return
+        if reason == "no_dialtone" and br.channels:         # try the next line of the group
+            if self._offer_branch(br):
+                return
+        else:
+            self._failed(reason)
+        if self.offered:
+            return
+        if self.stage.outbound and reason in ("busy", "congestion") and not self.pending:
+            # the far end is busy / unreachable: another line would not help
+            self.disposition = "BUSY" if reason == "busy" else "FAILED"
+            self.hangup_side = "callee"
+            self._finish()
+            self.a.progress(self, "busy" if reason == "busy" else "congestion")
+            return
+        if self._offer_next():
+            return
+        if self.pending or self.offered:
+            return
+        if not self._next_stage(self._stage_reason()):
+            self._fail()
 
     # -- the transition function
     def handle(self, inp: CallIn, **data: Any) -> None:
@@ -193,52 +400,52 @@ class Call:
 
         if s == CallState.ROUTING:
             if inp == CallIn.START:
-                if not self._offer_next():
-                    self._fail()
+                if self.stage.refusal:
+                    self.notes.append(self.stage.refusal)
+                    self._fail("failed")
                     return
+                if not self._start_stage(self.stage):
+                    if not self._next_stage(self._stage_reason()):
+                        self._fail()
+                        return
                 self._set(CallState.ALERTING)
-                if self.strategy != "hunt":         # hunt: each member has its own timer
-                    self._timer = self.ctl.clock.call_later(
-                        self.ring_ms, lambda: self.handle(CallIn.TIMEOUT, what="no_answer"))
-                if not self.trunk:
+                if not self.stage.outbound:
                     self.a.progress(self, "ringback")
             return
 
         if s == CallState.ALERTING:
             if inp == CallIn.ALERTING:
-                if data.get("early_media") and chan is not None:
+                if data.get("early_media") and chan is not None and len(self.offered) == 1 \
+                        and self.stage.outbound and self.a.row is not None:
                     self.ctl.switch.listen(self.a.row, chan.row)
                     self.a.progress(self, "early")
             elif inp == CallIn.ANSWER and chan in self.offered:
-                self._cancel_timers()
-                self._cancel_offers(keep=chan)
-                self.b = chan
-                self.answer = self.ctl.clock.wall_time()
-                self.disposition = "ANSWERED"
-                self.a.answer_inbound(self)
-                self.ctl.switch.stop(self.a.row)
-                self.ctl.switch.connect(self.a.row, chan.row)
-                self._set(CallState.ANSWERED)
-                self.a.progress(self, "answered")
+                if self.offered[chan].confirm:
+                    self._confirm(chan)
+                else:
+                    self._connect(chan)
+            elif inp == CallIn.CONFIRMED and chan in self.confirming:
+                self._connect(chan)
+            elif inp == CallIn.PICKUP and chan is not None:
+                self.notes.append(f"pickup by {getattr(chan, 'number', chan.name)}")
+                self.tried.append(chan)
+                chan.call = self
+                self._connect(chan)
             elif inp == CallIn.TARGET_FAILED and chan in self.offered:
-                self.offered.remove(chan)
-                self.failures.append(data["reason"])
-                if self.offered:
-                    return
-                if data["reason"] in ("busy", "congestion") and self.trunk:
-                    # the far end is busy / unreachable: trying another line would not help
-                    self.disposition = "BUSY" if data["reason"] == "busy" else "FAILED"
-                    self.hangup_side = "callee"
-                    self._finish()
-                    self.a.progress(self, "busy" if data["reason"] == "busy" else "congestion")
-                    return
-                if not self._offer_next():
-                    self._fail()
+                self._ringing_party_failed(chan, data["reason"])
+            elif inp == CallIn.TIMEOUT and data.get("what") == "confirm" and chan in self.confirming:
+                self._drop(chan)
+                self._ringing_party_failed(chan, "declined")
+            elif inp == CallIn.HANGUP and chan in self.confirming:
+                self.confirming.pop(chan).cancel()
+                self._ringing_party_failed(chan, "declined")
             elif inp == CallIn.TIMEOUT and data.get("what") == "hunt":
                 self._cancel_offers()
-                if not self._offer_next():
+                if not self._offer_next() and not self.offered:
                     self.handle(CallIn.TIMEOUT, what="no_answer")
             elif inp == CallIn.TIMEOUT and data.get("what") == "no_answer":
+                if self._next_stage("no_answer"):
+                    return
                 self._cancel_offers()
                 self.disposition = "NO ANSWER"
                 self.hangup_side = "system"
@@ -255,16 +462,26 @@ class Call:
             if inp == CallIn.HANGUP and chan in (self.a, self.b):
                 other = self.other(chan)
                 self.hangup_side = "caller" if chan is self.a else "callee"
-                self.ctl.switch.isolate(chan.row)
-                if other is not None:
-                    self.ctl.switch.isolate(other.row)
-                    self.ctl.switch.stop(other.row)
+                sw = self.ctl.switch
+                if chan.row is not None:
+                    sw.isolate(chan.row)
+                if other is not None and other.row is not None:
+                    sw.isolate(other.row)
+                    sw.stop(other.row)
                 self._finish()
                 if other is self.a:
                     self.a.progress(self, "ended")
                 elif other is not None:
                     other.far_hangup(self)
             return
+
+    def _confirm(self, chan: "Channel") -> None:
+        """A follow-me leg answered: ask it to press 1 before the caller is put through."""
+        self.confirming[chan] = self.ctl.clock.call_later(
+            self.ctl.setting("followme_confirm_ms"),
+            lambda: self.handle(CallIn.TIMEOUT, what="confirm", chan=chan))
+        if chan.row is not None:
+            self.ctl.switch.play(chan.row, self.ctl.confirm_prompt(self))
 
     # -- reporting
     def status(self) -> dict[str, Any]:
@@ -273,8 +490,8 @@ class Call:
                 "caller_name": self.caller_name, "direction": self.direction,
                 "state": self.state.value, "on_hold": self.on_hold,
                 "a": self.a.name, "b": self.b.name if self.b else None,
-                "ringing": [c.name for c in self.offered] if self.state == CallState.ALERTING else [],
-                "trunk": self.trunk,
+                "ringing": [c.name for c in self.ringing] if self.state == CallState.ALERTING else [],
+                "trunk": self.trunk, "notes": list(self.notes),
                 "duration_s": int(((self.end or now) - self.start).total_seconds()),
                 "billsec": int(((self.end or now) - self.answer).total_seconds()) if self.answer else 0,
                 "disposition": self.disposition}

@@ -18,17 +18,25 @@ from hal.clock import Clock
 from hal.ports import PortEvent
 
 from firmware.calls.call import Call, CallState
+from firmware.calls.destinations import OUTBOUND_RING_MS, Resolver
+from firmware.calls.plan import Stage
 from firmware.channels.base import Channel
 from firmware.channels.fxo import FxoChannel, FxoState
 from firmware.channels.fxs import FxsChannel
-from firmware.engine.media import Player
+from firmware.engine.media import Player, SamplesPlayer, TonePlayer
 from firmware.engine.moh import MusicOnHold
 from firmware.engine.switch import Switch
-from firmware.routing.dialplan import DialPlan, Match, TargetKind, allowed
+from firmware.features.codes import FeatureCodes
+from firmware.features.conference import ConferenceManager
+from firmware.features.tollguard import TollGuard
+from firmware.routing.callerlists import blocking_entry
+from firmware.routing.dialplan import DialPlan, Match, TargetKind
+from firmware.routing.timeconditions import current_mode
 
 log = logging.getLogger("hotline.calls")
 
-OUTBOUND_RING_MS = 90_000      #: give up an outbound call that is not answered by then
+#: "press 1 to accept" when no prompt is installed: two short high beeps, then a pause.
+CONFIRM_FALLBACK = "!1400/150,!0/100,!1400/150,!0/1600"
 
 
 class CallControl:
@@ -38,7 +46,12 @@ class CallControl:
     def __init__(self, board: Board, clock: Clock, config: Any, *,
                  publish: Optional[Callable[[str, dict], None]] = None,
                  cdr_writer: Optional[Callable[[dict], None]] = None,
-                 moh_path: Optional[str] = None, ec_taps: int = 128) -> None:
+                 moh_path: Optional[str] = None, ec_taps: int = 128,
+                 sounds_dir: Optional[Any] = None,
+                 update_config: Optional[Callable[[Callable[[Any], None]], None]] = None,
+                 usage: Optional[Callable[[_dt.datetime, Optional[str]], int]] = None,
+                 record_refusal: Optional[Callable[[str, str, str, str], None]] = None,
+                 count_hit: Optional[Callable[[int], int]] = None) -> None:
         self.board = board
         self.clock = clock
         self.config = config
@@ -46,15 +59,22 @@ class CallControl:
         self._publish = publish
         self.cdr_writer = cdr_writer
         self.moh = MusicOnHold(moh_path)
+        self.sounds_dir = sounds_dir
+        self._update_config = update_config
+        self.count_hit = count_hit
+        self._prompts: Any = None
         self.switch = Switch(board, clock, ec_taps=ec_taps, sink=self)
         self.dialplan = DialPlan(config)
+        self.resolver = Resolver(self)
+        self.features = FeatureCodes(self)
+        self.conferences = ConferenceManager(self)
+        self.tollguard = TollGuard(self, usage=usage, record=record_refusal)
         self.calls: dict[str, Call] = {}
         self.ended: list[dict] = []             #: last CDRs (kept short) for status
         self.counters = {"calls": 0, "answered": 0, "failed": 0, "busy": 0, "no_answer": 0}
         self.channels: list[Channel] = []
         self._by_port: dict[str, Channel] = {}
         self._by_row: dict[int, Channel] = {}
-        self._rr: dict[str, int] = {}
         for port in board.fxs:
             self._add(FxsChannel(self, port, config.extension_by_port(port.name)))
         for port in board.fxo:
@@ -77,8 +97,84 @@ class CallControl:
     def local_time(self) -> _dt.datetime:
         return self.clock.wall_time().astimezone()
 
-    def music_on_hold(self) -> Player:
+    def music_on_hold(self, moh_class: str = "") -> Player:
+        """Music for a held party: the class's WAV (``sounds/moh/<class>.wav``) if there is
+        one, else the box's default music."""
+        if moh_class and self.sounds_dir is not None:
+            from pathlib import Path
+            path = Path(self.sounds_dir) / "moh" / f"{moh_class}.wav"
+            if path.exists():
+                try:
+                    return MusicOnHold(str(path)).player()
+                except ValueError as e:
+                    log.warning("music-on-hold class %s: %s; playing the default", moh_class, e)
         return self.moh.player()
+
+    def prompt(self, *names: str, fallback: str = "info") -> Player:
+        """A player for system prompts ``names`` in the box's language; the tone
+        ``fallback`` (a tone name or spec) when the prompts are not installed."""
+        lib = self._prompt_library()
+        if lib is not None:
+            try:
+                return lib.player(*names)
+            except Exception as e:                               # missing prompt file
+                log.warning("prompt %s: %s", "+".join(names), e)
+        return TonePlayer(fallback, self.profile)
+
+    def _prompt_library(self) -> Any:
+        lang = self.config.settings.get("language", "zh")
+        if self._prompts is None or getattr(self._prompts, "language", lang) != lang:
+            try:
+                from firmware.prompts.library import PromptLibrary
+                self._prompts = PromptLibrary(self.sounds_dir, lang)
+            except Exception as e:
+                log.debug("no prompt library: %s", e)
+                self._prompts = None
+        return self._prompts
+
+    def confirm_prompt(self, call: Call) -> Player:
+        """What a follow-me leg hears until it presses 1 (looping)."""
+        p = self.prompt("press_1_to_accept", fallback=CONFIRM_FALLBACK)
+        if isinstance(p, SamplesPlayer) and not isinstance(p, TonePlayer):
+            import numpy as np
+            gap = np.zeros(8000, np.int16)
+            p = SamplesPlayer(np.concatenate([p.samples, gap]), loop=True, name="confirm")
+        return p
+
+    def answer_announcement(self, call: Call) -> Optional[Player]:
+        """报工号: an outside caller hears "agent number 801 is serving you" when an
+        extension with ``announce`` answers (the talk path opens after it)."""
+        b = call.b
+        ext = getattr(b, "extension", None)
+        if call.direction != "inbound" or ext is None or not ext.announce:
+            return None
+        lib = self._prompt_library()
+        if lib is None:
+            return None
+        try:
+            return lib.player("agent_number", *lib.digits(ext.number), "is_serving_you")
+        except Exception as e:
+            log.warning("agent number announcement: %s", e)
+            return None
+
+    def call_answered(self, call: Call) -> None:
+        """Start the minutes guard of an answered outside call."""
+        if call.direction != "outbound":
+            return
+        ext = getattr(call.a, "extension", None)
+        left = self.tollguard.seconds_left(ext)
+        if left is not None:
+            def cut() -> None:
+                self.tollguard.refuse(call.src, call.dst, "today's outside-call minutes ran out during the call")
+                call.notes.append("cut: minutes limit")
+                call.kill()
+            call.limit_timer = self.clock.call_later(max(0, left) * 1000, cut)
+
+    def update_config(self, change: Callable[[Any], None]) -> None:
+        """Write a change to the configuration store and apply it at once (feature codes)."""
+        if self._update_config is None:
+            raise RuntimeError("this box has no configuration store to write to")
+        self._update_config(change)
 
     def publish(self, event: str, data: dict) -> None:
         if self._publish is not None:
@@ -108,6 +204,7 @@ class CallControl:
         self.config = config
         self.profile = get_profile(config.country)
         self.dialplan = DialPlan(config)
+        self._prompts = None
         for ch in self.channels:
             if isinstance(ch, FxsChannel):
                 ch.extension = config.extension_by_port(ch.name)
@@ -140,19 +237,12 @@ class CallControl:
 
     def player_done(self, row: int, player: Player) -> None:
         ch = self._by_row.get(row)
-        if isinstance(ch, FxoChannel):
+        if ch is not None:
             ch.player_done(player)
 
     # ------------------------------------------------------------------ making calls
-    def _candidates_for_group(self, group: str) -> list[Channel]:
-        lines = [self._by_port.get(ln.port) for ln in self.config.lines_in_group(group)]
-        chans = [c for c in lines if c is not None]
-        tg = self.config.trunk_group(group)
-        if tg is not None and tg.strategy == "round_robin" and chans:
-            k = self._rr.get(group, 0) % len(chans)
-            self._rr[group] = k + 1
-            chans = chans[k:] + chans[:k]
-        return chans
+    def port_channel(self, port: str) -> Optional[Channel]:
+        return self._by_port.get(port)
 
     def _start(self, call: Call) -> Call:
         self.calls[call.id] = call
@@ -163,56 +253,79 @@ class CallControl:
         call.begin()
         return call
 
-    def place_call(self, a: FxsChannel, digits: str, *, linkedid: Optional[str] = None) -> Call:
-        """``a`` dialled ``digits``: route them and start the call (failures included)."""
+    def place_call(self, a: FxsChannel, digits: str, *, linkedid: Optional[str] = None,
+                   pin_ok: bool = False) -> Optional[Call]:
+        """``a`` dialled ``digits``: route them and start the call (failures included).
+
+        Returns None when the call needs the extension's PIN first (international calls):
+        the phone asks for it and calls again with ``pin_ok``.
+        """
         look = self.dialplan.lookup(digits)
         t = look.target if look.match in (Match.COMPLETE, Match.AMBIGUOUS) else None
         common = dict(src=a.number, caller_name=a.display_name, dst=digits, linkedid=linkedid,
                       start=a.call_start())
+        direction, trunk = "internal", ""
         if t is None:
             log.info("%s dialled %r: no such number", a.name, digits)
-            call = Call(self, a, direction="internal", candidates=[], **common)
-        elif t.kind == TargetKind.EXTENSION:
-            ch = self.extension_channel(t.number)
-            call = Call(self, a, direction="internal", candidates=[ch] if ch and ch is not a else [],
-                        ring_ms=self.setting("ring_timeout_ms"), **common)
-        elif t.kind == TargetKind.RING_GROUP:
-            g = self.config.ring_group(t.number)
-            members = [self.extension_channel(m) for m in g.members]
-            call = Call(self, a, direction="internal", strategy=g.strategy, ring_ms=g.ring_ms,
-                        candidates=[c for c in members if c is not None and c is not a], **common)
+            stage = Stage([], refusal=f"no such number {digits}")
+        elif t.kind in (TargetKind.EXTENSION, TargetKind.RING_GROUP, TargetKind.CONFERENCE):
+            stage = self.resolver.internal(t.number) or Stage([], refusal=f"no such number {digits}")
         else:   # outbound or emergency
-            ext_class = a.extension.outbound_class if a.extension else "internal"
-            ok = t.kind == TargetKind.EMERGENCY or allowed(ext_class, t.call_class)
-            cands = self._candidates_for_group(t.trunk_group) if (ok and t.trunk_group) else []
-            if not ok:
-                log.info("%s may not dial %s (%s call, class %s)", a.name, digits, t.call_class, ext_class)
-            call = Call(self, a, direction="outbound", strategy="in_order", ring_ms=OUTBOUND_RING_MS,
-                        candidates=cands, number_out=t.number, trunk=t.trunk_group or "", **common)
+            direction, trunk = "outbound", t.trunk_group or ""
+            code, reason = ("", "") if t.kind == TargetKind.EMERGENCY else \
+                self.tollguard.check(a.extension, t.call_class, pin_ok=pin_ok)
+            if code == "pin":
+                return None
+            if code:
+                self.tollguard.refuse(a.number, digits, reason)
+                stage = Stage([], refusal=reason, outbound=True)
+            else:
+                stage = Stage([self.resolver.outside_branch(t.trunk_group, t.number, label=digits)],
+                              ring_ms=OUTBOUND_RING_MS, outbound=True)
+        call = Call(self, a, direction=direction, stage=stage, trunk=trunk, **common)
         return self._start(call)
 
-    def inbound_call(self, line_ch: FxoChannel, number: str, name: str) -> Call:
-        """An outside call rings ``line_ch``: route it by the inbound routes."""
+    def needs_pin(self, a: FxsChannel, digits: str) -> bool:
+        """Would ``digits`` from ``a`` ask for the PIN (see :meth:`place_call`)?"""
+        look = self.dialplan.lookup(digits)
+        t = look.target if look.match in (Match.COMPLETE, Match.AMBIGUOUS) else None
+        return t is not None and t.kind == TargetKind.OUTBOUND and \
+            self.tollguard.check(a.extension, t.call_class)[0] == "pin"
+
+    def inbound_call(self, line_ch: FxoChannel, number: str, name: str) -> Optional[Call]:
+        """An outside call rings ``line_ch``: screen the caller, then route it by the
+        inbound routes (by time of day where a route has a time condition)."""
         line_name = line_ch.line.name if line_ch.line else line_ch.name
+        entry = blocking_entry(self.config.caller_lists, number)
+        if entry is not None:
+            self.block_caller(line_ch, entry, number)
+            return None
         route = self.config.inbound_route_for(line_name, number)
-        cands: list[Channel] = []
-        strategy, ring_ms, dst = "ringall", self.setting("ring_timeout_ms"), ""
+        stage: Optional[Stage] = None
+        dst = ""
         if route is not None:
-            dst = route.dest
-            if route.dest_kind == "extension":
-                ch = self.extension_channel(route.dest)
-                cands = [ch] if ch else []
-            else:
-                g = self.config.ring_group(route.dest)
-                if g is not None:
-                    strategy, ring_ms = g.strategy, g.ring_ms
-                    cands = [c for c in (self.extension_channel(m) for m in g.members) if c]
+            kind, dst = route.dest_kind, route.dest
+            if route.time_condition:
+                tc = self.config.time_condition(route.time_condition)
+                if tc is not None and current_mode(tc, self.config.holidays, self.local_time()) == "night":
+                    kind, dst = route.night_dest_kind, route.night_dest
+            stage = self.resolver.internal(dst)
         if not dst and line_ch.line is not None:
             dst = line_ch.line.number
         call = Call(self, line_ch, src=number, caller_name=name, dst=dst, direction="inbound",
-                    candidates=cands, strategy=strategy, ring_ms=ring_ms, start=line_ch.call_start())
+                    stage=stage or Stage([], refusal="no inbound route"), start=line_ch.call_start())
         call.trunk_line = line_name
+        call.moh_class = route.moh if route is not None else ""
         return self._start(call)
+
+    def block_caller(self, line_ch: FxoChannel, entry: Any, number: str) -> None:
+        """A caller on the block list: count it, log it, and do the entry's action."""
+        hits = self.count_hit(entry.id) if self.count_hit else 0
+        self.tollguard.refuse(number, line_ch.line.name if line_ch.line else line_ch.name,
+                              f"caller on the block list (entry {entry.id}, {entry.match} {entry.number}; "
+                              f"{entry.action}; {hits} so far)", kind="inbound")
+        line_ch.reject(entry.action, self.prompt("blacklisted", fallback="info")
+                       if entry.action == "prompt" else None)
 
     def originate(self, extension: str, number: str) -> dict:
         """Ring ``extension``; when it answers, it dials ``number`` (click-to-call)."""
@@ -254,14 +367,15 @@ class CallControl:
         end = call.end or self.clock.wall_time()
         dstchan = call.b or (call.tried[-1] if call.tried else None)
         name = call.caller_name or ""
-        trunk_line = getattr(call, "trunk_line", "")
+        trunk_line = call.trunk_line
         if not trunk_line:
             for ch in (call.b, *(call.tried[-1:])):
                 if isinstance(ch, FxoChannel) and ch.line is not None:
                     trunk_line = ch.line.name
         lastdata = "&".join(c.channel_id for c in call.tried)
-        if call.number_out:
-            lastdata += f"/{call.number_out}"
+        dialled = [getattr(c, "dialled", "") for c in call.tried if isinstance(c, FxoChannel)]
+        if dialled and dialled[-1]:
+            lastdata += f"/{dialled[-1]}"
         return {
             "uniqueid": call.id, "linkedid": call.linkedid,
             "start": call.start, "answer": call.answer, "end": end,
@@ -274,7 +388,7 @@ class CallControl:
             "dcontext": "from-trunk" if call.direction == "inbound" else "from-internal",
             "lastapp": "Dial", "lastdata": lastdata,
             "disposition": call.disposition or "FAILED", "amaflags": "DOCUMENTATION",
-            "accountcode": "", "userfield": "",
+            "accountcode": "", "userfield": "; ".join(call.notes)[:255],
             "trunk": trunk_line, "hangup_side": call.hangup_side or "system",
             "direction": call.direction,
         }
@@ -283,4 +397,5 @@ class CallControl:
     def status(self) -> dict[str, Any]:
         return {"ports": [ch.status() for ch in self.channels],
                 "calls": [c.status() for c in self.calls.values() if c.state != CallState.ENDED],
+                "conferences": self.conferences.status(),
                 "counters": dict(self.counters)}

@@ -52,8 +52,17 @@ CREATE INDEX cdr_dst ON cdr (dst);
 CREATE INDEX cdr_linkedid ON cdr (linkedid)
 """
 
+_V2 = """
+CREATE TABLE refusals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, kind TEXT NOT NULL,
+    who TEXT NOT NULL, number TEXT NOT NULL, reason TEXT NOT NULL);
+CREATE INDEX refusals_time ON refusals (time);
+CREATE TABLE caller_list_hits (entry INTEGER PRIMARY KEY, hits INTEGER NOT NULL, last TEXT NOT NULL)
+"""
+
 CDR_MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "cdr table", _V1),
+    Migration(2, "refused calls (toll-fraud guard, blocked callers) and caller-list hit counters", _V2),
 )
 
 #: Master.csv columns (see module docstring): (name, kind) with kind "text", "int", "time".
@@ -204,3 +213,41 @@ class CdrStore:
                                    new_columns=new_columns, sequence=rid))
             n += 1
         return n
+
+    # -- outbound usage, refusals, caller-list counters ------------------------------
+    def outbound_seconds(self, since: dt.datetime, src: Optional[str] = None) -> int:
+        """Billed seconds of outbound calls that started at/after ``since`` (of ``src``)."""
+        sql = "SELECT COALESCE(SUM(billsec), 0) AS s FROM cdr WHERE direction = 'outbound' AND start >= ?"
+        args: list = [_iso(to_utc(since))]
+        if src is not None:
+            sql += " AND src = ?"
+            args.append(src)
+        with self._lock:
+            return int(next(self.db.query(sql, args))["s"])
+
+    def log_refusal(self, when: dt.datetime, kind: str, who: str, number: str, reason: str) -> None:
+        """Record a refused call: ``kind`` "outbound" (toll-fraud guard, rights) or
+        "inbound" (blocked caller); committed at once."""
+        with self._lock:
+            with self.db.atomic():
+                self.db.execute("INSERT INTO refusals (time, kind, who, number, reason) VALUES (?, ?, ?, ?, ?)",
+                                [_iso(to_utc(when)), kind, who, number, reason])
+
+    def refusals(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Refused calls, newest first."""
+        with self._lock:
+            return list(self.db.query("SELECT time, kind, who, number, reason FROM refusals "
+                                      "ORDER BY id DESC LIMIT ?", [int(limit)]))
+
+    def count_hit(self, entry: int, when: dt.datetime) -> int:
+        """One more call matched caller-list entry ``entry``; returns its count."""
+        with self._lock:
+            with self.db.atomic():
+                self.db.execute("INSERT INTO caller_list_hits (entry, hits, last) VALUES (?, 1, ?) "
+                                "ON CONFLICT(entry) DO UPDATE SET hits = hits + 1, last = excluded.last",
+                                [int(entry), _iso(to_utc(when))])
+            return int(next(self.db.query("SELECT hits FROM caller_list_hits WHERE entry = ?", [int(entry)]))["hits"])
+
+    def caller_list_hits(self) -> dict[int, int]:
+        with self._lock:
+            return {int(r["entry"]): int(r["hits"]) for r in self.db.query("SELECT entry, hits FROM caller_list_hits")}

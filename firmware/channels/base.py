@@ -128,3 +128,18 @@ class Channel:
     def far_hangup(self, call: "Call") -> None:
         """B-side: the other party of the answered ``call`` hung up."""
         raise NotImplementedError
+
+    def connected(self, call: "Call") -> None:
+        """B-side: ``call`` is now answered by this channel and bridged."""
+
+    def party_digit(self, call: "Call", chan: "Channel", d: str) -> None:
+        """The other party of ``call`` pressed ``d`` (applications react to it)."""
+
+    def caller_identity(self) -> tuple[str, str]:
+        """(number, name) this channel shows as a caller (after a transfer, say)."""
+        return "", ""
+
+    def player_done(self, player: Player) -> None:
+        """A player on this channel's row finished."""
+        if self.call is not None:
+            self.call.player_done(self.row, player)

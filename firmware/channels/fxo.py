@@ -33,6 +33,9 @@ GUARD_MS = 1000          #: after releasing a line, wait this long before seizin
 CID_WAIT_MS = 6000       #: longest wait for caller ID after the first ring
 DIAL_DELAY_MS = 300      #: pause after dial tone before dialling
 PENDING_CID_MS = 10_000  #: caller ID heard before a ring stays valid this long
+REFUSE_HANGUP_MS = 500   #: blocked caller, action hangup: off-hook this long
+REFUSE_BUSY_MS = 5000    #: blocked caller, action busy: busy tone this long
+REFUSE_PROMPT_MAX_MS = 20_000
 
 
 class FxoState(str, enum.Enum):
@@ -44,6 +47,7 @@ class FxoState(str, enum.Enum):
     DIALING = "dialing"            #: outbound: sending DTMF
     ALERTING = "alerting"          #: outbound: dialled, waiting for answer
     TALKING = "talking"
+    REFUSING = "refusing"          #: inbound: a blocked caller: off-hook for a tone/prompt, then release
     GUARD = "guard"                #: just released; not usable for a moment
     DOWN = "down"                  #: no line voltage
 
@@ -79,6 +83,7 @@ class FxoChannel(Channel):
         self._answered_by_polarity = False
         self._cpd: Optional[CallProgressDetector] = None
         self.failures = 0                   #: seizures that got no dial tone
+        self.dialled = ""                   #: the number this line dialled (outbound)
         self._decoder = CallerIdDecoder(self._cid_standard())
         self._listen_cid(True)
 
@@ -122,7 +127,8 @@ class FxoChannel(Channel):
             self.handle(inp, **ev.data)
 
     def digit(self, d: str) -> None:
-        pass        # digits from outside callers: IVR/features (later issues)
+        if self.call is not None and self.state == FxoState.TALKING:
+            self.call.digit(self, d)            # the outside party pressed a key
 
     def tone(self, name: str) -> None:
         self.handle(FxoIn.TONE, name=name)
@@ -133,6 +139,38 @@ class FxoChannel(Channel):
     def player_done(self, player: Player) -> None:
         if isinstance(player, DtmfPlayer):
             self.handle(FxoIn.DIALLED)
+        elif self.state == FxoState.REFUSING:
+            self.handle(FxoIn.TIMEOUT, what="refused")
+        else:
+            super().player_done(player)
+
+    def caller_identity(self) -> tuple[str, str]:
+        if self.dialled:
+            return self.dialled, ""
+        cid = self.cid or {}
+        return cid.get("number") or "", cid.get("name") or ""
+
+    def reject(self, action: str, player: Optional[Player] = None) -> None:
+        """Refuse the ringing inbound call: ``ignore`` (let it ring out), ``hangup``
+        (answer and drop at once), ``busy`` (answer, busy tone) or ``prompt`` (answer,
+        play ``player``)."""
+        self.call = None
+        if action == "ignore":
+            self.set_state(FxoState.REJECTED)
+            self._ring_off_timer()
+            return
+        self.cancel_timer()
+        self.ctl.switch.reset_dsp(self.row)
+        self.port.set_hook(True)
+        self.set_state(FxoState.REFUSING)
+        if action == "busy":
+            self.play_tone("busy")
+            self.start_timer(REFUSE_BUSY_MS, FxoIn.TIMEOUT, what="refused")
+        elif action == "prompt" and player is not None:
+            self.play(player)
+            self.start_timer(REFUSE_PROMPT_MAX_MS, FxoIn.TIMEOUT, what="refused")
+        else:
+            self.start_timer(REFUSE_HANGUP_MS, FxoIn.TIMEOUT, what="refused")
 
     # -- the call side
     def offer(self, call: "Call") -> bool:
@@ -157,6 +195,7 @@ class FxoChannel(Channel):
     def _release(self) -> None:
         """Go on-hook and rest for the guard time."""
         self.cancel_timer()
+        self.dialled = ""
         self.port.set_hook(False)
         self.ctl.switch.release(self.row)
         self._progress_detector(False)
@@ -228,6 +267,7 @@ class FxoChannel(Channel):
                     self.start_timer(CID_WAIT_MS, FxoIn.TIMEOUT, what="cid")
             elif inp == FxoIn.OFFER:
                 self.call = data["call"]
+                self.dialled = self.call.number_for(self)
                 self._listen_cid(False)
                 self.ctl.switch.reset_dsp(self.row)
                 self.port.set_hook(True)
@@ -281,7 +321,7 @@ class FxoChannel(Channel):
 
         if s == FxoState.DIALING:
             if inp == FxoIn.TIMEOUT and data.get("what") == "dial":
-                self.play(DtmfPlayer(self.call.number_out))
+                self.play(DtmfPlayer(self.dialled))
             elif inp == FxoIn.DIALLED:
                 self.set_state(FxoState.ALERTING)
                 self.call.target_alerting(self, early_media=True)
@@ -317,6 +357,12 @@ class FxoChannel(Channel):
                 self._far_end_gone()
             elif inp == FxoIn.LOOP_LOSS and self._disconnect_on("loop"):
                 self._far_end_gone()
+            return
+
+        if s == FxoState.REFUSING:
+            if inp == FxoIn.TIMEOUT and data.get("what") == "refused":
+                self.stop_audio()
+                self._release()
             return
 
         if s == FxoState.GUARD:

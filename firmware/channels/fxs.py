@@ -19,12 +19,15 @@ from dsp.callerid import encode_fsk
 from hal.ports import Ev, FxsPort, PortEvent
 
 from firmware.channels.base import Channel
-from firmware.routing.dialplan import Match
+from firmware.routing.dialplan import Match, TargetKind
 
 if TYPE_CHECKING:
     from firmware.calls.call import Call
 
 LOCKOUT_MS = 60_000        #: busy/congestion tone this long, then silence until on-hook
+PIN_ATTEMPTS = 3
+#: Tone after a feature code (when no spoken prompt is installed): three short beeps.
+CONFIRM_TONE = "!450/100,!0/100,!450/100,!0/100,!450/100,!0/600,450/500,0/4500"
 
 
 class FxsState(str, enum.Enum):
@@ -38,6 +41,9 @@ class FxsState(str, enum.Enum):
     CONGESTION = "congestion"      #: hearing congestion (no such number, no line, not allowed)
     LOCKOUT = "lockout"            #: off-hook too long after a call: silence until on-hook
     RECALL = "recall"              #: hung up with a party on hold: ringing the phone back
+    PIN = "pin"                    #: asked for the PIN (international call), collecting it
+    FEATURE = "feature"            #: a feature code was dialled: hearing confirmation / invalid tone
+    THREEWAY = "threeway"          #: three-way call: the held party, the consulted party and us
 
 
 class FxsIn(str, enum.Enum):
@@ -64,6 +70,9 @@ class FxsChannel(Channel):
         self.digits = ""
         self.held: Optional["Call"] = None  #: a call put on hold by flash
         self._originate: Optional[str] = None
+        self._pin = ""
+        self._pin_attempts = 0
+        self._threeway: Any = None          #: the switch conference of a three-way call
 
     # -- identity
     @property
@@ -73,6 +82,9 @@ class FxsChannel(Channel):
     @property
     def display_name(self) -> str:
         return (self.extension.name if self.extension else "") or self.number
+
+    def caller_identity(self) -> tuple[str, str]:
+        return self.number, self.display_name
 
     # -- inputs from the switch
     def port_event(self, ev: PortEvent) -> None:
@@ -111,7 +123,8 @@ class FxsChannel(Channel):
     # -- helpers
     def _dialtone(self) -> None:
         self.digits = ""
-        self.play_tone("dial")
+        ext = self.extension
+        self.play_tone("stutter" if ext is not None and (ext.dnd or ext.cfu) else "dial")
         self.set_state(FxsState.DIALTONE)
         self.start_timer(self.ctl.setting("first_digit_timeout_ms"), FxsIn.TIMEOUT, what="first_digit")
 
@@ -120,12 +133,24 @@ class FxsChannel(Channel):
         self.set_state(state)
         self.start_timer(LOCKOUT_MS, FxsIn.TIMEOUT, what="lockout")
 
-    def _place(self) -> None:
+    def _place(self, pin_ok: bool = False) -> None:
         """The digits are a number (or never will be): place the call."""
         self.cancel_timer()
         self.stop_audio()
+        number = self.digits.rstrip("#")
+        look = self.ctl.dialplan.lookup(number + "#")
+        if look.match == Match.COMPLETE and look.target.kind == TargetKind.FEATURE:
+            self._feature(look.target.number, look.target.arg)
+            return
+        if number[:1] in ("*", "#"):
+            self._feature_result("invalid")             # no such feature code
+            return
+        if not pin_ok and self.ctl.needs_pin(self, number):
+            self._ask_pin()
+            return
         self.set_state(FxsState.CALLING)
-        self.ctl.place_call(self, self.digits.rstrip("#"))
+        linkedid = self.held.linkedid if self.held is not None else None
+        self.ctl.place_call(self, number, linkedid=linkedid, pin_ok=pin_ok)
 
     def _check_digits(self) -> None:
         look = self.ctl.dialplan.lookup(self.digits)
@@ -134,12 +159,102 @@ class FxsChannel(Channel):
         else:       # PARTIAL or AMBIGUOUS: wait for more
             self.start_timer(self.ctl.setting("interdigit_timeout_ms"), FxsIn.TIMEOUT, what="interdigit")
 
+    # -- feature codes
+    def _feature(self, name: str, arg: str) -> None:
+        outcome = self.ctl.features.run(self, name, arg)
+        if outcome == "picked_up":
+            self.stop_audio()
+            self.set_state(FxsState.TALKING)
+            return
+        self._feature_result(outcome)
+
+    def _feature_result(self, outcome: str) -> None:
+        """Confirmation (on/off) or the invalid / refused tone; then hang up."""
+        if outcome in ("on", "off"):
+            self.play(self.ctl.prompt("feature_on" if outcome == "on" else "feature_off", fallback=CONFIRM_TONE))
+        else:
+            self.play(self.ctl.prompt("not_allowed" if outcome == "refused" else "invalid_code", fallback="info"))
+        self.set_state(FxsState.FEATURE)
+        self.start_timer(LOCKOUT_MS, FxsIn.TIMEOUT, what="lockout")
+
+    # -- the PIN for international calls
+    def _ask_pin(self, again: bool = False) -> None:
+        self._pin = ""
+        self.play(self.ctl.prompt("wrong_pin" if again else "enter_pin", fallback="!450/200,!0/200,!450/200"))
+        self.set_state(FxsState.PIN)
+        self.start_timer(self.ctl.setting("first_digit_timeout_ms"), FxsIn.TIMEOUT, what="pin")
+
+    def _pin_digit(self, d: str) -> None:
+        if d != "#":
+            self._pin += d
+            self.stop_audio()
+            self.start_timer(self.ctl.setting("interdigit_timeout_ms"), FxsIn.TIMEOUT, what="pin")
+            return
+        ext = self.extension
+        if ext is not None and ext.pin and self._pin == ext.pin:
+            self._pin_attempts = 0
+            self._place(pin_ok=True)
+            return
+        self._pin_attempts += 1
+        self.ctl.tollguard.refuse(self.number, self.digits.rstrip("#"),
+                                  f"wrong PIN for an international call (attempt {self._pin_attempts})")
+        if self._pin_attempts >= PIN_ATTEMPTS:
+            self._pin_attempts = 0
+            self._tone_state("congestion", FxsState.CONGESTION)
+        else:
+            self._ask_pin(again=True)
+
+    # -- transfer and three-way calling
+    def _transfer(self, held: "Call", consult: "Call") -> None:
+        """Hung up with a party on hold and a consultation call: connect them."""
+        from firmware.calls.call import CallState
+        from firmware.calls.plan import Branch, Stage
+        party = held.other(self)
+        if party is None:
+            return
+        kind = "attended" if consult.state == CallState.ANSWERED else "blind"
+        note = f"{kind} transfer by {self.number}"
+        held.end_by_transfer(self, note)
+        consult.replace_party(self, party, note)
+        self.ctl.publish("call.transfer", {"by": self.number, "kind": kind, "call": consult.id,
+                                           "linkedid": consult.linkedid})
+        if kind == "blind":
+            recall = Stage([Branch([self], self.number)], ring_ms=self.ctl.setting("ring_timeout_ms"),
+                           notes=[f"transfer recall {self.number}"])
+            consult.recall_after(self.ctl.setting("transfer_recall_ms"), recall)
+
+    def _start_threeway(self) -> None:
+        held, consult = self.held, self.call
+        sw = self.ctl.switch
+        conf = sw.conference(f"3way-{self.name}")
+        for ch in (self, held.other(self), consult.other(self)):
+            if ch is not None and ch.row is not None:
+                sw.stop(ch.row)
+                sw.conference_join(conf, ch.row)
+        held.on_hold = False
+        self._threeway = conf
+        self.set_state(FxsState.THREEWAY)
+        self.ctl.publish("call.threeway", {"by": self.number, "calls": [held.id, consult.id]})
+
+    def _end_threeway(self) -> None:
+        conf, self._threeway = self._threeway, None
+        if conf is not None:
+            for r in list(conf.members):
+                self.ctl.switch.conference_leave(conf, r)
+
     def _release_line(self) -> None:
         """Phone hung up: end what it was part of and go idle."""
         self.cancel_timer()
         self.stop_audio()
         self.ctl.switch.isolate(self.row)
         call, self.call = self.call, None
+        self._end_threeway()
+        if self.held is not None and call is not None and call.state.value in ("alerting", "answered"):
+            held, self.held = self.held, None
+            self._transfer(held, call)
+            self.digits = ""
+            self.set_state(FxsState.IDLE)
+            return
         if call is not None:
             call.hangup(self)
         if self.held is not None:
@@ -169,6 +284,12 @@ class FxsChannel(Channel):
             if s == FxsState.RECALL:
                 self.port.stop_ring()
                 self.set_state(FxsState.IDLE)
+            elif s == FxsState.THREEWAY and self.call is not None:
+                self._end_threeway()                # two of us left: a plain call again
+                other = self.call.other(self)
+                if other is not None:
+                    self.call._bridge(self, other)
+                self.set_state(FxsState.TALKING)
             return
         if inp == FxsIn.ON_HOOK:
             if s in (FxsState.IDLE, FxsState.RINGING, FxsState.RECALL):
@@ -238,6 +359,35 @@ class FxsChannel(Channel):
                 self._resume_held()
             return
 
+        if s == FxsState.PIN:
+            if inp == FxsIn.DIGIT:
+                self._pin_digit(data["digit"])
+            elif inp == FxsIn.TIMEOUT and data.get("what") == "pin":
+                self._pin_digit("#")
+            elif inp == FxsIn.FLASH and self.held is not None:
+                self._resume_held()
+            return
+
+        if s == FxsState.FEATURE:
+            if inp == FxsIn.TIMEOUT and data.get("what") == "lockout":
+                self.stop_audio()
+                self.set_state(FxsState.LOCKOUT)
+            elif inp == FxsIn.FLASH and self.held is not None:
+                self._resume_held()
+            return
+
+        if s == FxsState.THREEWAY:
+            call = data.get("call")
+            if inp in (FxsIn.FAR_HANGUP, FxsIn.PROGRESS) and call is self.call and \
+                    (inp == FxsIn.FAR_HANGUP or data.get("kind") in ("ended", "busy", "congestion")):
+                self.call = None                    # the consulted party left
+                self._end_threeway()
+                self._resume_held()
+            elif inp == FxsIn.FLASH:                # drop the party added last
+                self._end_threeway()
+                self._resume_held()
+            return
+
         if s == FxsState.CALLING:
             call = data.get("call")
             if inp == FxsIn.PROGRESS and call is self.call:
@@ -262,8 +412,15 @@ class FxsChannel(Channel):
 
         if s == FxsState.TALKING:
             call = data.get("call")
-            if inp in (FxsIn.FAR_HANGUP, FxsIn.PROGRESS) and call is self.call and \
-                    (inp == FxsIn.FAR_HANGUP or data.get("kind") == "ended"):
+            if inp == FxsIn.DIGIT and self.call is not None:
+                self.call.digit(self, data["digit"])
+            elif inp == FxsIn.FLASH and self.call is not None and self.held is not None:
+                if self.ctl.setting("consult_flash") == "conference":
+                    self._start_threeway()
+                else:
+                    self._resume_held()
+            elif inp in (FxsIn.FAR_HANGUP, FxsIn.PROGRESS) and call is self.call and \
+                    (inp == FxsIn.FAR_HANGUP or data.get("kind") in ("ended", "busy", "congestion")):
                 self.call = None
                 if self.held is not None:
                     # the consultation partner left: back to second dial tone, flash returns

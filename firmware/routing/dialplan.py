@@ -20,6 +20,8 @@ class TargetKind(str, enum.Enum):
     RING_GROUP = "ring_group"
     OUTBOUND = "outbound"
     EMERGENCY = "emergency"
+    CONFERENCE = "conference"
+    FEATURE = "feature"          #: number = feature name, dialled = the code; arg = what follows
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class Target:
     trunk_group: Optional[str] = None
     call_class: str = "internal"
     route: Optional[str] = None
+    arg: str = ""               #: FEATURE: the number after a code that takes one
 
 
 class Match(str, enum.Enum):
@@ -57,6 +60,11 @@ class DialPlan:
                 self._exact[e.number] = Target(TargetKind.EXTENSION, e.number, e.number)
         for g in config.ring_groups:
             self._exact[g.number] = Target(TargetKind.RING_GROUP, g.number, g.number)
+        for c in getattr(config, "conference_rooms", ()):
+            self._exact[c.number] = Target(TargetKind.CONFERENCE, c.number, c.number)
+        from firmware.config.featurecodes import BY_NAME
+        self._codes = [(code, name, BY_NAME[name].takes_number)
+                       for name, code in config.settings.get("feature_codes", {}).items() if code]
         groups = [tg.name for tg in config.trunk_groups]
         self.emergency_group = groups[0] if groups else None
         for n in config.emergency_numbers():
@@ -66,6 +74,8 @@ class DialPlan:
 
     def lookup(self, digits: str) -> Lookup:
         """Classify ``digits`` (a trailing ``#`` means "that's all": no waiting)."""
+        if digits[:1] in ("*", "#"):
+            return self._feature(digits)
         final = digits.endswith("#")
         if final:
             digits = digits[:-1]
@@ -95,6 +105,31 @@ class DialPlan:
         if extendable and not final:
             return Lookup(Match.PARTIAL)
         return Lookup(Match.NONE)
+
+
+    def _feature(self, digits: str) -> Lookup:
+        """Feature codes: a code alone, or a code followed by a number (``*72803``)."""
+        partial = False
+        for code, name, takes in self._codes:
+            if digits == code or (digits == code + "#" and not takes):
+                if not takes:
+                    return Lookup(Match.COMPLETE, Target(TargetKind.FEATURE, code, name))
+                partial = True
+            elif takes and digits.startswith(code):
+                rest = digits[len(code):]
+                if rest == "#":
+                    return Lookup(Match.COMPLETE, Target(TargetKind.FEATURE, code, name))
+                sub = self.lookup(rest)
+                t = Target(TargetKind.FEATURE, code, name, arg=rest.rstrip("#"))
+                if sub.match == Match.COMPLETE or (sub.match == Match.NONE and rest.endswith("#")):
+                    return Lookup(Match.COMPLETE, t)
+                if sub.match == Match.AMBIGUOUS:
+                    return Lookup(Match.AMBIGUOUS, t)
+                if sub.match == Match.PARTIAL:
+                    partial = True
+            elif code.startswith(digits.rstrip("#")) and not digits.endswith("#"):
+                partial = True
+        return Lookup(Match.PARTIAL) if partial else Lookup(Match.NONE)
 
 
 def allowed(outbound_class: str, call_class: str) -> bool:

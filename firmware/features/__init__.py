@@ -1,0 +1,2 @@
+"""PBX features built on call control: feature codes, transfer, conference rooms, the
+toll-fraud guard."""
