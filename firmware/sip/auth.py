@@ -393,9 +393,9 @@ class AuthResult:
     """Outcome of :meth:`DigestServer.verify`.
 
     ``reason`` says in plain words why it failed (for logs: "wrong password",
-    "unknown user", "nonce expired"...). ``stale`` means the credentials were right
-    but the nonce is too old: challenge again with ``stale=true`` and do not count it
-    as a failed attempt.
+    "unknown user", "nonce expired"...). ``stale`` means the password was right but
+    the nonce is too old, from before a restart, or its count was used already:
+    challenge again with ``stale=true`` and do not count it as a failed attempt.
     """
 
     ok: bool
@@ -576,12 +576,29 @@ class DigestServer:
                 return AuthResult(False, user, "nonce expired (forgotten under load)",
                                   stale=True, algorithm=alg)
             if last is not None and nc_value <= last:
+                # refused; stale so that a phone that wrongly reuses its count just
+                # gets a fresh nonce (a replayer learns nothing either way)
                 return AuthResult(False, user, f"replayed nonce count {nc_value:08x} "
-                                  f"(last seen {last:08x})", algorithm=alg)
+                                  f"(last seen {last:08x})", stale=True, algorithm=alg)
             if nc_value < 1:
                 return AuthResult(False, user, "bad nonce count 00000000", algorithm=alg)
             self._remember(nonce, nc_value, issued, now)
         return AuthResult(True, user, "ok", algorithm=alg)
+
+    def pick_credentials(self, values: Sequence[str]) -> Optional[str]:
+        """Of several ``Authorization`` values in one request (one per realm), the one
+        for this realm (or the only Digest one); None when there is none."""
+        digest = []
+        for v in values:
+            try:
+                c = parse_credentials(v)
+            except AuthParseError:
+                continue
+            if c.is_digest:
+                if c.realm == self.realm:
+                    return v
+                digest.append(v)
+        return digest[0] if len(digest) == 1 else None
 
     def _remember(self, nonce: str, nc: int, issued: int, now: int) -> None:
         self._nc[nonce] = nc
