@@ -32,8 +32,8 @@ from firmware.prompts.catalogue import LANGUAGES
 #: Where the build puts the built-in prompts: ``<BUILTIN_DIR>/<lang>/<name>.wav``.
 BUILTIN_DIR = Path(__file__).resolve().parent / "sounds"
 
-#: Silence between the pieces of a sequence, ms.
-DEFAULT_GAP_MS = 120
+#: Silence between the pieces of a sequence, ms (each built prompt also keeps 30 ms at its ends).
+DEFAULT_GAP_MS = 40
 
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
