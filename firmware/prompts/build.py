@@ -58,8 +58,8 @@ class Voice:
 #: The voice per language. ``cmn-latn-pinyin`` reads Han characters through pinyin, which
 #: covers characters (两, 秒, 幺...) that the plain ``cmn`` voice spells out in English.
 VOICES: dict[str, Voice] = {
-    "zh": Voice("cmn-latn-pinyin", speed=150),
-    "en": Voice("en-us", speed=155),
+    "zh": Voice("cmn-latn-pinyin", speed=170),
+    "en": Voice("en-us", speed=160),
 }
 
 
