@@ -341,15 +341,8 @@ class SessionDescription:
         numbered = [(n, ln) for n, ln in numbered if ln.strip()]
         if not numbered:
             raise SdpError("empty SDP body")
-        sd = cls.__new__(cls)
-        sd.origin = None          # type: ignore[assignment]
-        sd.session_name = "-"
-        sd.connection = None
-        sd.bandwidths = []
-        sd.times = []
-        sd.attributes = []
-        sd.media = []
-        sd.other = []
+        sd = cls(times=[])
+        sd.origin = None          # type: ignore[assignment]  # until the o= line
         seen_s = False
         cur: Optional[MediaDescription] = None
         for idx, (n, line) in enumerate(numbered):
