@@ -166,6 +166,11 @@ class SequencePlayer(SamplesPlayer):
         self.then = then
         self._own_done = False
 
+    @property
+    def samples(self) -> np.ndarray:
+        """The whole sequence (int16, gaps included), e.g. to loop it in another player."""
+        return self._x
+
     def read_into(self, out: np.ndarray) -> None:
         nxt = self.then if isinstance(self.then, Player) else None
         if self._own_done:

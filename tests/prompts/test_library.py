@@ -126,6 +126,7 @@ def test_sequence_player_plays_items_with_gaps_then_is_done(dirs):
     assert np.array_equal(heard[:expected.size], expected)
     assert (heard[expected.size:] == 0).all()
     assert len(heard) == 1600                       # done at the tick the audio ends
+    assert np.array_equal(pl.samples, expected)
     assert calls == [1]
     out = np.ones(160, np.int16)
     pl.read_into(out)                               # after the end: silence, no second call
