@@ -141,7 +141,7 @@ _GROUPS: dict[str, list[tuple]] = {
         ("conference_enter_pin", "请输入会议密码，以井号键结束",
          "please enter the conference PIN, then press the hash key"),
         ("conference_wrong_pin", "会议密码错误", "that conference PIN is not correct"),
-        ("conference_alone", "您是会议中的第一位参加者", "you are the only participant in this conference"),
+        ("conference_alone", "目前会议中只有您一位参加者", "you are the only participant in this conference"),
         ("conference_joined", "您已加入会议", "you have joined the conference"),
         ("conference_left", "您已离开会议", "you have left the conference"),
         ("conference_muted", "您已静音", "you are muted"),
