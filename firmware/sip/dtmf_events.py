@@ -86,6 +86,7 @@ class EventSender:
         self._total = 0         # samples this event lasts
         self._ends = 0          # end packets sent
         self._gap = 0           # samples of gap left before the next digit
+        self._next_gap = 0      # gap after the current digit, samples
 
     @property
     def busy(self) -> bool:

@@ -127,6 +127,7 @@ class JitterBuffer:
         self._last: np.ndarray = _ZERO
         self._since_adjust = 0
         self._talking = False
+        self._paused = False
         self._anchor_ts = 0
         self._now = 0.0
 
@@ -168,7 +169,7 @@ class JitterBuffer:
             self._store.clear()
             self._carry = None
             self._anchor(xts)
-        elif packet.marker and not self._store and xts > play:
+        elif packet.marker and not self._store and xts > play and not self._talking:
             st.resyncs += 1
             self._anchor(xts)
         elif xts < play:
@@ -303,15 +304,29 @@ class JitterBuffer:
             self._played[(self._play // unit) & 63] = self._play
             self._play += unit
             self._talking = True
+            self._paused = False
             return self.plc.good(samples), "audio"
         if self._max_ts is not None and self._max_ts > self._play:
             # a later packet is here: this one is lost (or will be late), unless playout
-            # is still in the lead-in before the packet it was anchored to
-            if self._play >= self._anchor_ts:
+            # is still in the lead-in before the packet it was anchored to, or the
+            # sender said it pauses
+            if self._play >= self._anchor_ts and not self._paused:
                 st.lost += 1
             self._play += unit
             return self._conceal(unit)
-        # nothing to play: hold playout (the packet is late, or the sender paused)
-        if self._talking:
+        if self._talking and not self._paused:
+            # nothing to play in mid-speech: hold playout (the packet is probably late)
             st.underruns += 1
+            return self._conceal(unit)
+        # the sender pauses (silence suppression, DTMF events): time runs on
+        self._play += unit
         return self._conceal(unit)
+
+    def sender_paused(self) -> None:
+        """The sender stopped audio on purpose (e.g. sends telephone-events instead).
+
+        Until the next audio packet plays, missing audio is silence, not loss.
+        """
+        if not self._paused:
+            self._paused = True
+            self._talking = False

@@ -271,6 +271,7 @@ class RtpSession:
             rx = self._rx = rtcp.ReceptionStats(p.ssrc)
         rx.update(p.seq, p.ts, now)
         if p.pt == self.dtmf_pt:
+            self.jitter.sender_paused()
             for ev in self._dtmf_rx.feed(p.ts, p.marker, p.payload, now):
                 self._dtmf_event(ev)
         elif p.pt != PT_CN:
