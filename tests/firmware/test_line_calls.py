@@ -138,9 +138,6 @@ def test_internal_only_extension_cannot_dial_out(hx):
     assert all(hx.state(f"fxo{i}") == "idle" for i in range(1, 5))
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: with pure tones from BOTH ends at once (double "
-                   "talk) the two echo cancellers of a line-to-phone call diverge through the "
-                   "hybrid loop and the audio clips; speech one way at a time is fine")
 def test_double_talk_with_tones_both_ways_stays_clean(hx):
     remote, p = answer_inbound(hx)
     p.start_capture()
