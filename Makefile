@@ -44,6 +44,7 @@ venv: apt $(VENV)/.deps
 # Cython build in place, then an editable install for the `hotline` command.
 build: venv
 	$(PY) setup.py -q build_ext --inplace -j $(JOBS)
+	$(PY) -m firmware.prompts.build
 	@[ -x $(VENV)/bin/hotline ] || $(PIP) install -q --no-build-isolation --no-deps -e .
 
 # The box on the simulated board; status page on http://127.0.0.1:8080, data in ./var/hotline.

@@ -44,7 +44,7 @@ setup(
                                     "firmware", "firmware.*", "webui", "webui.*",
                                     "image", "image.*"]),
     package_data={"dsp": ["*.pxd", "*.pyx", "data/*"], "hal": ["boards/*.toml"],
-                  "firmware": ["config/*.json", "config/migrations/*.sql"],
+                  "firmware": ["config/*.json", "config/migrations/*.sql", "prompts/sounds/*/*"],
                   "webui": ["templates/*", "static/*"]},
     ext_modules=cythonize(
         dsp_extensions(),

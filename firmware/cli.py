@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "firmware.mgmt.ctl",      # ctl
     "firmware.demo",          # demo
     "firmware.cdr.cli",       # cdr
+    "firmware.prompts.cli",   # prompts
 ]
 
 

@@ -175,8 +175,9 @@ class Call:
             self.ctl.switch.stop(new.row)
         if self.state == CallState.ANSWERED and self.b is not None:
             self._bridge(new, self.b)
-        elif self.state == CallState.ALERTING:
-            new.progress(self, "ringback")
+        elif self.state == CallState.ALERTING and new.row is not None:
+            from firmware.engine.media import TonePlayer     # the new caller hears ringback
+            self.ctl.switch.play(new.row, TonePlayer("ringback", self.ctl.profile))
         self.ctl.publish_call(self)
 
     def end_by_transfer(self, by: "Channel", note: str) -> None:

@@ -133,13 +133,17 @@ class CallControl:
         return self._prompts
 
     def confirm_prompt(self, call: Call) -> Player:
-        """What a follow-me leg hears until it presses 1 (looping)."""
-        p = self.prompt("press_1_to_accept", fallback=CONFIRM_FALLBACK)
-        if isinstance(p, SamplesPlayer) and not isinstance(p, TonePlayer):
-            import numpy as np
-            gap = np.zeros(8000, np.int16)
-            p = SamplesPlayer(np.concatenate([p.samples, gap]), loop=True, name="confirm")
-        return p
+        """What a follow-me leg hears until it presses 1: the prompt, a second of
+        silence, again (a beep pattern when no prompts are installed)."""
+        lib = self._prompt_library()
+        if lib is not None:
+            try:
+                import numpy as np
+                return SamplesPlayer(lib.sequence("press_1_to_accept", np.zeros(8000, np.int16), gap_ms=0),
+                                     loop=True, name="press_1_to_accept")
+            except Exception as e:
+                log.warning("prompt press_1_to_accept: %s", e)
+        return TonePlayer(CONFIRM_FALLBACK, self.profile)
 
     def answer_announcement(self, call: Call) -> Optional[Player]:
         """报工号: an outside caller hears "agent number 801 is serving you" when an

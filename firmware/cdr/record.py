@@ -17,7 +17,7 @@ from typing import Any, Optional
 UTC = dt.timezone.utc
 DISPOSITIONS = ("ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION")
 AMAFLAGS = ("DOCUMENTATION", "BILLING", "OMIT")
-HANGUP_SIDES = ("caller", "callee", "system")
+HANGUP_SIDES = ("caller", "callee", "system", "transfer")
 DIRECTIONS = ("internal", "inbound", "outbound")
 CONTEXTS = ("from-internal", "from-trunk")
 
@@ -77,7 +77,7 @@ class CdrRecord:
     accountcode: str = ""
     userfield: str = ""
     trunk: str = ""                     #: line name for calls over a line, else ""
-    hangup_side: str = "caller"         #: caller | callee | system
+    hangup_side: str = "caller"         #: caller | callee | system | transfer (the call was handed on)
     direction: str = "internal"         #: internal | inbound | outbound
 
     def __post_init__(self) -> None:

@@ -190,6 +190,16 @@ class Voice:
     def stop_playing(self) -> None:
         self.mouth.stop()
 
+    def send_dtmf(self, digits: str, on_ms: int = 100, off_ms: int = 100, level_dbm0: float = -7.0) -> None:
+        """Press keys: DTMF tones (``on_ms`` each, ``off_ms`` apart) into the mouthpiece
+        (a far-end party answering "press 1", an outside caller in a menu)."""
+        from dsp.dtmf import dtmf_tone
+        gap = np.zeros(int(off_ms * 8), np.int16)
+        parts = []
+        for d in digits:
+            parts += [np.asarray(dtmf_tone(d, on_ms, level_dbm0), np.int16), gap]
+        self.play(np.concatenate(parts) if parts else gap)
+
     def start_capture(self) -> None:
         """Record what the earpiece hears from now on."""
         self.ear.start_capture()
