@@ -110,12 +110,17 @@ class CallControl:
                     log.warning("music-on-hold class %s: %s; playing the default", moh_class, e)
         return self.moh.player()
 
-    def prompt(self, *names: str, fallback: str = "info") -> Player:
+    def prompt(self, *names: str, fallback: str = "info", lead_tone: Optional[tuple[str, int]] = None) -> Player:
         """A player for system prompts ``names`` in the box's language; the tone
-        ``fallback`` (a tone name or spec) when the prompts are not installed."""
+        ``fallback`` (a tone name or spec) when the prompts are not installed.
+        ``lead_tone`` = (tone name, ms) plays first (the information tone before
+        "the code you dialled is not valid")."""
         lib = self._prompt_library()
         if lib is not None:
             try:
+                if lead_tone is not None:
+                    from dsp.tones import generate
+                    return lib.player(generate(lead_tone[0], self.config.country, lead_tone[1]), *names)
                 return lib.player(*names)
             except Exception as e:                               # missing prompt file
                 log.warning("prompt %s: %s", "+".join(names), e)

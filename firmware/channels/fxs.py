@@ -173,7 +173,8 @@ class FxsChannel(Channel):
         if outcome in ("on", "off"):
             self.play(self.ctl.prompt("feature_on" if outcome == "on" else "feature_off", fallback=CONFIRM_TONE))
         else:
-            self.play(self.ctl.prompt("not_allowed" if outcome == "refused" else "invalid_code", fallback="info"))
+            self.play(self.ctl.prompt("not_allowed" if outcome == "refused" else "invalid_code", fallback="info",
+                                      lead_tone=("info", 2400)))
         self.set_state(FxsState.FEATURE)
         self.start_timer(LOCKOUT_MS, FxsIn.TIMEOUT, what="lockout")
 
