@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from firmware.sip.uri import Params, SipParseError, SipUri, format_host, parse_hostport, split_quoted
+from firmware.sip.uri import (Params, SipParseError, SipUri, digits_only, format_host, parse_hostport,
+                              split_quoted)
 
 __all__ = ["COMPACT_FORMS", "canonical_name", "Via", "Address", "CSeq", "split_list",
            "MAGIC_COOKIE"]
@@ -159,7 +160,7 @@ class Via:
     @property
     def rport(self) -> Optional[int]:
         v = self.params.get("rport")
-        return int(v) if v and v.isdigit() else None
+        return int(v) if v and digits_only(v) else None
 
     @rport.setter
     def rport(self, value: Optional[int]) -> None:
@@ -295,7 +296,7 @@ class CSeq:
         if len(parts) != 2:
             raise SipParseError(f"CSeq {value.strip()!r} is not '<number> <method>'")
         num, method = parts
-        if not num.isdigit() or int(num) >= 2 ** 31:
+        if not digits_only(num) or int(num) >= 2 ** 31:
             raise SipParseError(f"CSeq number {num!r} is not a whole number below 2**31")
         if not _TOKEN.fullmatch(method):
             raise SipParseError(f"CSeq method {method!r} is not a token")

@@ -22,7 +22,7 @@ from typing import Callable, Iterable, NamedTuple, Optional, Union
 
 from firmware.sip.headers import (MAGIC_COOKIE, Address, CSeq, Via, canonical_name,
                                   split_list)
-from firmware.sip.uri import Params, SipParseError, SipUri
+from firmware.sip.uri import Params, SipParseError, SipUri, digits_only
 
 __all__ = ["SipMessage", "SipRequest", "SipResponse", "SipParseError", "SipFramingError",
            "Target", "parse", "StreamParser", "make_response", "make_ack", "make_cancel",
@@ -238,7 +238,7 @@ class SipMessage:
     @property
     def max_forwards(self) -> Optional[int]:
         v = self.get("Max-Forwards")
-        return int(v) if v is not None and v.isdigit() else None
+        return int(v) if v is not None and digits_only(v) else None
 
     @property
     def contacts(self) -> list[Address]:
@@ -384,7 +384,7 @@ def _parse_start_line(line: str) -> SipMessage:
         version, code = parts[0], parts[1]
         if version.upper() != "SIP/2.0":
             raise SipParseError(f"SIP version {version!r} is not supported (only SIP/2.0)", 505)
-        if len(code) != 3 or not code.isdigit() or not 100 <= int(code) <= 699:
+        if len(code) != 3 or not digits_only(code) or not 100 <= int(code) <= 699:
             raise SipParseError(f"status code {code!r} in status line is not 100-699")
         return SipResponse(int(code), parts[2] if len(parts) > 2 else "")
     parts = line.split(" ")
@@ -424,10 +424,10 @@ def _validate(msg: SipMessage) -> None:
         if not vias:
             raise SipParseError("Via header is empty")
         mf = msg.get("Max-Forwards")
-        if mf is not None and (not mf.isdigit() or int(mf) > 255):
+        if mf is not None and (not digits_only(mf) or int(mf) > 255):
             raise SipParseError(f"Max-Forwards {mf!r} is not a number 0-255")
         cl = msg.get("Content-Length")
-        if cl is not None and not cl.isdigit():
+        if cl is not None and not digits_only(cl):
             raise SipParseError(f"Content-Length {cl!r} is not a number")
     except SipParseError as e:
         e.message = msg
@@ -604,7 +604,7 @@ def response_target(request: SipRequest) -> Target:
         return src
     default = 5061 if via.transport == "TLS" else 5060
     if via.maddr:
-        return Target(via.transport, via.maddr, via.port or default)
-    host = via.received or via.host
+        return Target(via.transport, via.maddr.strip("[]"), via.port or default)
+    host = (via.received or via.host).strip("[]")
     port = via.rport if via.rport is not None else (via.port or default)
     return Target(via.transport, host, port)

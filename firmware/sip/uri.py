@@ -12,7 +12,8 @@ import re
 from typing import Iterator, Optional
 from urllib.parse import quote, unquote
 
-__all__ = ["SipParseError", "Params", "SipUri", "split_quoted", "format_host", "parse_hostport"]
+__all__ = ["SipParseError", "Params", "SipUri", "split_quoted", "format_host", "parse_hostport",
+           "digits_only"]
 
 
 class SipParseError(ValueError):
@@ -157,6 +158,11 @@ _USER_SAFE = "-_.!~*'()&=+$,;?/"
 _PASSWORD_SAFE = "-_.!~*'()&=+$,"
 
 
+def digits_only(text: str) -> bool:
+    """True for a non-empty run of ASCII digits (str.isdigit() also accepts '²')."""
+    return text.isascii() and text.isdigit()
+
+
 def format_host(host: str) -> str:
     """``host`` as it appears in a URI or Via: IPv6 addresses get brackets."""
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
@@ -186,7 +192,7 @@ def parse_hostport(text: str, what: str = "host") -> tuple[str, Optional[int]]:
             raise SipParseError(f"{what} {text!r}: {host!r} is not a host name or address")
     port: Optional[int] = None
     if port_text:
-        if not port_text.isdigit() or not 0 < int(port_text) <= 65535:
+        if not digits_only(port_text) or not 0 < int(port_text) <= 65535:
             raise SipParseError(f"{what} {text!r}: port {port_text!r} is not a number 1-65535")
         port = int(port_text)
     return host, port

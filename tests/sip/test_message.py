@@ -281,6 +281,8 @@ def test_response_target_rules():
     via.rport = 6000
     req.set_top_via(via)
     assert response_target(req) == Target("UDP", "203.0.113.5", 6000)
+    v6 = parse(msg(BASIC[0], "Via: SIP/2.0/UDP [2001:db8::1];branch=z9hG4bK1;received=[2001:db8::2];rport=7000", *BASIC[2:]))
+    assert response_target(v6) == Target("UDP", "2001:db8::2", 7000)
     tcp = parse(msg(BASIC[0], "Via: SIP/2.0/TCP c.example:5070;branch=z9hG4bK1", *BASIC[2:]))
     tcp.source = Target("TCP", "203.0.113.9", 41000)
     assert response_target(tcp) == tcp.source
@@ -308,6 +310,8 @@ def test_identifiers():
     (msg(*[l.replace("CSeq: 314159 INVITE", "CSeq: 36893488147419103232 INVITE") for l in BASIC]), 400, "below 2**31"),
     (msg(*[l.replace("CSeq: 314159 INVITE", "CSeq: INVITE") for l in BASIC]), 400, "CSeq"),
     (msg(*[l.replace("Max-Forwards: 70", "Max-Forwards: many") for l in BASIC]), 400, "Max-Forwards"),
+    (msg(*[l.replace("Max-Forwards: 70", "Max-Forwards: 7\u00b2") for l in BASIC]), 400, "Max-Forwards"),
+    (msg(*BASIC, "Content-Length: \u0661"), 400, "Content-Length"),
     (msg(*BASIC, "To: <sip:other@x>"), 400, "header To appears more than once"),
     (msg(*[l.replace("Alice <sip:alice", '"Alice <sip:alice') for l in BASIC]), 400, "closing quote"),
     (msg(*[l.replace("To: Bob <sip:bob@biloxi.example.com>", "To: Bob <sip:bob@biloxi.example.com") for l in BASIC]), 400, "no closing '>'"),
