@@ -37,7 +37,7 @@ from __future__ import annotations
 import enum
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional
 
 from hal.clock import Clock, Timer
 from firmware.sip.headers import MAGIC_COOKIE
@@ -267,6 +267,7 @@ class InviteClientTransaction(ClientTransaction):
     def __init__(self, *a: Any, **kw: Any) -> None:
         super().__init__(*a, **kw)
         self.state = IctState.CALLING
+        self._ack: Optional[SipRequest] = None     # built when a 300-699 arrives
 
     def _transition(self, event: Event, arg: Any) -> None:
         S, t = IctState, self.timers
