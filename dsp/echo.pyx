@@ -78,7 +78,7 @@ cdef int FAST_BLOCKS = 100        # fast start: this many 8 ms blocks of adaptat
 cdef int PATH_WINDOWS = 20        # windows running far below the best ERLE that restart the fast mode
 cdef float SLOW_MU = 0.3          # step after the fast start, relative to mu
 cdef float REG_FRAC = 0.2        # regularisation: this fraction of the mean bin power
-cdef float MAX_GAIN2 = 4.0       # echo power gain bound per bin (+6 dB) over the tail: more is not echo
+cdef float MAX_GAIN2 = 2.0       # echo power gain bound per bin (+3 dB) over the tail: more is not echo
 cdef float EXCESS_FRAC = 0.25    # spectral double talk: this share of the near energy is not echo
 cdef float DIVERGE_RATIO = 2.0   # foreground output / input energy (3 dB) that means it diverged
 cdef float MAX_PATH_GAIN2 = 16.0 # a filter with a power gain above this (+12 dB) in a bin is not loaded
@@ -439,13 +439,16 @@ cdef bint _spectral_double_talk(EcState *s) noexcept nogil:
     cdef double excess = 0.0
     cdef double sd, sx
     rfft(&s.plan, s.dblk, s.yr, s.yi)
+    cdef float v
     for k in range(K):
         s.tmp[k] = 0.0
     for p in range(P):
         xr = s.xr + p * K
         xi = s.xi + p * K
         for k in range(K):
-            s.tmp[k] += xr[k] * xr[k] + xi[k] * xi[k]
+            v = xr[k] * xr[k] + xi[k] * xi[k]
+            if v > s.tmp[k]:
+                s.tmp[k] = v
     for k in range(K):
         sd = <double> s.yr[k] * s.yr[k] + <double> s.yi[k] * s.yi[k]
         sx = MAX_GAIN2 * <double> s.tmp[k]
@@ -538,6 +541,7 @@ cdef void _undo_divergence(EcState *s) noexcept nogil:
         s.good = 0
         s.good_current = 0
         s.loaded = 0
+        s.fast = _fast_blocks(s)
     _load_background(s)
     s.resets += 1
 

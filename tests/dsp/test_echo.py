@@ -465,3 +465,66 @@ def test_two_cancellers_in_a_loop_tones_both_ways_stay_clean(taps):
         tenths = [rms(seg[i:i + 800]) for i in range(0, seg.size - 799, 800)]
         assert max(tenths) / min(tenths) < 1.12
         assert np.abs(seg).max() < 1.3 * np.abs(src).max()
+
+
+def scaled_hybrid(erl: float, seed: int) -> np.ndarray:
+    """A 16 ms hybrid (hybrid_path) scaled to ``erl`` dB echo return loss on shaped noise."""
+    h = hybrid_path(256, 16, seed)
+    x = shaped_noise(2.0, -15, 1).astype(float)
+    y = np.convolve(x, h)[:x.size]
+    return h * np.sqrt(np.mean(x ** 2) / np.mean(y ** 2)) * 10 ** (-erl / 20)
+
+
+@needs_speech
+@pytest.mark.parametrize("erl", [None, 12])
+def test_two_cancellers_in_a_loop_speech_one_way_tone_the_other(erl):
+    """A talks, B sends a steady tone: B's tone reaches A whole, A's speech reaches B
+    clean (the tone's echo at A's port is removed, A's speech is not)."""
+    speech = corpus.speech(4.0, seed=3, level_range=(-20.0, -12.0))
+    t = tone("1000", 4.0)
+    hyb = {} if erl is None else {"h_a": scaled_hybrid(erl, 1), "h_b": scaled_hybrid(erl, 2)}
+    heard_a, heard_b = hybrid_loop(speech, t, 128, **hyb)
+    assert tone_power(heard_a[4000:], 1000) > 0.98
+    assert abs(20 * np.log10(rms(heard_a[4000:]) / rms(t))) < 0.5
+    got, sent = heard_b[160:].astype(float), speech[:heard_b.size - 160].astype(float)   # one tick later
+    snr = 10 * np.log10(np.sum(sent ** 2) / np.sum((got - sent) ** 2))
+    assert snr >= (30.0 if erl is None else 25.0), snr
+
+
+@pytest.mark.parametrize("erl", [None, 6, 12])
+def test_two_cancellers_in_a_loop_converged_then_tones_both_ways(erl):
+    """B's canceller converges on A's talk first; then tones both ways: it keeps what it
+    learnt (A hears B's tone clean), and no canceller learns a tone through the loop
+    (each end hears the other's tone at its level, bounded)."""
+    talk = shaped_noise(2.0, -15, 5)
+    a = np.concatenate([talk, tone("600", 2.0)])
+    b = np.concatenate([np.zeros(talk.size, np.int16), tone("1000", 2.0)])
+    hyb = {} if erl is None else {"h_a": scaled_hybrid(erl, 3), "h_b": scaled_hybrid(erl, 4)}
+    heard_a, heard_b = hybrid_loop(a, b, 128, **hyb)
+    seg = slice(talk.size + 4000, None)
+    assert tone_power(heard_a[seg], 1000) > 0.99
+    # B's port echo (A's tone) is cancelled by the converged canceller; A's port echo of
+    # B's tone is not (its canceller never heard a far end alone): ERL-limited
+    # (ERL at the tone frequencies taken 3 dB below the hybrid's ERL on noise)
+    echo_gain = 10 ** (-({None: 20.0, 6: 6.0, 12: 12.0}[erl] - 3.0) / 20)
+    assert tone_power(heard_b[seg], 600) > 1 / (1 + echo_gain ** 2)
+    for heard, src in ((heard_a, b), (heard_b, a)):
+        assert abs(20 * np.log10(rms(heard[seg]) / rms(src[seg]))) < 1.0
+        assert np.abs(heard[seg]).max() < (1.0 + echo_gain) * np.abs(src[seg]).max()
+
+
+def test_a_foreground_that_amplifies_is_dropped():
+    """The echo path flips sign (h -> -h) after convergence: the output filter now doubles
+    the echo (+6 dB); within one 16 ms window it is dropped (output = input, never
+    louder), and the canceller re-converges in a fast start."""
+    far = shaped_noise(5.0, -15, 3)
+    e1 = echo_of(far, hybrid_path(256, 32, 1), 9)
+    at = 24000
+    echo = np.concatenate([e1[:at], -e1[at:]])
+    ec = EchoCanceller(256, nlp=False)
+    out = run(ec, to16(echo), far).astype(float)
+    assert erle_db(echo[at - 8000:at], out[at - 8000:at]) >= 40.0
+    assert ec.foreground_resets == 1
+    frames = [erle_db(echo[i:i + 160], out[i:i + 160]) for i in range(at + 160, at + 4000, 160)]
+    assert min(frames) > -0.5, frames            # never louder than no canceller
+    assert erle_db(echo[at + 4000:at + 8000], out[at + 4000:at + 8000]) >= 30.0
