@@ -279,12 +279,19 @@ class TcpTransport(Transport):
 
     def send(self, msg: Union[SipMessage, bytes], addr: Addr) -> None:
         """Write to the connection with ``addr``, opening one if there is none (data is
-        queued meanwhile; a failure to connect goes to ``on_transport_error``)."""
+        queued meanwhile; a failure to connect goes to ``on_transport_error``).
+
+        A response whose connection has gone is sent on a new connection to the top
+        Via's ``received`` (or host) and sent-by port (RFC 3261 §18.2.2)."""
         data = _bytes(msg)
         if len(data) > MAX_MESSAGE:
             raise TransportError(f"SIP message of {len(data)} bytes is over the 64 KiB limit")
         addr = _addr(addr)
         conn = self._conns.get(addr)
+        if conn is None and isinstance(msg, SipResponse):
+            via = msg.top_via
+            addr = ((via.received or via.host).strip("[]"), via.port or 5060)
+            conn = self._conns.get(addr)
         if conn is not None:
             conn.write(data)
             return

@@ -195,6 +195,25 @@ def test_tcp_connect_failure_reported_as_transport_error():
     run(main())
 
 
+def test_tcp_response_whose_connection_is_gone_goes_to_via_sent_by():
+    async def main():
+        a_in, b_in = Inbox(), Inbox()
+        a, b = a_in.layer(), b_in.layer()
+        await a.start(LO, 0, transports=("TCP",))
+        await b.start(LO, 0, transports=("TCP",))
+        try:
+            req = options("TCP", a.port, via_host=LO)        # sent-by: a's listening port
+            resp = make_response(req, 200, to_tag="z")
+            # the request's connection (from an ephemeral port) no longer exists
+            b.send(resp, Target("TCP", LO, 1))
+            got, src, _ = await a_in.next()
+            assert got.status == 200 and b.transports["TCP"].connections == [(LO, a.port)]
+        finally:
+            await a.close()
+            await b.close()
+    run(main())
+
+
 def test_tcp_idle_connections_are_closed():
     async def main():
         inbox = Inbox()
