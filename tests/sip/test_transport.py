@@ -10,6 +10,7 @@ import pytest
 from firmware.sip.message import (SipRequest, Target, make_error_response, make_response,
                                   new_branch, parse)
 from firmware.sip.transaction import TransactionLayer
+from firmware.sip.uri import SipUri
 from firmware.sip.transport import (MAX_UDP, TcpTransport, TransportError, TransportLayer,
                                     UdpTransport)
 from hal.clock import RealtimeClock
@@ -270,3 +271,17 @@ def test_transports_refuse_to_send_before_start():
         UdpTransport().send(b"x", (LO, 5060))
     with pytest.raises(TransportError, match="not running"):
         TcpTransport().send(b"x", (LO, 5060))
+
+
+def test_resolve_picks_transport_host_and_port_from_the_uri():
+    async def main():
+        layer = TransportLayer()
+        assert await layer.resolve(SipUri.parse("sip:801@192.0.2.5")) == Target("UDP", "192.0.2.5", 5060)
+        assert await layer.resolve(SipUri.parse("sip:801@192.0.2.5:5070;transport=tcp")) == \
+            Target("TCP", "192.0.2.5", 5070)
+        assert await layer.resolve(SipUri.parse("sip:801@example.invalid;maddr=192.0.2.9")) == \
+            Target("UDP", "192.0.2.9", 5060)
+        assert (await layer.resolve(SipUri.parse("sip:localhost"))).host in ("127.0.0.1", "::1")
+        with pytest.raises(TransportError, match="TLS is not supported"):
+            await layer.resolve(SipUri.parse("sips:801@192.0.2.5"))
+    run(main())
