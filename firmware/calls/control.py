@@ -289,7 +289,8 @@ class CallControl:
                 self.tollguard.refuse(a.number, digits, reason)
                 stage = Stage([], refusal=reason, outbound=True)
             else:
-                stage = Stage([self.resolver.outside_branch(t.trunk_group, t.number, label=digits)],
+                stage = Stage([self.resolver.outside_branch(t.trunk_group, t.number, label=digits,
+                                                            emergency=t.kind == TargetKind.EMERGENCY)],
                               ring_ms=OUTBOUND_RING_MS, outbound=True)
         call = Call(self, a, direction=direction, stage=stage, trunk=trunk, **common)
         return self._start(call)

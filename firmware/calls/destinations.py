@@ -74,10 +74,11 @@ class Resolver:
                      ring_ms=self.ctl.setting("ring_timeout_ms"))
 
     def outside_branch(self, trunk_group: Optional[str], number_out: str, *, label: str,
-                       confirm: bool = False) -> Branch:
-        """Dial ``number_out`` on the first free line of ``trunk_group``."""
+                       confirm: bool = False, emergency: bool = False) -> Branch:
+        """Dial ``number_out`` on the first free line of ``trunk_group`` (the box's limit on
+        outside calls applies, except to emergency calls)."""
         lines = self.lines(trunk_group) if trunk_group else []
-        refusal = self.ctl.tollguard.line_refusal() if lines else ""
+        refusal = self.ctl.tollguard.line_refusal() if lines and not emergency else ""
         if refusal:
             lines = []
         return Branch(lines, label, number_out=number_out, confirm=confirm,
