@@ -16,14 +16,16 @@ How it adapts
   ``min_ms``..``max_ms`` (20..200 ms). It **grows at once** when a late packet
   widens the spread and **shrinks slowly** (at most ``shrink_ms_per_s``, and only
   after the slow packets have left the window).
-* **Playout delay** is how long the fastest packets wait. When it is short of the
-  target by 15 ms a frame is *inserted* (concealment played, playout held) at a
-  quiet moment — or at once if 30 ms short; a buffer that runs dry holds playout
-  too (an underrun: the packet is probably late, not lost). When the delay
-  exceeds the target by 25 ms a frame is *dropped* at a quiet moment (frame peak
-  below ``quiet_level``) — or after ``force_adjust_frames`` without one. This
-  same mechanism absorbs **clock drift** (a sender 0.5 % fast gains a frame
-  every 4 s; one is dropped in a pause).
+* **Playout delay** is how long the fastest packets of the window wait. When it
+  is short of the target by 5 ms a frame is *inserted* (concealment played,
+  playout held) at a quiet moment — at once if 10 ms short. When it exceeds the
+  target by 25 ms (by the packet duration + 10 ms for packets longer than 15 ms)
+  a packet's audio is *dropped* at a quiet moment (frame peak below
+  ``quiet_level``) — or after ``force_adjust_frames`` frames without one. A
+  missing packet is concealed and playout moves on (if it comes later it is
+  *late*: dropped, and its transit raises the target). The same mechanism absorbs
+  **clock drift** (a sender 0.5 % fast gains a frame every 4 s; one is dropped in
+  a pause; a slow one is given an inserted frame).
 * **Talk spurts**: a packet with the marker bit arriving while the buffer is
   empty re-anchors playout so that it plays exactly ``target`` ms after arrival
   (silence is stretched or cut, which nobody hears).
@@ -72,7 +74,7 @@ class JitterStats:
     audio: int = 0              # frames from received packets
     concealed: int = 0          # frames made by PLC while packets were missing
     silence: int = 0            # frames of silence (not started, pause, long loss)
-    lost: int = 0               # units skipped because their packet never came in time
+    lost: int = 0               # units skipped whose packet never came (not counting pauses)
     underruns: int = 0          # buffer empty when a frame was due during speech
     inserted: int = 0           # frames inserted to grow the delay
     dropped: int = 0            # units dropped to shrink the delay
@@ -119,13 +121,15 @@ class JitterBuffer:
         self._store: dict = {}                   # extended ts -> (payload, pt)
         self._max_ts: Optional[int] = None       # highest extended ts seen
         self._unit: Optional[int] = None         # samples per packet
+        self._drop_above = 25.0                  # ms over target that make a unit go
         self._play: Optional[int] = None         # extended ts of the next unit to play
         self._played: list = [None] * 64         # ring of ts played as audio (duplicates)
         self._carry: Optional[np.ndarray] = None  # samples of a unit not yet output
         self._carry_kind = "audio"
         self._window.clear()
         self._last: np.ndarray = _ZERO
-        self._since_adjust = 0
+        self._pending = 0             # frames the delay has been outside its band
+        self._skipped = 0             # units skipped with the buffer empty, fate unknown yet
         self._talking = False
         self._paused = False
         self._anchor_ts = 0
@@ -151,6 +155,13 @@ class JitterBuffer:
         n = len(packet.payload)
         if self._unit is None:
             self._unit = n
+            # dropping a unit must not push the delay below the insert threshold (-5 ms)
+            self._drop_above = max(25.0, n / SAMPLES_PER_MS + 10.0)
+        play = self._play
+        if xts in self._store or (play is not None and xts < play
+                                  and self._played[(xts // self._unit) & 63] == xts):
+            st.duplicates += 1
+            return "duplicate"
         # the window of transit times (ms) sets the target
         win = self._window
         win.append(arrival_ms - xts / SAMPLES_PER_MS)
@@ -161,7 +172,6 @@ class JitterBuffer:
                 self.target_ms = want
             else:
                 self.target_ms = max(want, self.target_ms - self._shrink_per_packet)
-        play = self._play
         if play is None:
             self._anchor(xts)
         elif xts - play > (self.max_ms + 100.0) * SAMPLES_PER_MS or xts < play - 8000 * 10:
@@ -169,20 +179,21 @@ class JitterBuffer:
             self._store.clear()
             self._carry = None
             self._anchor(xts)
-        elif packet.marker and not self._store and xts > play and not self._talking:
+        elif packet.marker and not self._store and not self._talking:
             st.resyncs += 1
             self._anchor(xts)
         elif xts < play:
-            if self._played[(xts // self._unit) & 63] == xts:
-                st.duplicates += 1
-                return "duplicate"
             st.late += 1
+            if self._skipped:
+                self._skipped -= 1
+            elif st.lost:
+                st.lost -= 1                  # it was counted lost when skipped
             return "late"
+        elif self._skipped:
+            st.lost += self._skipped          # a packet after the gap: the gap was loss
+            self._skipped = 0
         if self._max_ts is None or xts > self._max_ts:
             self._max_ts = xts
-        if xts in self._store:
-            st.duplicates += 1
-            return "duplicate"
         self._store[xts] = (packet.payload, packet.pt)
         st.packets += 1
         return "queued"
@@ -199,6 +210,7 @@ class JitterBuffer:
         k = max(0, -(-int(wait * SAMPLES_PER_MS) // unit))
         self._play = xts - k * unit
         self._anchor_ts = xts
+        self._skipped = 0                     # what was missing was a pause
 
     # ------------------------------------------------------------------ output
     @property
@@ -241,7 +253,8 @@ class JitterBuffer:
             have = len(self._carry)
             self._carry = None
         while have < FRAME_SAMPLES:
-            s, k = self._next_unit(now_ms)
+            # this unit starts ``have`` samples into the frame that plays at now_ms
+            s, k = self._next_unit(now_ms + have / SAMPLES_PER_MS)
             parts.append(s)
             kinds.add(k)
             have += len(s)
@@ -276,49 +289,54 @@ class JitterBuffer:
         self._now = now_ms
         unit = self._unit
         store = self._store
-        self._since_adjust += 1
         err = self._delay_ms - self.target_ms if self._window else 0.0
-        # -- shrink: drop one unit at a quiet moment
-        if err >= 25.0 and store:
+        samples = None
+        if err >= self._drop_above:
+            # -- shrink: drop one unit at a quiet moment (or after force_adjust_frames)
+            self._pending += 1
+            forced = self._pending >= self.force_adjust_frames
             item = store.get(self._play)
-            forced = self._since_adjust >= self.force_adjust_frames
-            if item is not None:
+            if item is None:
+                if not self._talking or forced:
+                    self._play += unit
+                    st.dropped += 1
+                    self._pending = 0
+            else:
                 samples = self._decode(item[0], item[1])
                 if forced or self._quiet(samples):
                     del store[self._play]
                     self._play += unit
                     st.dropped += 1
-                    self._since_adjust = 0
-            elif not self._talking or forced:
-                self._play += unit
-                st.dropped += 1
-                self._since_adjust = 0
-        # -- grow: insert one concealed unit at a quiet moment (or at once if far short)
-        elif err <= -15.0 and (err <= -30.0 or not self._talking or self._quiet(self._last)):
-            st.inserted += 1
-            self._since_adjust = 0
-            return self._conceal(unit)
+                    self._pending = 0
+                    samples = None
+        elif err <= -5.0:
+            # -- grow: insert one concealed unit at a quiet moment, at once if 10 ms short
+            self._pending += 1
+            if (err <= -10.0 or not self._talking or self._pending >= self.force_adjust_frames
+                    or self._quiet(self._last)):
+                st.inserted += 1
+                self._pending = 0
+                return self._conceal(unit)
+        else:
+            self._pending = 0
         item = store.pop(self._play, None)
         if item is not None:
-            samples = self._decode(item[0], item[1])
+            if samples is None:
+                samples = self._decode(item[0], item[1])
             self._played[(self._play // unit) & 63] = self._play
             self._play += unit
             self._talking = True
             self._paused = False
             return self.plc.good(samples), "audio"
-        if self._max_ts is not None and self._max_ts > self._play:
-            # a later packet is here: this one is lost (or will be late), unless playout
-            # is still in the lead-in before the packet it was anchored to, or the
-            # sender said it pauses
-            if self._play >= self._anchor_ts and not self._paused:
-                st.lost += 1
-            self._play += unit
-            return self._conceal(unit)
-        if self._talking and not self._paused:
-            # nothing to play in mid-speech: hold playout (the packet is probably late)
-            st.underruns += 1
-            return self._conceal(unit)
-        # the sender pauses (silence suppression, DTMF events): time runs on
+        if self._play >= self._anchor_ts and not self._paused:
+            # missing, not in the lead-in before the anchor packet, no pause announced
+            if self._max_ts is not None and self._max_ts > self._play:
+                st.lost += 1           # a later packet is here: this one is lost (or late)
+            else:
+                self._skipped += 1     # lost or late: the next arrival tells
+                if self._talking:
+                    st.underruns += 1  # nothing at all to play in mid-speech
+        # time runs on: a packet arriving later for this unit is late
         self._play += unit
         return self._conceal(unit)
 
