@@ -135,6 +135,12 @@ class Box:
         d.register("status", lambda a: self.status(), "box, ports and calls")
         d.register("ports", lambda a: self.ctl.status()["ports"], "every port with its state")
         d.register("calls", lambda a: self.ctl.status()["calls"], "calls in progress")
+        d.register("conferences", lambda a: self.ctl.conferences.status(),
+                   "conference rooms in use, with their parties (muted, organiser)")
+        d.register("refusals", lambda a: self.cdr.refusals(int(a.get("limit", 50))),
+                   "refused calls, newest first: toll-fraud guard, rights, blocked callers {limit?}")
+        d.register("caller_list.hits", lambda a: {str(k): v for k, v in self.cdr.caller_list_hits().items()},
+                   "how many calls each caller-list entry blocked {entry id: count}")
         d.register("originate", self._cmd_originate,
                    "ring extension {from}; when answered it calls {to} (click-to-call)")
         d.register("hangup", self._cmd_hangup, "end call {id}")

@@ -62,9 +62,13 @@ def validate_feature_codes(value: Any) -> dict[str, str]:
         out[name] = code
     items = [(n, c) for n, c in out.items() if c]
     for (n1, c1), (n2, c2) in itertools.combinations(items, 2):
+        if n1 in value and n2 not in value:          # name the code the user is changing
+            (n1, c1), (n2, c2) = (n2, c2), (n1, c1)
         if c1 == c2:
             raise ConfigError(f"{f}.{n2}", f"{c2} is already the code of {n1}")
         for (na, ca), (nb, cb) in (((n1, c1), (n2, c2)), ((n2, c2), (n1, c1))):
             if cb.startswith(ca) and not BY_NAME[na].takes_number:
-                raise ConfigError(f"{f}.{nb}", f"{cb} starts with {ca} ({na}), so it could never be dialled")
+                culprit = na if na in value else nb
+                raise ConfigError(f"{f}.{culprit}", f"{cb} ({nb}) starts with {ca} ({na}), "
+                                                    f"so {nb} could never be dialled")
     return out

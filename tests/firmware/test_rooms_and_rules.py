@@ -211,3 +211,11 @@ def test_answering_extension_is_announced_to_the_outside_caller(hx):
     hx.run(6000)
     remote.start_capture(); hx.run(1500)
     assert tone_power(remote.captured()[2400:], 700) > 0.5, "after the announcement the talk path opens"
+
+
+def test_refusals_and_conferences_through_the_management_commands(hx):
+    hx.box.store.update_extension("802", outbound_class="internal"); hx.box.reload()
+    dial(hx, "fxs2", "963001234", settle_ms=1000)
+    (r,) = hx.box.dispatcher._commands["refusals"].fn({})
+    assert r["who"] == "802" and "class of service" in r["reason"]
+    assert hx.box.dispatcher._commands["conferences"].fn({}) == []
