@@ -369,14 +369,6 @@ class FxsChannel(Channel):
                 self._resume_held()
             return
 
-        if s == FxsState.FEATURE:
-            if inp == FxsIn.TIMEOUT and data.get("what") == "lockout":
-                self.stop_audio()
-                self.set_state(FxsState.LOCKOUT)
-            elif inp == FxsIn.FLASH and self.held is not None:
-                self._resume_held()
-            return
-
         if s == FxsState.THREEWAY:
             call = data.get("call")
             if inp in (FxsIn.FAR_HANGUP, FxsIn.PROGRESS) and call is self.call and \
@@ -434,7 +426,7 @@ class FxsChannel(Channel):
                 self._dialtone()
             return
 
-        if s in (FxsState.BUSY, FxsState.CONGESTION):
+        if s in (FxsState.BUSY, FxsState.CONGESTION, FxsState.FEATURE):
             if inp == FxsIn.TIMEOUT and data.get("what") == "lockout":
                 self.stop_audio()
                 self.set_state(FxsState.LOCKOUT)
