@@ -69,6 +69,11 @@ class MediaStats:
     remote_bye: bool = False
 
 
+def _loop_ms() -> float:
+    """The running asyncio loop's monotonic time, ms (the default time base)."""
+    return asyncio.get_running_loop().time() * 1000.0
+
+
 class _Endpoint(asyncio.DatagramProtocol):
     def __init__(self, on_datagram: Callable[[bytes, tuple], None]) -> None:
         self.on_datagram = on_datagram
@@ -107,7 +112,7 @@ class RtpSession:
         self.on_dtmf = on_dtmf
         self.latch = latch
         self.rtcp_interval_ms = rtcp_interval_ms
-        self._time_ms = time_ms
+        self._time_ms = time_ms or _loop_ms
         self._tx = RtpSender(self.pt)
         self.cname = cname or f"hotline-{self._tx.ssrc:08x}@{socket.gethostname()}"
         self._dtmf_tx = EventSender()
@@ -134,8 +139,6 @@ class RtpSession:
                    port_range: tuple = DEFAULT_PORT_RANGE) -> int:
         """Bind the RTP (even) and RTCP (next) ports; return the RTP port."""
         loop = asyncio.get_running_loop()
-        if self._time_ms is None:
-            self._time_ms = lambda: loop.time() * 1000.0
         now = self._time_ms()
         self._ntp_epoch_s = _dt.datetime.now(_dt.timezone.utc).timestamp() - now / 1000.0
         if port:

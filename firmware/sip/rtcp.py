@@ -32,6 +32,8 @@ PT_SDES = 202
 PT_BYE = 203
 SDES_CNAME = 1
 NTP_UNIX_OFFSET = 2208988800        #: seconds from 1900-01-01 to 1970-01-01
+MAX_DROPOUT = 3000                  #: packets ahead that still count as the same sequence (A.1)
+MAX_MISORDER = 100                  #: packets behind likewise
 
 _HDR = struct.Struct("!BBH")
 _SSRC = struct.Struct("!I")
@@ -249,7 +251,7 @@ class ReceptionStats:
 
     __slots__ = ("ssrc", "rate", "base_seq", "max_seq", "max_ts", "received",
                  "expected_prior", "received_prior", "jitter", "_transit",
-                 "lsr", "lsr_arrival_ms", "duplicates_or_old")
+                 "lsr", "lsr_arrival_ms", "duplicates_or_old", "_bad_seq")
 
     def __init__(self, ssrc: int, clock_rate: int = 8000) -> None:
         self.ssrc = ssrc
@@ -265,17 +267,37 @@ class ReceptionStats:
         self.lsr = 0
         self.lsr_arrival_ms = 0.0
         self.duplicates_or_old = 0
+        self._bad_seq: Optional[int] = None
 
     def update(self, seq: int, ts: int, arrival_ms: float) -> int:
-        """Account one packet; return its extended sequence number."""
+        """Account one packet; return its extended sequence number.
+
+        A jump of more than ``MAX_DROPOUT`` ahead or ``MAX_MISORDER`` behind is
+        not counted until the next packet follows it in sequence; then the sender
+        is taken to have restarted its numbering and the counts start again (A.1).
+        """
         ext = extend_seq(seq, self.max_seq)
         if self.max_seq is None:
             self.base_seq = ext
             self.max_seq = ext
-        elif ext > self.max_seq:
-            self.max_seq = ext
         else:
-            self.duplicates_or_old += 1
+            delta = ext - self.max_seq
+            if delta > MAX_DROPOUT or delta < -MAX_MISORDER:
+                if ext != self._bad_seq:
+                    self._bad_seq = ext + 1
+                    return ext
+                ext = seq                          # restart: count the jump packet too
+                self.base_seq = ext - 1
+                self.max_seq = ext
+                self.received = 1
+                self.expected_prior = self.received_prior = 0
+                self.max_ts = None                 # the timestamps restarted as well
+                self._transit = None
+            elif delta > 0:
+                self.max_seq = ext
+            else:
+                self.duplicates_or_old += 1
+        self._bad_seq = None
         self.received += 1
         xts = extend_ts(ts, self.max_ts)
         if self.max_ts is None or xts > self.max_ts:

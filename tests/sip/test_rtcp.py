@@ -40,6 +40,19 @@ def test_sequence_wrap_counts_cycles():
     assert s.report_block(0).highest_seq == 65536 + 2          # cycles in the high 16 bits
 
 
+def test_sender_restart_after_a_big_jump_is_not_counted_as_loss():
+    s = rtcp.ReceptionStats(1)
+    for i in range(10):
+        s.update(100 + i, i * 160, i * 20.0)
+    s.update(40000, 0, 200.0)                   # a lone jump: not counted (yet)
+    assert s.expected == 10 and s.lost == 0
+    s.update(40001, 160, 220.0)                 # followed in sequence: a restart
+    s.update(40002, 320, 240.0)
+    assert s.expected == 3 and s.received == 3 and s.lost == 0
+    b = s.report_block(260.0)
+    assert b.highest_seq == 40002 and b.jitter == 0
+
+
 def test_sr_with_block_round_trip_and_rtt():
     s = _stats_with_hand_values()
     their_ntp = rtcp.ntp_timestamp(1_700_000_000.0)
