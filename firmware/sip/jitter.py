@@ -27,8 +27,9 @@ How it adapts
   **clock drift** (a sender 0.5 % fast gains a frame every 4 s; one is dropped in
   a pause; a slow one is given an inserted frame).
 * **Talk spurts**: a packet with the marker bit arriving while the buffer is
-  empty re-anchors playout so that it plays exactly ``target`` ms after arrival
-  (silence is stretched or cut, which nobody hears).
+  empty and nothing is playing re-anchors playout so that the fastest packets
+  again wait exactly ``target`` ms (the pause before it is stretched or cut,
+  which nobody hears) — this is where a smaller target takes effect at once.
 * **Order**: packets are kept by extended timestamp, so reordering within the
   buffer depth costs nothing; a duplicate is dropped; a packet arriving after its
   playout time is *late* and dropped (it was concealed). A timestamp jump of more
@@ -48,7 +49,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from dsp.plc import Plc
-from firmware.sip.rtp import LAW_OF_PT, RtpError, RtpPacket, decode_payload, extend_ts
+from firmware.sip.rtp import LAW_OF_PT, RtpPacket, decode_payload, extend_ts
 
 FRAME_SAMPLES = 160             #: samples per frame (20 ms at 8 kHz)
 SAMPLES_PER_MS = 8
@@ -222,6 +223,7 @@ class JitterBuffer:
 
     @property
     def delay_error_ms(self) -> float:
+        """Playout delay minus target at the last ``get``, ms (negative: too little buffered)."""
         return 0.0 if self._play is None else self._delay_ms - self.target_ms
 
     def get(self, now_ms: float) -> Frame:

@@ -9,9 +9,7 @@ import numpy as np
 import pytest
 
 from dsp.levels import dbm0_of_rms, sine_amplitude
-from firmware.sip import rtcp
 from firmware.sip.media import RtpSession
-from firmware.sip.rtp import parse
 
 TONE_DBM0 = -10.0
 
@@ -19,7 +17,7 @@ TONE_DBM0 = -10.0
 class Rig:
     """Two sessions, a shared virtual clock (ms) and a tick loop."""
 
-    def __init__(self, **kw):
+    def __init__(self, **kw) -> None:
         self.now = 0.0
         self.events = []
         clock = lambda: self.now  # noqa: E731
