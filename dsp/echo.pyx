@@ -78,9 +78,10 @@ cdef int FAST_BLOCKS = 100        # fast start: this many 8 ms blocks of adaptat
 cdef int PATH_WINDOWS = 20        # windows running far below the best ERLE that restart the fast mode
 cdef float SLOW_MU = 0.3          # step after the fast start, relative to mu
 cdef float REG_FRAC = 0.2        # regularisation: this fraction of the mean bin power
-cdef float MAX_GAIN2 = 2.0       # echo power gain bound per bin (+3 dB) over the tail: more is not echo
+cdef float MAX_GAIN2 = 1.41      # echo power gain bound per bin (+1.5 dB) over the tail: more is not echo
 cdef float EXCESS_FRAC = 0.25    # spectral double talk: this share of the near energy is not echo
 cdef float DIVERGE_RATIO = 2.0   # foreground output / input energy (3 dB) that means it diverged
+cdef int DIVERGE_WINDOWS = 4     # ... for this many windows running (64 ms)
 cdef float MAX_PATH_GAIN2 = 16.0 # a filter with a power gain above this (+12 dB) in a bin is not loaded
 cdef double GOOD_DB = 12.0       # a foreground cancelling this much (no double talk) is kept as good
 
@@ -135,6 +136,7 @@ cdef struct EcState:
     int good              # hgood holds a verified filter
     int good_current      # ... and it equals the foreground now
     int resets            # foreground divergences undone
+    int diverge_count     # windows running with the output louder than the input
     int refused           # transfers refused (background response above the gain bound)
     # diagnostics
     double erle_db
@@ -226,6 +228,7 @@ cdef void ec_reset(EcState *s) noexcept nogil:
     s.good = 0
     s.good_current = 0
     s.resets = 0
+    s.diverge_count = 0
     s.refused = 0
     s.sdt = 0
     s.sdt_blocks = 0
@@ -344,8 +347,14 @@ cdef double _mdf_error(EcState *s) noexcept nogil:
     return be
 
 
+cdef inline void _error_spectrum(EcState *s) noexcept nogil:
+    """yr/yi <- FFT([0 .. 0, e]) of the error in tmp[L:2L]."""
+    memset(s.tmp, 0, s.L * sizeof(float))
+    rfft(&s.plan, s.tmp, s.yr, s.yi)
+
+
 cdef void _mdf_update(EcState *s) noexcept nogil:
-    """Adapt the background weights from the error in tmp[L:2L]."""
+    """Adapt the background weights from the error spectrum in yr/yi (see _error_spectrum)."""
     cdef int L = s.L
     cdef int K = s.K
     cdef int P = s.P
@@ -358,9 +367,7 @@ cdef void _mdf_update(EcState *s) noexcept nogil:
     cdef float *yi = s.yi
     cdef float a, b, g, norm, delta, reg
     cdef double tot
-    # error spectrum E = FFT([0 .. 0, e]) scaled by the per-bin step
-    memset(s.tmp, 0, L * sizeof(float))
-    rfft(&s.plan, s.tmp, yr, yi)
+    # the error spectrum gets scaled by the per-bin step
     delta = <float> (2.0 * L * FAR_FLOOR * P)
     # proportionate partition gains (IPNLMS rule on the partitions' weight norms):
     # q_p = (1 - alpha) / 2 + (1 + alpha) P |w_p| / (2 sum |w|), mean 1
@@ -421,25 +428,32 @@ cdef void _mdf_update(EcState *s) noexcept nogil:
 
 
 cdef bint _spectral_double_talk(EcState *s) noexcept nogil:
-    """True when a quarter of the near-end energy in this block's 2L window cannot be echo.
+    """True when a quarter of the near-end energy of the last 2L samples cannot be echo.
 
-    Echo in bin k is at most ``MAX_GAIN2`` times the far-end power of that bin summed
-    over the tail (the P far spectra in the ring): what the near end has beyond that
-    in any bin is the near talker.  Unlike the Geigel test (peaks), this sees a
-    near-end *tone* at a frequency the far end does not carry, whatever the levels,
-    and it does not raise false alarms on loud echo (a 0 dB hybrid passes), so it
-    may freeze the adaptation from the very start of a call.  Uses yr/yi as scratch.
+    In each bin, echo is at most ``MAX_GAIN2`` times the loudest far-end power of
+    that bin over the tail (the P far spectra in the ring, windows of 2L samples
+    like this one): what the near end holds beyond that is the near talker.  Unlike
+    the Geigel test (peaks), this sees a near-end *tone* at a frequency the far end
+    does not carry (or carries only weaker, through the loop of a line-to-phone
+    call), whatever the levels; and a loud echo (a 0 dB hybrid) passes, so it may
+    freeze the adaptation from the very start of a call.  Uses yr/yi and tmp[0:K].
     """
     cdef int K = s.K
     cdef int P = s.P
-    cdef int p, k
+    cdef int L = s.L
+    cdef int p, k, j
     cdef float *xr
     cdef float *xi
+    cdef float v
+    cdef double near = 0.0
     cdef double tot = 0.0
     cdef double excess = 0.0
-    cdef double sd, sx
+    cdef double sd
+    for j in range(2 * L):
+        near += <double> s.dblk[j] * s.dblk[j]
+    if near < 0.2 * FAR_FLOOR * L:           # near end below ~ -55 dBm0
+        return False
     rfft(&s.plan, s.dblk, s.yr, s.yi)
-    cdef float v
     for k in range(K):
         s.tmp[k] = 0.0
     for p in range(P):
@@ -451,54 +465,51 @@ cdef bint _spectral_double_talk(EcState *s) noexcept nogil:
                 s.tmp[k] = v
     for k in range(K):
         sd = <double> s.yr[k] * s.yr[k] + <double> s.yi[k] * s.yi[k]
-        sx = MAX_GAIN2 * <double> s.tmp[k]
         tot += sd
-        if sd > sx:
-            excess += sd - sx
+        sd -= MAX_GAIN2 * <double> s.tmp[k]
+        if sd > 0.0:
+            excess += sd
     return excess > EXCESS_FRAC * tot
 
 
 cdef void _mdf_block(EcState *s) noexcept nogil:
-    """One block of the background MDF filter: output, error, (adaptation)."""
+    """One block of the background MDF filter: output, error, (double talk, adaptation)."""
     cdef int L = s.L
     cdef int K = s.K
     cdef int P = s.P
-    cdef double bx, dn
-    cdef int r, j, passes
+    cdef double bx
+    cdef int r, passes
     bx = s.bx
     s.bx = 0.0
     # newest far-end spectrum into the ring
     s.xhead = s.xhead - 1 if s.xhead > 0 else P - 1
     rfft(&s.plan, s.xblk, s.xr + s.xhead * K, s.xi + s.xhead * K)
     memcpy(s.xblk, s.xblk + L, L * sizeof(float))
-    # spectral double talk (needs an active far end and a near end above ~ -55 dBm0)
     s.sdt = s.sdt - L if s.sdt > L else 0
-    if bx >= FAR_FLOOR * L:
-        dn = 0.0
-        for j in range(2 * L):
-            dn += <double> s.dblk[j] * s.dblk[j]
-        if dn > 0.2 * FAR_FLOOR * L and _spectral_double_talk(s):
-            s.sdt = HANGOVER + L
-            s.sdt_blocks += 1
-            if s.hang < HANGOVER:
-                s.hang = HANGOVER
+    if bx >= FAR_FLOOR * L and _spectral_double_talk(s):
+        s.sdt = HANGOVER + L
+        s.sdt_blocks += 1
+        if s.hang < HANGOVER:
+            s.hang = HANGOVER
+    memcpy(s.dblk, s.dblk + L, L * sizeof(float))   # (dblk[L:] still holds this block)
     s.seb += _mdf_error(s)
-    if s.adapt and s.sdt == 0 and not (s.bdt and s.erle_best >= DT_TRUST) and bx >= FAR_FLOOR * L:
-        # fast start: data reuse (extra passes on the same block) and the full step for the
-        # first FAST_BLOCKS adapted blocks (and again after an echo path change); then one
-        # pass with a smaller step, which reaches a deeper ERLE over line noise
-        if s.fast > 0:
-            s.fast -= 1
-            passes = REUSE if P > 2 else REUSE_SHORT
-            s.mu_now = s.mu
-        else:
-            passes = 1
-            s.mu_now = s.mu * SLOW_MU
-        for r in range(passes):
-            if r > 0:
-                _mdf_error(s)
-            _mdf_update(s)
-    memcpy(s.dblk, s.dblk + L, L * sizeof(float))
+    if bx < FAR_FLOOR * L or not s.adapt or s.sdt > 0 or (s.bdt and s.erle_best >= DT_TRUST):
+        return
+    # fast start: data reuse (extra passes on the same block) and the full step for the
+    # first FAST_BLOCKS adapted blocks (and again after an echo path change); then one
+    # pass with a smaller step, which reaches a deeper ERLE over line noise
+    if s.fast > 0:
+        s.fast -= 1
+        passes = REUSE if P > 2 else REUSE_SHORT
+        s.mu_now = s.mu
+    else:
+        passes = 1
+        s.mu_now = s.mu * SLOW_MU
+    for r in range(passes):
+        if r > 0:
+            _mdf_error(s)
+        _error_spectrum(s)
+        _mdf_update(s)
 
 
 cdef bint _background_gain_ok(EcState *s) noexcept nogil:
@@ -551,8 +562,13 @@ cdef inline void _window_end(EcState *s) noexcept nogil:
     cdef bint far_active = s.sx > FAR_FLOOR * WIN
     cdef double r, need
     if s.loaded and far_active and s.sef > DIVERGE_RATIO * s.sd + 0.01 * FAR_FLOOR * WIN:
-        # the output is 3 dB louder than the input: no echo estimate does that
+        s.diverge_count += 1
+    else:
+        s.diverge_count = 0
+    if s.diverge_count >= DIVERGE_WINDOWS:
+        # the output is 3 dB louder than the input for 64 ms: no echo estimate does that
         _undo_divergence(s)
+        s.diverge_count = 0
         s.better_count = 0
     elif s.adapt and far_active:
         # background clearly better than the foreground AND cancelling at least 12 dB

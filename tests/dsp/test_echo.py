@@ -449,30 +449,35 @@ def hybrid_loop(talk_a: np.ndarray, talk_b: np.ndarray, taps: int = 128,
     return heard[0], heard[1]
 
 
-@pytest.mark.parametrize("taps", [128, 256])
-def test_two_cancellers_in_a_loop_tones_both_ways_stay_clean(taps):
-    """Tones from both ends at once (600 Hz from A, 1000 Hz from B, -13 dBm0): a near-end
-    tone at a frequency the far end does not carry is double talk from the first block,
-    so neither canceller learns the other end's tone through the loop."""
-    a, b = tone("600", 3.0), tone("1000", 3.0)
-    heard_a, heard_b = hybrid_loop(a, b, taps)
-    for heard, src, f in ((heard_a, b, 1000), (heard_b, a, 600)):
-        seg = heard[4000:]
-        assert tone_power(seg, f) > 0.95, f
-        # the level the other end sent (within 1 dB: the residual echo is 20 dB down) ...
-        assert abs(20 * np.log10(rms(seg) / rms(src))) < 1.0
-        # ... and steady: no 100 ms stretch louder or quieter, no clipping
-        tenths = [rms(seg[i:i + 800]) for i in range(0, seg.size - 799, 800)]
-        assert max(tenths) / min(tenths) < 1.12
-        assert np.abs(seg).max() < 1.3 * np.abs(src).max()
-
-
 def scaled_hybrid(erl: float, seed: int) -> np.ndarray:
     """A 16 ms hybrid (hybrid_path) scaled to ``erl`` dB echo return loss on shaped noise."""
     h = hybrid_path(256, 16, seed)
     x = shaped_noise(2.0, -15, 1).astype(float)
     y = np.convolve(x, h)[:x.size]
     return h * np.sqrt(np.mean(x ** 2) / np.mean(y ** 2)) * 10 ** (-erl / 20)
+
+
+@pytest.mark.parametrize("taps,erl", [(128, None), (256, None), (128, 12), (512, 12)])
+def test_two_cancellers_in_a_loop_tones_both_ways_stay_clean(taps, erl):
+    """Tones from both ends at once (600 Hz from A, 1000 Hz from B, -13 dBm0): a near-end
+    tone at a frequency the far end does not carry (or carries only weaker, through the
+    loop) is double talk from the first block, so neither canceller learns the other
+    end's tone through the loop (hal/sim's hybrid, and 12 dB hybrids)."""
+    a, b = tone("600", 3.0), tone("1000", 3.0)
+    hyb = {} if erl is None else {"h_a": scaled_hybrid(erl, 1), "h_b": scaled_hybrid(erl, 2)}
+    heard_a, heard_b = hybrid_loop(a, b, taps, **hyb)
+    # at worst the echo is not cancelled: ERL at the tone frequencies taken 6 dB below
+    # the hybrid's ERL on noise (20 dB for hal/sim's)
+    echo_gain = 10 ** (-((20.0 if erl is None else erl) - 6.0) / 20)
+    for heard, src, f in ((heard_a, b, 1000), (heard_b, a, 600)):
+        seg = heard[4000:]
+        assert tone_power(seg, f) > 1 / (1 + echo_gain ** 2), f
+        # the level the other end sent (within 1 dB) ...
+        assert abs(20 * np.log10(rms(seg) / rms(src))) < 1.0
+        # ... and steady: no 100 ms stretch louder or quieter, no clipping
+        tenths = [rms(seg[i:i + 800]) for i in range(0, seg.size - 799, 800)]
+        assert max(tenths) / min(tenths) < 1.12
+        assert np.abs(seg).max() < (1.0 + echo_gain) * np.abs(src).max()
 
 
 @needs_speech
@@ -515,8 +520,8 @@ def test_two_cancellers_in_a_loop_converged_then_tones_both_ways(erl):
 
 def test_a_foreground_that_amplifies_is_dropped():
     """The echo path flips sign (h -> -h) after convergence: the output filter now doubles
-    the echo (+6 dB); within one 16 ms window it is dropped (output = input, never
-    louder), and the canceller re-converges in a fast start."""
+    the echo (+6 dB); after 64 ms of that it is dropped (output = input, never louder),
+    and the canceller re-converges in a fast start."""
     far = shaped_noise(5.0, -15, 3)
     e1 = echo_of(far, hybrid_path(256, 32, 1), 9)
     at = 24000
@@ -525,6 +530,7 @@ def test_a_foreground_that_amplifies_is_dropped():
     out = run(ec, to16(echo), far).astype(float)
     assert erle_db(echo[at - 8000:at], out[at - 8000:at]) >= 40.0
     assert ec.foreground_resets == 1
-    frames = [erle_db(echo[i:i + 160], out[i:i + 160]) for i in range(at + 160, at + 4000, 160)]
+    assert erle_db(echo[at:at + 480], out[at:at + 480]) < -3.0     # (the change is audible)
+    frames = [erle_db(echo[i:i + 160], out[i:i + 160]) for i in range(at + 640, at + 4000, 160)]
     assert min(frames) > -0.5, frames            # never louder than no canceller
     assert erle_db(echo[at + 4000:at + 8000], out[at + 4000:at + 8000]) >= 30.0
