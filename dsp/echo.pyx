@@ -100,6 +100,7 @@ cdef struct EcState:
     FftPlan plan
     float *xr             # far-end spectra, P slots of K bins (ring, newest at xhead)
     float *xi
+    float *xp             # their power spectra |X|^2 (same ring)
     int xhead
     float *wr             # background weights, P partitions of K bins
     float *wi
@@ -178,6 +179,7 @@ cdef int ec_init(EcState *s, int taps, float mu, float erl_db, int adapt, int nl
     s.gmax = _falloc(s.nblk)
     s.xr = _falloc(s.P * s.K)
     s.xi = _falloc(s.P * s.K)
+    s.xp = _falloc(s.P * s.K)
     s.wr = _falloc(s.P * s.K)
     s.wi = _falloc(s.P * s.K)
     s.q = _falloc(s.P)
@@ -190,7 +192,7 @@ cdef int ec_init(EcState *s, int taps, float mu, float erl_db, int adapt, int nl
     if s.hf == NULL or s.xbuf == NULL or s.gmax == NULL or s.xr == NULL or s.xi == NULL \
             or s.wr == NULL or s.wi == NULL or s.xblk == NULL \
             or s.dblk == NULL or s.tmp == NULL or s.yr == NULL or s.yi == NULL \
-            or s.hgood == NULL:
+            or s.hgood == NULL or s.xp == NULL:
         return -1
     s.mu = mu
     s.geigel = <float> (10.0 ** (-erl_db / 20.0))
@@ -204,9 +206,9 @@ cdef int ec_init(EcState *s, int taps, float mu, float erl_db, int adapt, int nl
 cdef void ec_free(EcState *s) noexcept nogil:
     fft_plan_free(&s.plan)
     free(s.hf); free(s.xbuf); free(s.gmax); free(s.xr); free(s.xi); free(s.wr); free(s.wi)
-    free(s.q); free(s.xblk); free(s.dblk); free(s.tmp); free(s.yr); free(s.yi); free(s.hgood)
+    free(s.q); free(s.xblk); free(s.dblk); free(s.tmp); free(s.yr); free(s.yi); free(s.hgood); free(s.xp)
     s.hf = s.xbuf = s.gmax = s.xr = s.xi = s.wr = s.wi = NULL
-    s.q = s.xblk = s.dblk = s.tmp = s.yr = s.yi = s.hgood = NULL
+    s.q = s.xblk = s.dblk = s.tmp = s.yr = s.yi = s.hgood = s.xp = NULL
 
 
 cdef inline int _fast_blocks(EcState *s) noexcept nogil:
@@ -220,6 +222,7 @@ cdef void ec_reset(EcState *s) noexcept nogil:
     memset(s.gmax, 0, s.nblk * sizeof(float))
     memset(s.xr, 0, s.P * s.K * sizeof(float))
     memset(s.xi, 0, s.P * s.K * sizeof(float))
+    memset(s.xp, 0, s.P * s.K * sizeof(float))
     memset(s.wr, 0, s.P * s.K * sizeof(float))
     memset(s.wi, 0, s.P * s.K * sizeof(float))
     memset(s.xblk, 0, 2 * s.L * sizeof(float))
@@ -389,11 +392,10 @@ cdef void _mdf_update(EcState *s) noexcept nogil:
         q = s.xhead + p
         if q >= P:
             q -= P
-        xr = s.xr + q * K
-        xi = s.xi + q * K
+        xr = s.xp + q * K
         g = s.q[p]
         for k in range(K):
-            s.tmp[k] += g * (xr[k] * xr[k] + xi[k] * xi[k])
+            s.tmp[k] += g * xr[k]
     tot = 0.0
     for k in range(K):
         tot += s.tmp[k]
@@ -457,10 +459,9 @@ cdef bint _spectral_double_talk(EcState *s) noexcept nogil:
     for k in range(K):
         s.tmp[k] = 0.0
     for p in range(P):
-        xr = s.xr + p * K
-        xi = s.xi + p * K
+        xr = s.xp + p * K
         for k in range(K):
-            v = xr[k] * xr[k] + xi[k] * xi[k]
+            v = xr[k]
             if v > s.tmp[k]:
                 s.tmp[k] = v
     for k in range(K):
@@ -478,15 +479,24 @@ cdef void _mdf_block(EcState *s) noexcept nogil:
     cdef int K = s.K
     cdef int P = s.P
     cdef double bx
-    cdef int r, passes
+    cdef int r, k, passes
+    cdef float *xr
+    cdef float *xi
+    cdef float *xp
     bx = s.bx
     s.bx = 0.0
     # newest far-end spectrum into the ring
     s.xhead = s.xhead - 1 if s.xhead > 0 else P - 1
-    rfft(&s.plan, s.xblk, s.xr + s.xhead * K, s.xi + s.xhead * K)
+    xr = s.xr + s.xhead * K
+    xi = s.xi + s.xhead * K
+    xp = s.xp + s.xhead * K
+    rfft(&s.plan, s.xblk, xr, xi)
+    for k in range(K):
+        xp[k] = xr[k] * xr[k] + xi[k] * xi[k]
     memcpy(s.xblk, s.xblk + L, L * sizeof(float))
     s.sdt = s.sdt - L if s.sdt > L else 0
-    if bx >= FAR_FLOOR * L and _spectral_double_talk(s):
+    # (every other block: the 30 ms hangover bridges the gap; half the cost)
+    if bx >= FAR_FLOOR * L and (s.n // L) % 2 == 0 and _spectral_double_talk(s):
         s.sdt = HANGOVER + L
         s.sdt_blocks += 1
         if s.hang < HANGOVER:
