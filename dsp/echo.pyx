@@ -22,14 +22,31 @@ Structure (zero added latency, float32 inner loops):
   (inverse FFT of each partition) when, over a 16 ms window, the background's
   error is 1.5 dB below the foreground's AND at least 12 dB (rising to 30 dB
   once a good ERLE has been seen, then decaying 0.1 dB per window) below the
-  near-end input.  When the background diverges (double talk it did not see)
-  it is reloaded from the foreground.  So an undetected double talk can only
-  spoil the background.
+  near-end input, and its response stays below +12 dB at every bin (a line
+  echo path does not amplify: such a filter has learnt something else).  When
+  the background diverges (double talk it did not see) it is reloaded from the
+  foreground.  So an undetected double talk can only spoil the background.
+* **Divergence guard**: when the output is 3 dB louder than the input for
+  64 ms (4 windows) while the far end is active, no echo estimate explains it:
+  the foreground goes back to the last one verified to cancel (>= 12 dB ERLE
+  without double talk), or, if that one is the culprit (the echo path
+  changed, e.g. flipped), to none, with a new fast start.
 * **Geigel double-talk detector** with 30 ms hangover: ``|near| > max|far|``
   over the tail, scaled by the assumed minimum echo return loss (``erl_db``),
   freezes the background adaptation once an ERLE of 20 dB has been seen
   (before that its false alarms on 6 dB hybrids would only slow convergence,
   and the transfer rule protects the output).
+* **Spectral double-talk detector** (every other block, 30 ms hangover,
+  active from the start of a call): when a quarter of the near-end energy of
+  the last two blocks lies above +1.5 dB x the loudest far-end power of the
+  same bin over the tail, it is not echo and the background freezes.  Peaks
+  (Geigel) miss a near-end *tone* whose level is close to the far end's; and
+  in a line-to-phone call the two cancellers form a loop (each one's residual
+  is the other's reference), so each end's tone reaches the other canceller's
+  reference, weaker by the hybrid's ERL, where a canceller adapting through
+  the double talk learns to "cancel" it with a gain above 0 dB, and the loop
+  then grows until the audio clips.  A tone at the same frequency from both
+  ends at once remains ambiguous (the canceller may take a few dB off it).
 * **NLP** (non-linear processor): when the foreground echo estimate is
   significant, no double talk is seen and the residual is at least 12 dB below
   the echo estimate, the output fades (2 ms) to **comfort noise** at the
@@ -757,6 +774,8 @@ cdef class EchoCanceller:
       than the 6 dB worst-case hybrid on purpose: the two-path structure
       already protects the output filter, and false alarms slow convergence.
       The detector freezes adaptation only once 20 dB ERLE has been seen.
+      (A spectral detector, always on, freezes it whenever the near end holds
+      energy that the far end cannot have caused: see the module docstring.)
 
     ``process(near_end, far_end) -> numpy.int16``: ``far_end`` is what we sent
     toward the line (the reference), ``near_end`` what came back (echo + the
@@ -809,7 +828,7 @@ cdef class EchoCanceller:
 
     @property
     def double_talk(self) -> bool:
-        """True while the double-talk detector (with its 30 ms hangover) holds."""
+        """True while a double-talk detector (Geigel or spectral, 30 ms hangover) holds."""
         return self.st.hang > 0
 
     @property
