@@ -350,7 +350,7 @@ class Call:
 
     def player_done(self, row: int, player: Any) -> None:
         """A player on one of our rows finished (the answer announcement)."""
-        if getattr(self, "_announcing", None) is player:
+        if self._announcing is not None and self._announcing is player:
             self._announcing = None
             if self.state == CallState.ANSWERED and self.b is not None and not self.on_hold:
                 self._bridge(self.a, self.b)

@@ -162,7 +162,7 @@ class ConferenceLeg:
             self._leave_call()
             return
         sw = self.mgr.ctl.switch
-        if room.bridge is None or room.bridge not in sw._conferences:
+        if room.bridge is None:                      # (dropped when the last party left)
             room.bridge = sw.conference(f"room-{room.number}")
         self.state = LegState.IN_ROOM
         room.tone_all(JOIN_TONE)
