@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from hal.clock import Timer
 
 from firmware.calls.plan import Branch, Stage
+from firmware.engine.media import TonePlayer
 
 if TYPE_CHECKING:
     from firmware.calls.control import CallControl
@@ -176,7 +177,6 @@ class Call:
         if self.state == CallState.ANSWERED and self.b is not None:
             self._bridge(new, self.b)
         elif self.state == CallState.ALERTING and new.row is not None:
-            from firmware.engine.media import TonePlayer     # the new caller hears ringback
             self.ctl.switch.play(new.row, TonePlayer("ringback", self.ctl.profile))
         self.ctl.publish_call(self)
 

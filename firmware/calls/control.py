@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+from pathlib import Path
 from typing import Any, Callable, Optional
 
+import numpy as np
+
 from dsp.profiles import get_profile
+from dsp.tones import generate
 from hal.board import Board
 from hal.clock import Clock
 from hal.ports import PortEvent
 
 from firmware.calls.call import Call, CallState
 from firmware.calls.destinations import OUTBOUND_RING_MS, Resolver
-from firmware.calls.plan import Stage
+from firmware.calls.plan import Branch, Stage
 from firmware.channels.base import Channel
-from firmware.channels.fxo import FxoChannel, FxoState
+from firmware.channels.fxo import FxoChannel
 from firmware.channels.fxs import FxsChannel
 from firmware.engine.media import Player, SamplesPlayer, TonePlayer
 from firmware.engine.moh import MusicOnHold
@@ -101,7 +105,6 @@ class CallControl:
         """Music for a held party: the class's WAV (``sounds/moh/<class>.wav``) if there is
         one, else the box's default music."""
         if moh_class and self.sounds_dir is not None:
-            from pathlib import Path
             path = Path(self.sounds_dir) / "moh" / f"{moh_class}.wav"
             if path.exists():
                 try:
@@ -119,7 +122,6 @@ class CallControl:
         if lib is not None:
             try:
                 if lead_tone is not None:
-                    from dsp.tones import generate
                     return lib.player(generate(lead_tone[0], self.config.country, lead_tone[1]), *names)
                 return lib.player(*names)
             except Exception as e:                               # missing prompt file
@@ -143,7 +145,6 @@ class CallControl:
         lib = self._prompt_library()
         if lib is not None:
             try:
-                import numpy as np
                 return SamplesPlayer(lib.sequence("press_1_to_accept", np.zeros(8000, np.int16), gap_ms=0),
                                      loop=True, name="press_1_to_accept")
             except Exception as e:
@@ -314,11 +315,11 @@ class CallControl:
         stage: Optional[Stage] = None
         dst = ""
         if route is not None:
-            kind, dst = route.dest_kind, route.dest
+            dst = route.dest                     # numbers are unique across kinds: the number decides
             if route.time_condition:
                 tc = self.config.time_condition(route.time_condition)
                 if tc is not None and current_mode(tc, self.config.holidays, self.local_time()) == "night":
-                    kind, dst = route.night_dest_kind, route.night_dest
+                    dst = route.night_dest
             stage = self.resolver.internal(dst)
         if not dst and line_ch.line is not None:
             dst = line_ch.line.number
@@ -336,6 +337,25 @@ class CallControl:
                               f"{entry.action}; {hits} so far)", kind="inbound")
         line_ch.reject(entry.action, self.prompt("blacklisted", fallback="info")
                        if entry.action == "prompt" else None)
+
+    def transfer(self, by: Channel, held: Call, consult: Call) -> None:
+        """``by`` hung up with ``held`` on hold and a consultation call ``consult``: the
+        held party takes ``by``'s place in ``consult`` — attended when the consulted party
+        answered, blind while it rings (then ``by`` is rung back after
+        ``transfer_recall_ms`` if nobody answers)."""
+        party = held.other(by)
+        if party is None:
+            return
+        kind = "attended" if consult.state == CallState.ANSWERED else "blind"
+        who = by.caller_identity()[0]
+        note = f"{kind} transfer by {who}"
+        held.end_by_transfer(by, note)
+        consult.replace_party(by, party, note)
+        self.publish("call.transfer", {"by": who, "kind": kind, "call": consult.id, "linkedid": consult.linkedid})
+        if kind == "blind":
+            recall = Stage([Branch([by], who)], ring_ms=self.setting("ring_timeout_ms"),
+                           notes=[f"transfer recall {who}"])
+            consult.recall_after(self.setting("transfer_recall_ms"), recall)
 
     def originate(self, extension: str, number: str) -> dict:
         """Ring ``extension``; when it answers, it dials ``number`` (click-to-call)."""

@@ -155,16 +155,17 @@ class Resolver:
             if ch is not None and ext is not None and not ext.dnd:
                 members.append((i, ch, m))
         strategy = "ringall" if g.strategy == "ringall" else "hunt"
-        on_answer = None
+        index_of: dict[int, int] = {}
         if g.strategy == "round_robin" and members:
             last = self.rr_memory.get(number, -1)
             k = next((j for j, (i, _c, _m) in enumerate(members) if i > last), 0)
             members = members[k:] + members[:k]
             index_of = {id(ch): i for i, ch, _m in members}
 
-            def on_answer(chan: "Channel") -> None:
-                if id(chan) in index_of:
-                    self.rr_memory[number] = index_of[id(chan)]
+        def remember(chan: "Channel") -> None:          # round-robin memory: who answered
+            if id(chan) in index_of:
+                self.rr_memory[number] = index_of[id(chan)]
+        on_answer = remember if index_of else None
         branches = [Branch([ch], m) for _i, ch, m in members]
         if not branches:
             branches = [Branch([], number, empty_reason="busy")]

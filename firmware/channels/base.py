@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 import logging
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from hal.clock import Timer
 from hal.ports import Port

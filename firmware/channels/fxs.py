@@ -206,24 +206,6 @@ class FxsChannel(Channel):
             self._ask_pin(again=True)
 
     # -- transfer and three-way calling
-    def _transfer(self, held: "Call", consult: "Call") -> None:
-        """Hung up with a party on hold and a consultation call: connect them."""
-        from firmware.calls.call import CallState
-        from firmware.calls.plan import Branch, Stage
-        party = held.other(self)
-        if party is None:
-            return
-        kind = "attended" if consult.state == CallState.ANSWERED else "blind"
-        note = f"{kind} transfer by {self.number}"
-        held.end_by_transfer(self, note)
-        consult.replace_party(self, party, note)
-        self.ctl.publish("call.transfer", {"by": self.number, "kind": kind, "call": consult.id,
-                                           "linkedid": consult.linkedid})
-        if kind == "blind":
-            recall = Stage([Branch([self], self.number)], ring_ms=self.ctl.setting("ring_timeout_ms"),
-                           notes=[f"transfer recall {self.number}"])
-            consult.recall_after(self.ctl.setting("transfer_recall_ms"), recall)
-
     def _start_threeway(self) -> None:
         held, consult = self.held, self.call
         sw = self.ctl.switch
@@ -252,7 +234,7 @@ class FxsChannel(Channel):
         self._end_threeway()
         if self.held is not None and call is not None and call.state.value in ("alerting", "answered"):
             held, self.held = self.held, None
-            self._transfer(held, call)
+            self.ctl.transfer(self, held, call)
             self.digits = ""
             self.set_state(FxsState.IDLE)
             return

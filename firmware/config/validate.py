@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from dsp import profiles
 
@@ -20,7 +20,7 @@ from firmware.config.dialpattern import DialPatternError, parse_pattern
 from firmware.config.errors import ConfigError
 from firmware.config.featurecodes import DEFAULT_FEATURE_CODES, validate_feature_codes
 from firmware.config import validate_features as vf
-from firmware.config.fields import (MAX_TEXT, _bool, _choice, _digits, _int, _name, _text,
+from firmware.config.fields import (_bool, _choice, _digits, _int, _name, _text,
                                      _unknown_fields)
 from firmware.config.model import CALL_CLASSES, builtin_emergency_numbers
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from firmware.calls.call import CallState
 from firmware.routing.dialplan import Match, TargetKind
+from firmware.routing.timeconditions import scheduled_mode
 
 if TYPE_CHECKING:
     from firmware.calls.control import CallControl
@@ -80,7 +81,6 @@ class FeatureCodes:
         return self._set(ext.number, "on", **{kind: target})
 
     def _pickup(self, chan: "Channel", *, group: Optional[str] = None, target: Optional[str] = None) -> str:
-        cfg = self.ctl.config
         best = None
         for call in self.ctl.calls.values():
             if call.state != CallState.ALERTING or call.a is chan:
@@ -101,7 +101,6 @@ class FeatureCodes:
     def _day_night(self) -> str:
         """Toggle the override of every time condition: schedule -> the opposite of what
         the schedule says now; override -> back to the schedule."""
-        from firmware.routing.timeconditions import scheduled_mode
         cfg = self.ctl.config
         if not cfg.time_conditions:
             return "invalid"

@@ -22,6 +22,7 @@ import datetime as _dt
 import logging
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
+from firmware.calls.call import CallState
 from firmware.config.model import class_allows
 
 if TYPE_CHECKING:
@@ -43,7 +44,6 @@ class TollGuard:
 
     # -- what is in progress
     def _outbound_calls(self, src: Optional[str] = None) -> list[Any]:
-        from firmware.calls.call import CallState
         return [c for c in self.ctl.calls.values()
                 if c.direction == "outbound" and c.state != CallState.ENDED and (src is None or c.src == src)]
 

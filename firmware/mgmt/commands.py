@@ -108,6 +108,15 @@ class Dispatcher:
             return fn
         return deco
 
+    def run(self, name: str, args: Optional[dict] = None) -> Any:
+        """Run command ``name`` in this thread and return its result (no session, no
+        JSON framing: for in-process callers such as the demo and tests)."""
+        try:
+            cmd = self._commands[name]
+        except KeyError:
+            raise KeyError(f"no command {name!r}") from None
+        return cmd.fn(args or {})
+
     def unregister(self, name: str) -> None:
         """Remove command ``name`` (no error when absent)."""
         if name not in self.BUILTINS:

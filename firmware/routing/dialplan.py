@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from firmware.config.dialpattern import Match as PMatch, parse_pattern
-from firmware.config.model import builtin_emergency_numbers, class_allows
+from firmware.config.featurecodes import BY_NAME
+from firmware.config.model import class_allows
 
 
 class TargetKind(str, enum.Enum):
@@ -62,7 +63,6 @@ class DialPlan:
             self._exact[g.number] = Target(TargetKind.RING_GROUP, g.number, g.number)
         for c in getattr(config, "conference_rooms", ()):
             self._exact[c.number] = Target(TargetKind.CONFERENCE, c.number, c.number)
-        from firmware.config.featurecodes import BY_NAME
         self._codes = [(code, name, BY_NAME[name].takes_number)
                        for name, code in config.settings.get("feature_codes", {}).items() if code]
         groups = [tg.name for tg in config.trunk_groups]

@@ -174,12 +174,12 @@ def test_ring_group_ring_all_then_overflow(hx):
     assert "overflow 600>804" in hx.cdrs()[-1].userfield
 
 
-def test_held_party_hears_the_routes_music_class(hx, tmp_path):
+def test_held_party_hears_the_routes_music_class(hx):
     import numpy as np
     from firmware.engine.media import write_wav
     t = np.arange(8000 * 2) / 8000
-    write_wav(hx.box.data.sounds / "moh" / "sales.wav", (3000 * np.sin(2 * np.pi * 1300 * t)).astype(np.int16)) \
-        if (hx.box.data.sounds / "moh").mkdir(exist_ok=True) is None else None
+    (hx.box.data.sounds / "moh").mkdir(exist_ok=True)
+    write_wav(hx.box.data.sounds / "moh" / "sales.wav", (3000 * np.sin(2 * np.pi * 1300 * t)).astype(np.int16))
     route = hx.box.store.inbound_routes()[0]
     hx.box.store.update_inbound_route(route["id"], moh="sales"); hx.box.reload()
     remote = hx.board.exchange.ring_in("fxo1", caller="13800138000")

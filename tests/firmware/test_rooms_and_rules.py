@@ -216,6 +216,6 @@ def test_answering_extension_is_announced_to_the_outside_caller(hx):
 def test_refusals_and_conferences_through_the_management_commands(hx):
     hx.box.store.update_extension("802", outbound_class="internal"); hx.box.reload()
     dial(hx, "fxs2", "963001234", settle_ms=1000)
-    (r,) = hx.box.dispatcher._commands["refusals"].fn({})
+    (r,) = hx.box.dispatcher.run("refusals")
     assert r["who"] == "802" and "class of service" in r["reason"]
-    assert hx.box.dispatcher._commands["conferences"].fn({}) == []
+    assert hx.box.dispatcher.run("conferences") == []
