@@ -11,7 +11,7 @@ VENV      := .venv
 PY        := $(VENV)/bin/python
 PIP       := $(VENV)/bin/pip
 # Debian packages the build, the tests and the benchmarks need.
-APT_PKGS  := build-essential libspandsp-dev espeak-ng sox
+APT_PKGS  := build-essential libspandsp-dev espeak-ng sox sip-tester baresip
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
