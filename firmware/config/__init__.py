@@ -7,8 +7,10 @@
 """
 from firmware.config.errors import ConfigError
 from firmware.config.model import (Config, Extension, InboundRoute, Line, OutboundRoute, RingGroup,
-                                   TrunkGroup, builtin_emergency_numbers, class_allows)
+                                   SipTrunk, TrunkGroup, builtin_emergency_numbers, class_allows,
+                                   sip_codecs)
 from firmware.config.store import ConfigStore
 
 __all__ = ["ConfigStore", "ConfigError", "Config", "Extension", "Line", "TrunkGroup", "RingGroup",
-           "InboundRoute", "OutboundRoute", "builtin_emergency_numbers", "class_allows"]
+           "InboundRoute", "OutboundRoute", "SipTrunk", "builtin_emergency_numbers", "class_allows",
+           "sip_codecs"]

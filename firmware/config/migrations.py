@@ -16,6 +16,7 @@ from typing import Callable, Sequence, Union
 import sqlite_utils
 
 from firmware.config.errors import ConfigError
+from firmware.config.passwords import generate_password
 
 
 @dataclass(frozen=True)
@@ -151,4 +152,34 @@ CREATE TABLE conference_rooms (
 CONFIG_MIGRATIONS = CONFIG_MIGRATIONS + (
     Migration(4, "PBX features: DND, forwarding, follow-me, pickup groups, PINs and outbound limits per "
                  "extension; time conditions, holidays, caller black/white lists, conference rooms", _V4),
+)
+
+_V5 = """
+ALTER TABLE extensions ADD COLUMN secret TEXT NOT NULL DEFAULT '';
+ALTER TABLE inbound_routes ADD COLUMN did TEXT NOT NULL DEFAULT '';
+CREATE TABLE sip_trunks (
+    name TEXT PRIMARY KEY, host TEXT NOT NULL, port INTEGER NOT NULL DEFAULT 5060,
+    transport TEXT NOT NULL DEFAULT 'udp', username TEXT NOT NULL DEFAULT '',
+    auth_user TEXT NOT NULL DEFAULT '', password TEXT NOT NULL DEFAULT '', realm TEXT NOT NULL DEFAULT '',
+    domain TEXT NOT NULL DEFAULT '', register INTEGER NOT NULL DEFAULT 1, expires_s INTEGER NOT NULL DEFAULT 600,
+    backup_host TEXT NOT NULL DEFAULT '', backup_port INTEGER NOT NULL DEFAULT 0,
+    trunk_group TEXT NOT NULL DEFAULT '', cid_mode TEXT NOT NULL DEFAULT 'pai',
+    cid_number TEXT NOT NULL DEFAULT '', codecs TEXT NOT NULL DEFAULT '',
+    max_channels INTEGER NOT NULL DEFAULT 0, enabled INTEGER NOT NULL DEFAULT 1)
+"""
+
+
+def _v5(db: sqlite_utils.Database) -> None:
+    """SIP columns and the SIP trunk table; SIP extensions stored before this step had no
+    password column, so each gets a strong generated one (`hotline ctl extension password N`
+    gives it a new one the installer sees)."""
+    for stmt in _statements(_V5):
+        db.execute(stmt)
+    numbers = [r[0] for r in db.execute("SELECT number FROM extensions WHERE kind = 'sip' AND secret = ''")]
+    for n in numbers:
+        db.execute("UPDATE extensions SET secret = ? WHERE number = ?", [generate_password(), n])
+
+
+CONFIG_MIGRATIONS = CONFIG_MIGRATIONS + (
+    Migration(5, "SIP: extension passwords, SIP trunks, called-number (DID) inbound routes", _v5),
 )

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping, Optional
 
+from dsp.profiles import get_profile
+
 #: Emergency numbers built in per country (always routable, whatever the routes say);
 #: ``112`` is added for every country.  ``settings.emergency_numbers`` adds more.
 EMERGENCY_NUMBERS: Mapping[str, tuple[str, ...]] = MappingProxyType({
@@ -59,6 +61,7 @@ class Extension:
     max_outbound_calls: int = 0     #: concurrent outside calls (0 = no limit)
     max_outbound_minutes: int = 0   #: outside call minutes per day (0 = no limit)
     announce: bool = False      #: outside callers hear "agent number NNN is serving you" on answer
+    secret: str = field(default="", repr=False)  #: SIP digest password ("" for FXS); never logged
 
 
 @dataclass(frozen=True)
@@ -105,9 +108,14 @@ class InboundRoute:
     night_dest_kind: str = ""   #: where calls go outside the time condition's hours
     night_dest: str = ""
     moh: str = ""               #: music-on-hold class for these callers ("" = default)
+    did: str = ""               #: called number delivered by the line/trunk ("" = any number)
 
-    def matches(self, line: str, caller: str) -> bool:
-        return (self.line in ("", line)) and (caller or "").startswith(self.cid_prefix)
+    def matches(self, line: str, caller: str, did: str = "") -> bool:
+        """True for a call on ``line`` (line or SIP trunk name) from ``caller`` to ``did``
+        (the called number the trunk delivered; "" when unknown, e.g. analog lines).
+        A route with a ``did`` matches only that number; one without matches any."""
+        return ((self.line in ("", line)) and (caller or "").startswith(self.cid_prefix)
+                and self.did in ("", did or ""))
 
 
 @dataclass(frozen=True)
@@ -162,6 +170,83 @@ class ConferenceRoom:
     announce: bool = True       #: join/leave tones
 
 
+@dataclass(frozen=True)
+class SipTrunk:
+    """A SIP provider account (or another PBX) the box registers to and places/receives
+    calls through.  Outbound routes reach it through its ``trunk_group``, like lines."""
+    name: str
+    host: str                   #: provider's proxy/registrar (name or IP)
+    port: int = 5060
+    transport: str = "udp"      #: udp | tcp
+    username: str = ""          #: user in From / To of REGISTER
+    auth_user: str = ""         #: digest user name ("" = username)
+    password: str = field(default="", repr=False)
+    realm: str = ""             #: only answer challenges of this realm ("" = any)
+    domain: str = ""            #: SIP domain of our AOR ("" = host)
+    register: bool = True       #: keep a registration up (off: IP-authenticated trunk)
+    expires_s: int = 600        #: registration lifetime asked for (s)
+    backup_host: str = ""       #: second provider server used when the first fails ("" = none)
+    backup_port: int = 0        #: 0 = the same port as ``port``
+    trunk_group: str = ""       #: "" = inbound only (no outbound route reaches it)
+    cid_mode: str = "pai"       #: caller ID sent in: from | pai (P-Asserted-Identity) | both
+    cid_number: str = ""        #: caller number sent ("" = the caller's own number)
+    codecs: str = ""            #: "PCMA,PCMU" ("" = settings.sip_codecs / country default)
+    max_channels: int = 0       #: concurrent calls (0 = no limit)
+    enabled: bool = True
+
+    @property
+    def auth_username(self) -> str:
+        """The user name for digest authentication."""
+        return self.auth_user or self.username
+
+    @property
+    def sip_domain(self) -> str:
+        """The domain of our address-of-record at the provider."""
+        return self.domain or self.host
+
+    def servers(self) -> tuple[tuple[str, int], ...]:
+        """(host, port) to try in order: the main server, then the backup if any."""
+        out = [(self.host, self.port)]
+        if self.backup_host:
+            out.append((self.backup_host, self.backup_port or self.port))
+        return tuple(out)
+
+
+#: RTP payload names by companding law, the preferred first.
+_LAW_CODECS = {"alaw": ("PCMA", "PCMU"), "ulaw": ("PCMU", "PCMA")}
+
+
+def sip_codecs(config: "Config", trunk: Optional[SipTrunk] = None) -> list[str]:
+    """The codecs offered/accepted, preferred first: the trunk's own list, else
+    ``settings.sip_codecs``, else the country's law first (PCMA,PCMU for A-law countries
+    such as cn/eu, PCMU,PCMA for the US)."""
+    if trunk is not None and trunk.codecs:
+        return trunk.codecs.split(",")
+    configured = config.settings.get("sip_codecs", "")
+    if configured:
+        return configured.split(",")
+    try:
+        law = get_profile(config.country).companding
+    except Exception:       # noqa: BLE001 - an unknown country still gets a usable order
+        law = "alaw"
+    return list(_LAW_CODECS.get(law, _LAW_CODECS["alaw"]))
+
+
+def sip_bind(config: "Config") -> Optional[tuple[str, int]]:
+    """``settings.sip_bind`` as (host, port); None when SIP is "off"."""
+    v = config.settings.get("sip_bind", "0.0.0.0:5060")
+    if v == "off":
+        return None
+    host, _, port = v.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+def sip_rtp_ports(config: "Config") -> tuple[int, int]:
+    """``settings.sip_rtp_ports`` as (first, last) inclusive."""
+    lo, _, hi = config.settings.get("sip_rtp_ports", "10000-20000").partition("-")
+    return int(lo), int(hi)
+
+
 def _natural_key(name: str) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name))
 
@@ -171,7 +256,7 @@ class Config:
     """Everything in the config store at one ``version``.
 
     Tuples are ordered: extensions/ring groups by number, lines and trunk groups by
-    name (natural order: line2 before line10), routes by (priority, id).
+    name (natural order: line2 before line10), SIP trunks by name, routes by (priority, id).
     """
     version: int
     settings: Mapping[str, Any]
@@ -185,6 +270,7 @@ class Config:
     holidays: tuple[Holiday, ...] = ()
     caller_lists: tuple[CallerListEntry, ...] = ()
     conference_rooms: tuple[ConferenceRoom, ...] = ()
+    sip_trunks: tuple[SipTrunk, ...] = ()
     _index: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -197,6 +283,7 @@ class Config:
         idx["rg"] = {r.number: r for r in self.ring_groups}
         idx["tc"] = {t.name: t for t in self.time_conditions}
         idx["room"] = {c.number: c for c in self.conference_rooms}
+        idx["sip_trunk"] = {t.name: t for t in self.sip_trunks}
 
     # -- settings -------------------------------------------------------------
     def setting(self, key: str) -> Any:
@@ -236,6 +323,18 @@ class Config:
         return tuple(ln for ln in self.lines
                      if ln.trunk_group == trunk_group and (ln.enabled or not enabled_only))
 
+    def sip_trunk(self, name: str) -> Optional[SipTrunk]:
+        return self._index["sip_trunk"].get(name)
+
+    def sip_trunks_in_group(self, trunk_group: str, enabled_only: bool = True) -> tuple[SipTrunk, ...]:
+        """The SIP trunks of a trunk group in natural name order."""
+        return tuple(t for t in self.sip_trunks
+                     if t.trunk_group == trunk_group and (t.enabled or not enabled_only))
+
+    def sip_extensions(self) -> tuple[Extension, ...]:
+        """The extensions of kind "sip" (enabled or not)."""
+        return tuple(e for e in self.extensions if e.kind == "sip")
+
     def ring_group(self, number: str) -> Optional[RingGroup]:
         return self._index["rg"].get(number)
 
@@ -258,9 +357,15 @@ class Config:
             return "conference"
         return None
 
-    def inbound_route_for(self, line: str, caller: str) -> Optional[InboundRoute]:
-        """The first inbound route (by priority, id) matching a line name and caller number."""
+    def inbound_route_for(self, line: str, caller: str, did: str = "") -> Optional[InboundRoute]:
+        """The first inbound route (by priority, id) matching a line or SIP trunk name, the
+        caller number and the called number (``did``, "" when the line delivers none).
+        Routes for that very called number are tried before routes for any number."""
+        if did:
+            for r in self.inbound_routes:
+                if r.did and r.matches(line, caller, did):
+                    return r
         for r in self.inbound_routes:
-            if r.matches(line, caller):
+            if not r.did and r.matches(line, caller, did):
                 return r
         return None

@@ -36,18 +36,20 @@ EXPORT_FORMAT = "hotline-config"
 
 _JSON_COLUMNS = {"ring_groups": ("members",), "time_conditions": ("hours",)}
 _BOOL_COLUMNS = {"extensions": ("enabled", "dnd", "followme_confirm", "announce"), "lines": ("enabled",),
-                 "time_conditions": ("holidays",), "conference_rooms": ("announce",)}
+                 "time_conditions": ("holidays",), "conference_rooms": ("announce",),
+                 "sip_trunks": ("register", "enabled")}
 _MODEL = {
     "extensions": model.Extension, "trunk_groups": model.TrunkGroup, "lines": model.Line,
     "ring_groups": model.RingGroup, "inbound_routes": model.InboundRoute,
     "outbound_routes": model.OutboundRoute, "time_conditions": model.TimeCondition,
     "holidays": model.Holiday, "caller_lists": model.CallerListEntry, "conference_rooms": model.ConferenceRoom,
+    "sip_trunks": model.SipTrunk,
 }
 _WHAT = {
     "extensions": "extension", "trunk_groups": "trunk group", "lines": "line",
     "ring_groups": "ring group", "inbound_routes": "inbound route", "outbound_routes": "outbound route",
     "time_conditions": "time condition", "holidays": "holiday", "caller_lists": "caller list entry",
-    "conference_rooms": "conference room",
+    "conference_rooms": "conference room", "sip_trunks": "SIP trunk",
 }
 _NUMBERED = ("extensions", "ring_groups", "conference_rooms")     #: share one number space
 _ID_TABLES = ("inbound_routes", "outbound_routes", "caller_lists")  #: integer ids given by the store
@@ -280,7 +282,10 @@ class ConfigStore:
                     break
             else:
                 raise ConfigError(f"{table}.{key}", f"no {_WHAT[table]} {keyval!r}")
-            row = validate_row(table, {**r, **fields})
+            merged = {**r, **fields}
+            if table == "extensions" and merged.get("kind") == "fxs" and "secret" not in fields:
+                merged["secret"] = ""          # turning a SIP extension into an FXS one drops its password
+            row = validate_row(table, merged)
             rows[i] = row
             validate_config(state)
             upd = self._encode(table, row)
@@ -355,6 +360,12 @@ class ConfigStore:
     def add_conference_room(self, **fields: Any) -> str: return self._add("conference_rooms", fields)
     def update_conference_room(self, number: str, /, **fields: Any) -> None: self._update("conference_rooms", number, fields)
     def delete_conference_room(self, number: str) -> None: self._delete("conference_rooms", number)
+
+    def sip_trunks(self) -> list[dict]: return self._list("sip_trunks")
+    def sip_trunk(self, name: str) -> Optional[dict]: return self._get("sip_trunks", name)
+    def add_sip_trunk(self, **fields: Any) -> str: return self._add("sip_trunks", fields)
+    def update_sip_trunk(self, name: str, /, **fields: Any) -> None: self._update("sip_trunks", name, fields)
+    def delete_sip_trunk(self, name: str) -> None: self._delete("sip_trunks", name)
 
     def outbound_routes(self) -> list[dict]: return self._list("outbound_routes")
     def outbound_route(self, id: int) -> Optional[dict]: return self._get("outbound_routes", id)

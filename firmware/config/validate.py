@@ -20,6 +20,7 @@ from firmware.config.dialpattern import DialPatternError, parse_pattern
 from firmware.config.errors import ConfigError
 from firmware.config.featurecodes import DEFAULT_FEATURE_CODES, validate_feature_codes
 from firmware.config import validate_features as vf
+from firmware.config import validate_sip as vs
 from firmware.config.fields import (_bool, _choice, _digits, _int, _name, _text,
                                      _unknown_fields)
 from firmware.config.model import CALL_CLASSES, builtin_emergency_numbers
@@ -47,6 +48,22 @@ SETTINGS_DEFAULTS: Mapping[str, Any] = {
     "max_outbound_calls": 0,
     "max_outbound_minutes": 0,
     "followme_confirm_ms": 30000,
+    # SIP (checked in validate_sip.py; what each means: docs/config.md)
+    "sip_bind": "0.0.0.0:5060",           # HOST:PORT of UDP and TCP, or "off"
+    "sip_advertise": "",                  # address put in Via/Contact/SDP ("" = the bound one)
+    "sip_realm": "hotline",               # digest realm phones authenticate in
+    "sip_codecs": "",                     # "" = country default (PCMA,PCMU; PCMU,PCMA in the US)
+    "sip_register_min_expires_s": 60,
+    "sip_register_max_expires_s": 3600,
+    "sip_max_contacts": 5,                # registered devices per extension (all ring)
+    "sip_qualify_ms": 30000,              # OPTIONS keep-alive to registered phones (0 = off)
+    "sip_lockout_failures": 5,            # failed authentications that block a source (0 = never)
+    "sip_lockout_window_ms": 60000,
+    "sip_lockout_ms": 600000,
+    "sip_rtp_ports": "10000-20000",
+    "sip_jitter_min_ms": 20,
+    "sip_jitter_max_ms": 200,
+    "sip_dtmf": "rfc4733",                # what the box sends to phones: rfc4733|info|inband
 }
 
 #: Allowed range (ms, inclusive) of each timeout setting.
@@ -77,6 +94,7 @@ KEYS: Mapping[str, str] = {
     "extensions": "number", "trunk_groups": "name", "lines": "name",
     "ring_groups": "number", "inbound_routes": "id", "outbound_routes": "id",
     "time_conditions": "name", "holidays": "date", "caller_lists": "id", "conference_rooms": "number",
+    "sip_trunks": "name",
 }
 
 
@@ -136,6 +154,8 @@ def validate_setting(key: str, value: Any) -> Any:
         return _bool(f, value)
     if key in ("max_outbound_calls", "max_outbound_minutes"):
         return _int(f, value, 0, 100000)
+    if key.startswith("sip_"):
+        return vs.sip_setting(key, value)
     raise AssertionError(key)  # pragma: no cover
 
 
@@ -147,13 +167,15 @@ def validate_settings(values: Mapping[str, Any]) -> dict[str, Any]:
     if out["flash_min_ms"] >= out["flash_max_ms"]:
         raise ConfigError("settings.flash_min_ms",
                           f"{out['flash_min_ms']} ms must be shorter than flash_max_ms ({out['flash_max_ms']} ms)")
+    vs.check_sip_settings(out)
     return out
 
 
 # --------------------------------------------------------------------------- rows
 def _extension(r: Mapping[str, Any]) -> dict:
     t = "extensions"
-    _unknown_fields(t, r, ("number", "name", "kind", "port", "outbound_class", "enabled", *EXT_FEATURE_FIELDS))
+    _unknown_fields(t, r, ("number", "name", "kind", "port", "outbound_class", "enabled", "secret",
+                           *EXT_FEATURE_FIELDS))
     if "number" not in r:
         raise ConfigError(f"{t}.number", "is required")
     number = _digits(f"{t}.number", r["number"], 2, 8)
@@ -174,6 +196,7 @@ def _extension(r: Mapping[str, Any]) -> dict:
         "outbound_class": _choice(f"{t}.outbound_class", r.get("outbound_class", "national"), CALL_CLASSES),
         "enabled": _bool(f"{t}.enabled", r.get("enabled", True)),
         **_extension_features(number, r),
+        "secret": vs.extension_secret(number, kind, r),
     }
 
 
@@ -282,7 +305,7 @@ def _route_id(table: str, r: Mapping[str, Any]) -> Optional[int]:
 def _inbound_route(r: Mapping[str, Any]) -> dict:
     t = "inbound_routes"
     _unknown_fields(t, r, ("id", "name", "line", "cid_prefix", "dest_kind", "dest", "priority",
-                           "time_condition", "night_dest_kind", "night_dest", "moh"))
+                           "time_condition", "night_dest_kind", "night_dest", "moh", "did"))
     return {
         "id": _route_id(t, r),
         "name": _text(f"{t}.name", r.get("name", "")),
@@ -297,6 +320,7 @@ def _inbound_route(r: Mapping[str, Any]) -> dict:
         "night_dest": _digits(f"{t}.night_dest", r.get("night_dest", "") or "", 0, 8,
                               "an extension, ring group or conference number"),
         "moh": _text(f"{t}.moh", r.get("moh", "") or "", 32),
+        "did": vs.check_did(f"{t}.did", r.get("did", "")),
     }
 
 
@@ -329,7 +353,7 @@ ROW_VALIDATORS: Mapping[str, Callable[[Mapping[str, Any]], dict]] = {
     "extensions": _extension, "trunk_groups": _trunk_group, "lines": _line,
     "ring_groups": _ring_group, "inbound_routes": _inbound_route, "outbound_routes": _outbound_route,
     "time_conditions": vf.time_condition, "holidays": vf.holiday, "caller_lists": vf.caller_list_entry,
-    "conference_rooms": vf.conference_room,
+    "conference_rooms": vf.conference_room, "sip_trunks": vs.sip_trunk,
 }
 TABLES = tuple(ROW_VALIDATORS)
 
@@ -369,6 +393,7 @@ def validate_config(state: Mapping[str, Any]) -> None:
     lines = unique("lines", "name", "name")
     unique("lines", "port", "port")
     rgs = unique("ring_groups", "number", "number")
+    trunks = vs.check_sip_references(state, tgs, lines)
 
     for n in exts:
         if n in emergency:
@@ -402,8 +427,8 @@ def validate_config(state: Mapping[str, Any]) -> None:
     pools = {"extension": (exts, "extension"), "ring_group": (rgs, "ring group"),
              "conference": (rooms, "conference room")}
     for r in state["inbound_routes"]:
-        if r["line"] and r["line"] not in lines:
-            raise ConfigError("inbound_routes.line", f"no line {r['line']!r}")
+        if r["line"] and r["line"] not in lines and r["line"] not in trunks:
+            raise ConfigError("inbound_routes.line", f"no line {r['line']!r} (and no SIP trunk of that name)")
         for col, kcol in (("dest", "dest_kind"), ("night_dest", "night_dest_kind")):
             if not r[col]:
                 continue
@@ -439,6 +464,8 @@ def _describe(table: str, row: Mapping[str, Any]) -> str:
         return f"time condition {row['name']}"
     if table == "holidays":
         return f"holiday {row['date']}"
+    if table == "sip_trunks":
+        return f"SIP trunk {row['name']}"
     return f"{table[:-1].replace('_', ' ')} {row.get('id')} ({row.get('name', '')})"
 
 
@@ -462,6 +489,9 @@ def references_to(state: Mapping[str, Any], table: str, key: Any) -> list[str]:
         for ln in state["lines"]:
             if ln["trunk_group"] == key:
                 out.append(f"line {ln['name']} belongs to it")
+        for tr in state.get("sip_trunks", ()):
+            if tr["trunk_group"] == key:
+                out.append(f"SIP trunk {tr['name']} belongs to it")
         for r in state["outbound_routes"]:
             if r["trunk_group"] == key:
                 out.append(f"outbound route {r['id']} ({r['name']}) uses it")
@@ -477,4 +507,6 @@ def references_to(state: Mapping[str, Any], table: str, key: Any) -> list[str]:
         for r in state["inbound_routes"]:
             if r["line"] == key:
                 out.append(f"inbound route {r['id']} ({r['name']}) is for this line")
+    elif table == "sip_trunks":
+        out += vs.references_to_sip_trunk(state, key)
     return out
