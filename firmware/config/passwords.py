@@ -57,7 +57,7 @@ def check_password(field: str, password: object, number: str = "") -> str:
         raise ConfigError(field, 'must not contain " or \\ (many phones cannot store them)')
     if number and password == number:
         raise ConfigError(field, f"must not be the extension number {number}")
-    if number and password == number * (len(password) // len(number)):
+    if number and (number * (len(password) // len(number) + 1)).startswith(password):
         raise ConfigError(field, f"must not be the extension number {number} repeated")
     if password.lower() in OBVIOUS:
         raise ConfigError(field, "is one of the first passwords attackers try; choose another "
