@@ -145,6 +145,7 @@ class Agent:
 
         acfg = pj.AccountConfig()
         acfg.idUri = f"sip:{args.name}@127.0.0.1:{self.port}"
+        self.media_on_loopback(acfg)
         self.local_acc = PhoneAccount(self)
         self.local_acc.create(acfg, True)
         self.emit({"event": "ready", "port": self.port, "tcp_port": self.tcp_port,
@@ -154,6 +155,14 @@ class Agent:
     def _port_of(self, tid: int) -> int:
         name = self.ep.transportGetInfo(tid).localName
         return int(name.rsplit(":", 1)[1])
+
+    def media_on_loopback(self, acfg: Any) -> None:
+        """RTP/RTCP of the account's calls on 127.0.0.1 (OS-chosen ports), SDP saying so."""
+        mt = acfg.mediaConfig.transportConfig
+        mt.port = self.args.rtp_port
+        mt.portRange = 1000 if self.args.rtp_port else 0
+        mt.boundAddress = "127.0.0.1"
+        mt.publicAddress = "127.0.0.1"
 
     def _set_codecs(self, order: list[str]) -> None:
         wanted = {f"{c.strip().upper()}/8000/1": 255 - i for i, c in enumerate(order) if c.strip()}
@@ -208,7 +217,7 @@ class Agent:
             self.graveyard.append(p)
         rec = self.recorders.pop(cid, None)
         if rec is not None:
-            self.graveyard.append(rec)
+            self.graveyard.append(rec[0])
 
     # ---- commands ------------------------------------------------------------------
     def handle(self, msg: dict[str, Any]) -> dict[str, Any]:
@@ -235,6 +244,7 @@ class Agent:
         acfg.sipConfig.transportId = self.tcp_tid if transport == "tcp" else self.udp_tid
         if transport == "tcp":
             acfg.sipConfig.proxies.append(f"<{reg};lr>")
+        self.media_on_loopback(acfg)
         acfg.natConfig.contactRewriteUse = 0
         acfg.natConfig.viaRewriteUse = 0
         acfg.natConfig.sdpNatRewriteUse = 0
@@ -363,7 +373,7 @@ class Agent:
         rec = pj.AudioMediaRecorder()
         rec.createRecorder(wav)
         aud.startTransmit(rec)
-        self.recorders[call.cid] = rec
+        self.recorders[call.cid] = (rec, wav)
         return {"call": call.cid, "wav": wav}
 
     def cmd_stop_record(self, a: dict[str, Any]) -> dict[str, Any]:
@@ -371,14 +381,37 @@ class Agent:
         cids = [call.cid] if call else list(self.recorders)
         if not cids or not all(c in self.recorders for c in cids):
             raise CommandError("no recording in progress")
+        paths = []
         for cid in cids:
-            rec = self.recorders.pop(cid)
+            rec, wav = self.recorders.pop(cid)
+            paths.append(wav)
             try:
                 self.audio_media(self.calls[cid]).stopTransmit(rec)
             except (pj.Error, CommandError, KeyError):
                 pass
-            del rec     # the destructor closes the file and fixes the WAV header
+            del rec     # the destructor removes the port; the bridge then closes the file
+        self.settle_recordings(paths)
         return {"calls": cids}
+
+    def settle_recordings(self, paths: list[str], max_ms: int = 1000) -> None:
+        """Run the library until the recorders' WAV files are closed (header written).
+
+        Destroying a recorder only queues the removal of its bridge port (pjmedia 2.14+);
+        the file is finished by the bridge clock a frame or two later.
+        """
+        import wave
+        for _ in range(max_ms // 10):
+            self.ep.libHandleEvents(10)
+            done = True
+            for p in paths:
+                try:
+                    with wave.open(p, "rb"):
+                        pass
+                except (OSError, EOFError, wave.Error):
+                    done = False
+            if done:
+                self.ep.libHandleEvents(10)
+                return
 
     def cmd_hold(self, a: dict[str, Any]) -> dict[str, Any]:
         call = self.pick_call(a)
@@ -550,6 +583,8 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--name", default="phone", help="user part of the local account URI")
     ap.add_argument("--port", type=int, default=0, help="UDP SIP port (0: ask the OS)")
+    ap.add_argument("--rtp-port", type=int, default=0,
+                    help="first RTP port to try (0: OS-chosen ports)")
     ap.add_argument("--tcp", action="store_true", help="also listen on TCP (OS-chosen port)")
     ap.add_argument("--codecs", default="PCMA,PCMU", help="codec order, e.g. PCMU,PCMA")
     ap.add_argument("--log", default="", help="pjsip log file")
