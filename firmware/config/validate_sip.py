@@ -205,6 +205,8 @@ def sip_trunk(r: Mapping[str, Any]) -> dict:
     """Check one row of ``sip_trunks``."""
     t = "sip_trunks"
     _unknown_fields(t, r, SIP_TRUNK_FIELDS)
+    if not r.get("name"):
+        raise ConfigError(f"{t}.name", "is required (a short name such as 'provider1')")
     name = _name(f"{t}.name", r.get("name"))
     username = r.get("username", "") or ""
     if isinstance(username, int) and not isinstance(username, bool):
