@@ -44,7 +44,10 @@ Policy (the knobs are constructor arguments):
   box registers again at once with a Contact of that public address, removing the
   private one in the same request (``;expires=0``); the state only becomes REGISTERED
   with the contact the provider can reach. This is common practice (pjsip's contact
-  rewrite), not something RFC 3581 itself requires.
+  rewrite), not something RFC 3581 itself requires. Over TCP only the address is taken
+  (the rport of a TCP connection is its ephemeral source port, where nobody listens).
+* **A failed refresh** counts like any failure: the state leaves REGISTERED at once
+  (the provider may still hold the old binding for its last seconds).
 
 ``on_state(name, status)`` is called on every state change and whenever the active
 provider changes, with :meth:`TrunkRegistration.status`, whose ``last_error`` says in
@@ -57,7 +60,7 @@ from __future__ import annotations
 
 import enum
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
 
 from hal.clock import Clock, Timer
@@ -349,6 +352,8 @@ class TrunkRegistration:
                 assert resp is not None
                 self._answer_challenge(sent, resp)
             elif verdict is _Verdict.INTERVAL:
+                assert resp is not None
+                self._bindings[sent.idx].expires_s = int(resp.get("Min-Expires") or "0")
                 self._send(sent.idx, sent.purpose, resends=sent.resends + 1)
             elif sent.purpose is _Purpose.UNREG:
                 if st is S.UNREGISTERING and sent.idx == self._active:
@@ -367,6 +372,8 @@ class TrunkRegistration:
         """A 200 for MAIN or PROBE: rewrite the contact behind NAT, else take the binding."""
         public = _public_addr(resp)
         b = self._bindings[sent.idx]
+        if public is not None and self.providers[sent.idx].transport.upper() != "UDP":
+            public = (public[0], sent.contact.port or 5060)    # TCP: rport is a source port
         if public is not None and public != (sent.contact.host, sent.contact.port) \
                 and sent.resends < MAX_RESENDS:
             b.nat_addr = public
@@ -467,7 +474,6 @@ class TrunkRegistration:
         if code == 423:
             raw = (resp.get("Min-Expires") or "").strip()
             if digits_only(raw) and int(raw) > sent.expires_s:
-                self._bindings[sent.idx].expires_s = int(raw)
                 return _Verdict.INTERVAL, ""
             return _Verdict.FAILED, (f"{hp} wants a longer registration interval (423) but "
                                      f"its Min-Expires {raw!r} is not above the "

@@ -37,6 +37,7 @@ class FakeProvider:
         self.min_expires: Optional[int] = None
         self.nat: Optional[tuple[str, int]] = None
         self.wrong_pw_403 = False
+        self.max_expires: Optional[int] = None
         self.delay_ms = 40
         self.requests: list[SipRequest] = []
         self.bindings: dict[str, int] = {}       # contact URI -> expiry, ms
@@ -74,6 +75,7 @@ class FakeProvider:
         now = self.clock.now_ms()
         for c in req.contacts:
             e = int(c.params.get("expires") or expires)
+            e = min(e, self.max_expires or e)
             if e == 0:
                 self.bindings.pop(str(c.uri), None)
             else:
@@ -446,6 +448,31 @@ def test_nat_rport_rewrites_contact(clock):
     assert list(fp.bindings) == ["sip:8610@203.0.113.5:40000"]
 
 
+def test_nat_over_tcp_takes_the_address_not_the_source_port(clock):
+    fp = FakeProvider(clock, "sip1.example.cn")
+    fp.nat = ("203.0.113.5", 40000)
+    net = Net(fp)
+    reg, _ = make(clock, net, [provider("sip1.example.cn", transport="TCP")])
+    reg.start()
+    clock.advance(1000)
+    assert registered(reg)
+    assert reg.status()["contact"] == "sip:8610@203.0.113.5:5060;transport=tcp"
+
+
+def test_granted_shorter_than_asked_refreshes_sooner(clock):
+    fp = FakeProvider(clock, "sip1.example.cn", nonce_ttl_ms=3_600_000)
+    fp.max_expires = 120
+    net = Net(fp)
+    reg, _ = make(clock, net, [provider("sip1.example.cn", expires_s=3600)])
+    reg.start()
+    clock.advance(1000)
+    assert registered(reg) and reg.status()["expires_in_s"] <= 120
+    clock.advance(refresh_delay_ms(120) - 2000)
+    assert len(net.sent) == 2
+    clock.advance(2000)
+    assert len(net.sent) == 3 and net.sent[-1][0].get("Expires") == "3600"
+
+
 def test_no_nat_no_rewrite(clock):
     fp = FakeProvider(clock, "sip1.example.cn")
     net = Net(fp)
@@ -515,3 +542,41 @@ def test_caller_identity_bad_input_is_explained():
         caller_identity_headers(p, "123", "", "rpid")
     with pytest.raises(ValueError, match="caller ID number '12a'"):
         caller_identity_headers(p, "12a", "", "from")
+
+
+# ----------------------------------------------------------------- with the real stack
+def test_through_the_transaction_layer_and_the_wire(clock):
+    """REGISTERs go through real client transactions, as bytes; the provider's answers
+    come back parsed, retransmissions are absorbed, and Timer F reports no answer."""
+    from firmware.sip.message import parse
+    from firmware.sip.transaction import TransactionLayer
+
+    fp = FakeProvider(clock, "198.51.100.7")
+    wire: list[SipRequest] = []
+
+    def to_wire(msg, target):
+        req = parse(bytes(msg))
+        wire.append(req)
+        if fp.silent:
+            return
+        resp = fp.answer(req)
+        clock.call_later(40, lambda: txl.receive(_received(resp, target)))
+
+    def _received(resp, target):
+        r = parse(bytes(resp))
+        r.source = target
+        return r
+
+    txl = TransactionLayer(clock, to_wire)
+    reg, _ = make(clock, lambda req, t, on_r, on_t: txl.client_transaction(req, t, on_r, on_t),
+                  [provider("198.51.100.7")], retry_ms=5000)
+    reg.start()
+    clock.advance(1000)
+    assert registered(reg) and len(wire) == 2
+    assert "sip:8610@192.168.1.10:5060" in fp.bindings
+    fp.silent = True
+    clock.advance(refresh_delay_ms(600))
+    assert clock.run_until(lambda: reg.state is RegState.RETRY_WAIT, 40_000)
+    assert reg.status()["last_error"] == "no answer from 198.51.100.7:5060 (32 s)"
+    assert len(wire) > 3                                    # Timer E retransmitted the refresh
+    assert len({r.cseq.number for r in wire[2:]}) == 1
