@@ -192,7 +192,7 @@ def test_digest_for_another_uri_is_refused(reg, guard):
     auth = phone.client.authorize("REGISTER", "sip:elsewhere.test", first.get_all("WWW-Authenticate"))
     resp = phone.send(contacts=("<sip:201@10.0.0.5>",), headers=[("Authorization", auth)])
     assert resp.status == 400 and "is not the Request-URI" in resp.get("Warning")
-    assert reg.bindings("201") == []
+    assert reg.bindings("201") == [] and guard.failures("10.0.0.5") == 0
 
 
 # -- bindings ---------------------------------------------------------------------------
