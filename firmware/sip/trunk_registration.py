@@ -70,7 +70,7 @@ from firmware.sip.message import (SipRequest, SipResponse, Target, new_call_id, 
 from firmware.sip.uri import SipParseError, SipUri, digits_only
 
 __all__ = ["Provider", "RegState", "RegIn", "TrunkRegistration", "caller_identity_headers",
-           "refresh_delay_ms", "REFRESH_MARGIN_S"]
+           "providers_for", "refresh_delay_ms", "REFRESH_MARGIN_S"]
 
 REFRESH_MARGIN_S = 60          #: refresh at most this long before expiry, s
 MAX_RESENDS = 6                #: challenge/423/NAT re-sends in one attempt before giving up
@@ -125,6 +125,15 @@ class Provider:
     @property
     def digest_user(self) -> str:
         return self.auth_user or self.username
+
+
+def providers_for(trunk: Any) -> list[Provider]:
+    """The providers of a configured trunk (a :class:`firmware.config.SipTrunk`, read
+    by attribute): its main server, then its backup server, same account for both."""
+    common = dict(transport=str(trunk.transport).upper(), username=trunk.username,
+                  auth_user=trunk.auth_user, password=trunk.password, realm=trunk.realm,
+                  domain=trunk.domain, expires_s=int(trunk.expires_s))
+    return [Provider(host, int(port), **common) for host, port in trunk.servers()]
 
 
 class RegState(enum.Enum):

@@ -512,6 +512,20 @@ def test_configuration_errors_name_the_field(clock):
                           via=lambda t: None)
 
 
+def test_providers_from_the_configured_trunk():
+    from firmware.config import SipTrunk
+    from firmware.sip.trunk_registration import providers_for
+    trunk = SipTrunk(name="cn", host="sip1.example.cn", port=5062, transport="udp",
+                     username="8610", password="pw", domain="voip.example.cn", expires_s=300,
+                     backup_host="sip2.example.cn")
+    main, backup = providers_for(trunk)
+    assert (main.host, main.port, backup.host, backup.port) == \
+        ("sip1.example.cn", 5062, "sip2.example.cn", 5062)
+    assert backup.username == "8610" and backup.password == "pw"
+    assert main.transport == "UDP" and main.expires_s == 300
+    assert main.aor_domain == "voip.example.cn"
+
+
 def test_refresh_delay():
     assert refresh_delay_ms(600) == 540_000
     assert refresh_delay_ms(3600) == 3_540_000
