@@ -89,8 +89,8 @@ class Qualifier:
     """
 
     def __init__(self, clock, registrar: Registrar, send: SendFn,
-                 make_options: Callable[[Binding], SipRequest], *,
-                 interval_ms: int = 30_000, timeout_ms: int = 5_000, max_missed: int = 2,
+                 make_options: Callable[[Binding], SipRequest],
+                 interval_ms: int = 30_000, timeout_ms: int = 5_000, max_missed: int = 2, *,
                  on_unreachable: Optional[Callable[[Binding], None]] = None,
                  on_reachable: Optional[Callable[[Binding], None]] = None,
                  log_event: Optional[Callable[[str, dict], None]] = None) -> None:
