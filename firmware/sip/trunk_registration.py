@@ -273,7 +273,8 @@ class TrunkRegistration:
         return None if self._state is RegState.IDLE else self.providers[self._active]
 
     def start(self) -> None:
-        """Begin registering to the primary provider."""
+        """Begin registering to the primary provider (also while a stop() is still
+        un-registering: that is then abandoned). Ignored when already running."""
         self.handle(RegIn.START)
 
     def stop(self) -> None:
@@ -319,7 +320,8 @@ class TrunkRegistration:
         S = RegState
         st = self._state
         if inp is RegIn.START:
-            if st is S.IDLE:
+            if st in (S.IDLE, S.UNREGISTERING):
+                self._inflight.pop((_Purpose.UNREG, self._active), None)
                 self._active, self._failures, self._refused = 0, 0, set()
                 self.last_error = ""
                 self._send(0, _Purpose.MAIN)

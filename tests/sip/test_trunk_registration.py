@@ -414,6 +414,19 @@ def test_stop_sends_expires_zero(clock):
     assert len(net.sent) == n                               # no refresh after stop
 
 
+def test_start_again_while_unregistering(clock):
+    fp = FakeProvider(clock, "sip1.example.cn")
+    net = Net(fp)
+    reg, _ = make(clock, net, [provider("sip1.example.cn")])
+    reg.start()
+    clock.advance(1000)
+    reg.stop()
+    reg.start()
+    assert reg.state is RegState.REGISTERING
+    clock.advance(1000)
+    assert registered(reg) and fp.bindings
+
+
 def test_stop_while_waiting_to_retry_sends_nothing(clock):
     fp = FakeProvider(clock, "sip1.example.cn")
     fp.fail = 500
