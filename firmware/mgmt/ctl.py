@@ -3,6 +3,19 @@
     hotline ctl [--data DIR] [--json] <command> [key=value ...]
     hotline ctl [--data DIR] [--json] events [prefix ...] [--count N]
 
+Provisioning, for installers who script it (options after the number/name):
+
+    hotline ctl extension add 801 --sip [--password PW] [--name N] [--outbound-class C]
+    hotline ctl extension add 802 --fxs fxs2 [--name N]
+    hotline ctl extension list | delete N | password N [--password PW]
+    hotline ctl sip-trunk add NAME --host H [--port P] [--transport udp|tcp] --username U
+                          --password PW [--trunk-group G] [--no-register] [--backup-host H] ...
+    hotline ctl sip-trunk update NAME [--option ...] | list | delete NAME
+
+These are the commands ``extension.add`` ... ``sip_trunk.delete`` of
+firmware/mgmt/provisioning.py with friendlier arguments. A generated SIP password is
+printed once; the change is in force at once on the running box.
+
 Values are read as JSON when they parse (``n=3``, ``on=true``, ``ports=["fxs1","fxs2"]``)
 and as plain strings otherwise (``name=Front desk`` quoted by the shell). A number that
 must stay a string is written with JSON quotes: ``dst='"0801"'`` (``0801`` is not JSON
@@ -17,10 +30,10 @@ import argparse
 import datetime as _dt
 import json
 import sys
-from typing import Any
+from typing import Any, Optional
 
 from firmware.mgmt.client import DaemonNotRunning, MgmtClient, MgmtError
-from firmware.mgmt.render import render, render_event, render_status, table
+from firmware.mgmt.render import render, render_event, render_provisioning, render_status, table
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_RUNNING = 0, 1, 2, 3
 USAGE_CODES = {"unknown_command", "bad_args", "bad_request", "bad_json"}
@@ -51,12 +64,94 @@ def parse_params(params: list[str]) -> dict:
     return args
 
 
+#: Options of the provisioning sub-commands: flag, argument name of the management
+#: command, argparse keywords.  Stored under ``prov_<name>`` (None = not given).
+PROVISION_OPTIONS: list[tuple[str, str, dict]] = [
+    ("--sip", "sip", dict(action="store_const", const=True, help="extension add: a SIP (IP) phone")),
+    ("--fxs", "fxs", dict(metavar="PORT", help="extension add: an analog phone on this FXS port (fxs1 ...)")),
+    ("--password", "password", dict(metavar="PW", help="SIP password (extension: generated when left out)")),
+    ("--name", "name", dict(metavar="TEXT", help="extension: the name shown to callees")),
+    ("--outbound-class", "outbound_class", dict(metavar="C", help="extension: internal|local|national|international")),
+    ("--host", "host", dict(metavar="HOST", help="sip-trunk: the provider's server")),
+    ("--port", "port", dict(metavar="N", help="sip-trunk: its port (5060)")),
+    ("--transport", "transport", dict(metavar="T", help="sip-trunk: udp or tcp")),
+    ("--username", "username", dict(metavar="U", help="sip-trunk: the account's user name")),
+    ("--auth-user", "auth_user", dict(metavar="U", help="sip-trunk: digest user if not the user name")),
+    ("--realm", "realm", dict(metavar="R", help="sip-trunk: only answer this realm's challenges")),
+    ("--domain", "domain", dict(metavar="D", help="sip-trunk: our SIP domain at the provider (= host)")),
+    ("--register", "register", dict(action="store_const", const=True, help="sip-trunk: register (default)")),
+    ("--no-register", "register", dict(action="store_const", const=False,
+                                       help="sip-trunk: do not register (IP-authenticated trunk)")),
+    ("--expires", "expires_s", dict(metavar="S", help="sip-trunk: registration lifetime in s (600)")),
+    ("--backup-host", "backup_host", dict(metavar="HOST", help="sip-trunk: second server on failure")),
+    ("--backup-port", "backup_port", dict(metavar="N", help="sip-trunk: its port (= --port)")),
+    ("--trunk-group", "trunk_group", dict(metavar="G", help="sip-trunk: the trunk group outbound routes use")),
+    ("--cid-mode", "cid_mode", dict(metavar="M", help="sip-trunk: caller ID in from|pai|both")),
+    ("--cid-number", "cid_number", dict(metavar="N", help="sip-trunk: caller number sent (= the caller's)")),
+    ("--codecs", "codecs", dict(metavar="LIST", help="sip-trunk: e.g. PCMA,PCMU (= settings.sip_codecs)")),
+    ("--max-channels", "max_channels", dict(metavar="N", help="sip-trunk: concurrent calls (0 = no limit)")),
+    ("--enabled", "enabled", dict(action="store_const", const=True, help="sip-trunk: in use (default)")),
+    ("--disabled", "enabled", dict(action="store_const", const=False, help="sip-trunk: kept but not used")),
+]
+_TRUNK_KEYS = ("host", "port", "transport", "username", "auth_user", "password", "realm", "domain",
+               "register", "expires_s", "backup_host", "backup_port", "trunk_group", "cid_mode",
+               "cid_number", "codecs", "max_channels", "enabled")
+
+#: ``(what, action)`` → (management command, name of the positional argument or None,
+#: the option names it takes).
+PROVISIONING: dict[tuple[str, str], tuple[str, Optional[str], tuple[str, ...]]] = {
+    ("extension", "add"): ("extension.add", "number", ("sip", "fxs", "password", "name", "outbound_class")),
+    ("extension", "list"): ("extension.list", None, ()),
+    ("extension", "delete"): ("extension.delete", "number", ()),
+    ("extension", "password"): ("extension.password", "number", ("password",)),
+    ("sip-trunk", "add"): ("sip_trunk.add", "name", _TRUNK_KEYS),
+    ("sip-trunk", "update"): ("sip_trunk.update", "name", _TRUNK_KEYS),
+    ("sip-trunk", "list"): ("sip_trunk.list", None, ()),
+    ("sip-trunk", "delete"): ("sip_trunk.delete", "name", ()),
+}
+
+
+def provisioning_call(what: str, params: list[str], options: dict[str, Any]) -> tuple[str, dict]:
+    """The management command and arguments for ``hotline ctl <what> <params...>
+    <options>`` (``options``: option name → value, only those given).
+    :class:`UsageError` says what is wrong and how it is written."""
+    usage = "; ".join(f"hotline ctl {w} {a}" + (f" {'NUMBER' if key == 'number' else 'NAME'}" if key else "")
+                      for (w, a), (_, key, _) in PROVISIONING.items() if w == what)
+    if not params:
+        raise UsageError(f"say what to do: {usage}")
+    action, rest = params[0], params[1:]
+    if (what, action) not in PROVISIONING:
+        raise UsageError(f"{what} {action!r} is not known: {usage}")
+    command, key, allowed = PROVISIONING[(what, action)]
+    if key is not None and not rest:
+        raise UsageError(f"{what} {action} needs the {key}: hotline ctl {what} {action} "
+                         f"{'NUMBER' if key == 'number' else 'NAME'}")
+    if len(rest) > (1 if key else 0):
+        raise UsageError(f"{what} {action}: unexpected {' '.join(rest[1 if key else 0:])!r} "
+                         "(options go as --name VALUE; write values with spaces in quotes)")
+    for opt in options:
+        if opt not in allowed:
+            flag = next(f for f, k, _ in PROVISION_OPTIONS if k == opt)
+            raise UsageError(f"{flag} does not apply to `{what} {action}`" +
+                             (f" (it takes {', '.join(_flag(k) for k in allowed)})" if allowed else ""))
+    args = dict(options)
+    if key is not None:
+        args[key] = rest[0]
+    return command, args
+
+
+def _flag(key: str) -> str:
+    return next(f for f, k, _ in PROVISION_OPTIONS if k == key)
+
+
 def register(subparsers) -> None:
     """Add ``ctl`` to the ``hotline`` command."""
     p = subparsers.add_parser(
         "ctl", help="talk to a running box (status, sim.*, events ...)",
         description="Run a management command against the box serving --data DIR. "
-                    "`hotline ctl help` lists the commands; `hotline ctl events` streams events.",
+                    "`hotline ctl help` lists the commands; `hotline ctl events` streams events; "
+                    "`hotline ctl extension add 801 --sip` and `hotline ctl sip-trunk add NAME --host H ...` "
+                    "provision phones and trunks.",
         epilog="exit status: 0 ok, 1 command failed, 2 usage, 3 daemon not running")
     p.add_argument("--data", metavar="DIR", default=None,
                    help="the box's data directory (default: $HOTLINE_DATA or ~/.local/share/hotline)")
@@ -72,6 +167,9 @@ def register(subparsers) -> None:
     p.add_argument("command", nargs="?", help="command name, e.g. status, help, events, sim.offhook")
     p.add_argument("params", nargs="*", metavar="key=value",
                    help="command arguments (for events: event-name prefixes)")
+    g = p.add_argument_group("provisioning (hotline ctl extension ... / hotline ctl sip-trunk ...)")
+    for flag, key, kw in PROVISION_OPTIONS:
+        g.add_argument(flag, dest=f"prov_{key}", default=None, **kw)
     p.set_defaults(func=run, ctl_parser=p)
 
 
@@ -93,27 +191,47 @@ def run(args: argparse.Namespace) -> int:
         return 130
 
 
+def _given_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The provisioning options on the command line: name → value."""
+    out: dict[str, Any] = {}
+    for _, key, _ in PROVISION_OPTIONS:
+        v = getattr(args, f"prov_{key}", None)
+        if v is not None:
+            out[key] = v
+    return out
+
+
 def _run(args: argparse.Namespace) -> int:
+    options = _given_options(args)
+    try:
+        if args.command in ("extension", "sip-trunk"):
+            command, cmd_args = provisioning_call(args.command, list(args.params), options)
+        else:
+            if options:
+                raise UsageError(f"{_flag(next(iter(options)))} is for `hotline ctl extension ...` and "
+                                 "`hotline ctl sip-trunk ...` only")
+            command = args.command
+            if command != "events":
+                cmd_args = parse_params(args.params)
+    except UsageError as e:
+        _err(str(e))
+        return EXIT_USAGE
     client = MgmtClient(socket_path=args.socket, data_dir=args.data, timeout=args.timeout)
     try:
-        if args.command == "events":
+        if command == "events":
             return _events(client, args)
         try:
-            cmd_args = parse_params(args.params)
-        except UsageError as e:
-            _err(str(e))
-            return EXIT_USAGE
-        try:
-            result = client.call(args.command, **cmd_args)
+            result = client.call(command, **cmd_args)
         except DaemonNotRunning as e:
             _err(str(e))
             return EXIT_NOT_RUNNING
         except MgmtError as e:
-            _err(f"{args.command}: {e.message}")
+            _err(f"{command}: {e.message}")
             if e.code == "unknown_command":
-                _err("`hotline ctl help` lists the commands")
+                _err("`hotline ctl help` lists the commands" if command == args.command else
+                     "this box's firmware has no provisioning commands yet")
             return EXIT_USAGE if e.code in USAGE_CODES else EXIT_FAILED
-        print(format_result(args.command, result, as_json=args.json, wide=args.wide))
+        print(format_result(command, result, as_json=args.json, wide=args.wide))
         return EXIT_OK
     finally:
         client.close()
@@ -128,6 +246,9 @@ def format_result(command: str, result: Any, as_json: bool = False, wide: bool =
         return render_status(result, wide=wide)
     if command == "help" and isinstance(result, dict) and isinstance(result.get("commands"), list):
         return table(result["commands"], ["name", "help"], headers={"name": "COMMAND", "help": ""})
+    text = render_provisioning(command, result)
+    if text is not None:
+        return text
     if result is None:
         return "ok"
     return render(result)

@@ -179,3 +179,51 @@ def render_event(message: dict) -> str:
                  for k, v in data.items()]
         return f"{name}  " + " ".join(parts) if parts else name
     return f"{name}  {cell(data)}"
+
+
+# ---------------------------------------------------------------------- provisioning
+EXTENSION_COLUMNS = ["number", "name", "kind", "port", "outbound_class", "enabled"]
+SIP_TRUNK_COLUMNS = ["name", "host", "port", "transport", "username", "trunk_group", "register",
+                     "enabled", "password_set"]
+
+
+def _password_lines(result: dict) -> list[str]:
+    number = result.get("number", "?")
+    if result.get("password_generated"):
+        return [f"password: {result.get('password')}",
+                f"  write it into the phone; `hotline ctl extension password {number}` makes a new one"]
+    return ["password: set as given"]
+
+
+def render_provisioning(command: str, result: Any) -> Optional[str]:
+    """Text for the results of the provisioning commands (``extension.*``,
+    ``sip_trunk.*``), None for other commands. A generated password is printed once
+    with a hint; passwords that were given are not echoed; trunk passwords never appear."""
+    if command == "extension.add" and isinstance(result, dict):
+        kind = result.get("kind")
+        what = "SIP" if kind == "sip" else f"FXS port {result.get('port')}"
+        out = [f"extension {result.get('number')} ({result.get('name')}) added: {what}"]
+        if kind == "sip":
+            out += _password_lines(result)
+        return "\n".join(out)
+    if command == "extension.password" and isinstance(result, dict):
+        return "\n".join([f"extension {result.get('number')}: new SIP password"] + _password_lines(result))
+    if command == "extension.list" and isinstance(result, list):
+        if not result:
+            return "no extensions"
+        return table(result, _columns(result, EXTENSION_COLUMNS, wide=False),
+                     headers={"outbound_class": "CLASS"})
+    if command == "sip_trunk.list" and isinstance(result, list):
+        if not result:
+            return "no SIP trunks"
+        return table(result, _columns(result, SIP_TRUNK_COLUMNS, wide=False),
+                     headers={"trunk_group": "GROUP", "password_set": "PASSWORD"},
+                     formats={"password_set": lambda v: "set" if v else "-"})
+    if command in ("sip_trunk.add", "sip_trunk.update") and isinstance(result, dict):
+        verb = "added" if command == "sip_trunk.add" else "changed"
+        shown = {k: v for k, v in result.items() if k != "name"}
+        return f"SIP trunk {result.get('name')} {verb}\n" + render(shown, 2)
+    if command in ("extension.delete", "sip_trunk.delete") and isinstance(result, dict):
+        what = "extension" if command == "extension.delete" else "SIP trunk"
+        return f"{what} {result.get('number', result.get('name'))} deleted"
+    return None
