@@ -145,7 +145,12 @@ def sip_setting(key: str, value: Any) -> Any:
     if key == "sip_advertise":
         if value is None or (isinstance(value, str) and not value.strip()):
             return ""
-        return _format_hostport(*parse_hostport(f, value, need_port=False))
+        if isinstance(value, str) and value.count(":") > 1 and not value.strip().startswith("["):
+            return check_host(f, value)              # a bare IPv6 address
+        host, port = parse_hostport(f, value, need_port=False)
+        if port is not None:
+            raise ConfigError(f, f"{value!r}: give the address only (the port is the one of sip_bind)")
+        return host
     if key == "sip_realm":
         v = _text(f, value)
         if not v.strip():

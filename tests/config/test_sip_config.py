@@ -180,6 +180,9 @@ def test_sip_settings_defaults_and_validation(store):
     assert bad("sip_bind", "0.0.0.0").startswith("settings.sip_bind: '0.0.0.0' has no port")
     assert bad("sip_bind", "0.0.0.0:99999").startswith("settings.sip_bind: 99999 is out of range")
     assert bad("sip_rtp_ports", "20000-10000").startswith("settings.sip_rtp_ports:")
+    store.set_setting("sip_advertise", "2001:DB8::7")
+    assert store.get_setting("sip_advertise") == "2001:db8::7"
+    assert bad("sip_advertise", "203.0.113.7:5062").startswith("settings.sip_advertise: '203.0.113.7:5062': give")
     assert bad("sip_dtmf", "sms").startswith("settings.sip_dtmf: 'sms' is not one of rfc4733, info, inband")
     assert bad("sip_qualify_ms", 200).startswith("settings.sip_qualify_ms: 200 ms is too often")
     assert bad("sip_realm", "").startswith("settings.sip_realm: must not be empty")
