@@ -204,8 +204,9 @@ def _given_options(args: argparse.Namespace) -> dict[str, Any]:
 def _run(args: argparse.Namespace) -> int:
     options = _given_options(args)
     try:
-        if args.command in ("extension", "sip-trunk"):
-            command, cmd_args = provisioning_call(args.command, list(args.params), options)
+        what = {"sip_trunk": "sip-trunk", "extensions": "extension"}.get(args.command, args.command)
+        if what in ("extension", "sip-trunk"):
+            command, cmd_args = provisioning_call(what, list(args.params), options)
         else:
             if options:
                 raise UsageError(f"{_flag(next(iter(options)))} is for `hotline ctl extension ...` and "

@@ -93,7 +93,7 @@ def test_fxs_port_taken_or_missing_is_a_clear_error(box, datadir, capsys):
     assert box.config.extension("807").secret == ""
 
 
-def test_usage_errors_exit_2_before_reaching_the_box(box, datadir, capsys):
+def test_usage_errors_exit_2_and_change_nothing(box, datadir, capsys):
     before = box.store.version()
     for argv, expect in (
             (["extension", "add", "808"], "say what it is"),                 # refused by the command
