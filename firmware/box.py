@@ -19,12 +19,14 @@ from firmware.cdr.record import CdrRecord
 from firmware.cdr.store import CdrStore
 from firmware.config.store import ConfigStore
 from firmware.mgmt.commands import CommandError, Dispatcher
+from firmware.mgmt.provisioning import register_provisioning
 from firmware.paths import DataDir
 
 log = logging.getLogger("hotline.box")
 
 VERSION = "0.1.0"
 RELOAD_CHECK_TICKS = 50       #: look for configuration changes once a second
+NET_ROWS = 256                #: SIP call legs that can have audio at once
 
 
 class Box:
@@ -50,7 +52,9 @@ class Box:
                                cdr_writer=self._write_cdr, ec_taps=ec_taps,
                                moh_path=str(self.data.sounds / "moh.wav"), sounds_dir=self.data.sounds,
                                update_config=self.update_config, usage=self.cdr.outbound_seconds,
-                               record_refusal=self._record_refusal, count_hit=self._count_hit)
+                               record_refusal=self._record_refusal, count_hit=self._count_hit,
+                               net_rows=NET_ROWS)
+        self.sip: Any = None            #: SipService once :meth:`start_sip` ran
         self.started_tick = clock.ticks
         self.started_wall = time.time()
         self.dispatcher = Dispatcher()
@@ -106,6 +110,23 @@ class Box:
         log.info("configuration version %d applied", self.config.version)
         return {"version": self.config.version}
 
+    async def start_sip(self, host: str, port: int) -> tuple[str, int]:
+        """Start SIP (registrar, phones, trunks) on ``host``:``port`` (UDP and TCP; 0 = any
+        free port). Returns the bound address."""
+        from firmware.channels.sip_service import SipService
+        self.sip = SipService(self.ctl)
+        self.ctl.sip = self.sip
+        try:
+            return await self.sip.start(host, port)
+        except OSError:
+            self.ctl.sip = self.sip = None
+            raise
+
+    async def stop_sip(self) -> None:
+        if self.sip is not None:
+            await self.sip.close()
+            self.ctl.sip = self.sip = None
+
     def close(self) -> None:
         self.store.close()
         self.cdr.close()
@@ -146,6 +167,13 @@ class Box:
         d.register("hangup", self._cmd_hangup, "end call {id}")
         d.register("reload", lambda a: self.reload(), "apply the configuration store now")
         d.register("cdr.list", self._cmd_cdr, "the last call records {limit?}")
+        d.register("sip.status", self._cmd_sip_status,
+                   "SIP: listening address, registrations, blocked sources, trunks, call legs")
+        d.register("sip.registrations", lambda a: self._sip().registrar.status(),
+                   "registered SIP phones with their contacts, source address and expiry")
+        d.register("sip.unblock", self._cmd_sip_unblock,
+                   "let a source locked out after failed SIP logins in again {source: ip}")
+        register_provisioning(d, self)
         if isinstance(self.clock, VirtualClock):
             d.register("clock.advance", self._cmd_advance,
                        "virtual clock only: run {ms} milliseconds of ticks now")
@@ -172,6 +200,20 @@ class Box:
         except KeyError as e:
             raise CommandError(e.args[0]) from None
         return {"hung_up": cid}
+
+    def _sip(self) -> Any:
+        if self.sip is None:
+            raise CommandError("SIP is off on this box (hotline run --sip HOST:PORT, or settings.sip_bind)")
+        return self.sip
+
+    def _cmd_sip_status(self, args: dict) -> dict:
+        return self._sip().status()
+
+    def _cmd_sip_unblock(self, args: dict) -> dict:
+        src = args.get("source")
+        if not src:
+            raise ValueError("sip.unblock needs 'source' (an IP address from sip.status)")
+        return {"source": src, "unblocked": self._sip().guard.unblock(str(src))}
 
     def _cmd_cdr(self, args: dict) -> list[dict]:
         limit = int(args.get("limit", 20))

@@ -1,9 +1,11 @@
 """``hotline run``: start the box — engine on the 20 ms tick, management API on the Unix
 socket of the data dir, status page on http://127.0.0.1:8080.
 
-    hotline run [--sim] [--data DIR] [--web HOST:PORT|off] [--virtual-clock] [--log-level L]
+    hotline run [--sim] [--data DIR] [--web HOST:PORT|off] [--sip HOST:PORT|off]
+                [--virtual-clock] [--log-level L]
 
-``--sim`` selects the simulated board; it is also what runs when no hardware board is
+SIP (phones and trunks) listens on UDP and TCP at ``--sip`` or, without it, at the
+``sip_bind`` setting (default 0.0.0.0:5060). ``--sim`` selects the simulated board; it is also what runs when no hardware board is
 detected. ``--virtual-clock`` makes time stand still until a ``clock.advance {ms}``
 management command moves it (end-to-end tests drive a real daemon that way).
 """
@@ -14,7 +16,6 @@ import asyncio
 import logging
 import os
 import signal
-import sys
 from typing import Optional
 
 from hal.board import detect_board
@@ -39,6 +40,13 @@ def parse_hostport(text: str) -> Optional[tuple[str, int]]:
     return (host or "127.0.0.1", p)
 
 
+def _sip_arg(text: str) -> Optional[tuple[str, int]]:
+    try:
+        return parse_hostport(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"--sip wants HOST:PORT (e.g. 0.0.0.0:5060) or off, got {text!r}") from None
+
+
 class _SafeRealtimeClock(RealtimeClock):
     """A real-time clock whose tick never takes the daemon down: an exception in call
     control is logged (with the traceback) and the next tick runs."""
@@ -55,7 +63,8 @@ class _SafeRealtimeClock(RealtimeClock):
 
 
 async def serve(data: DataDir, *, web: Optional[tuple[str, int]], virtual: bool,
-                ready: Optional[asyncio.Event] = None, stop: Optional[asyncio.Event] = None) -> int:
+                ready: Optional[asyncio.Event] = None, stop: Optional[asyncio.Event] = None,
+                sip: object = "config") -> int:
     """Run the box until ``stop`` is set (or SIGINT/SIGTERM)."""
     from firmware.box import Box
     from firmware.mgmt.client import MgmtClient
@@ -72,6 +81,15 @@ async def serve(data: DataDir, *, web: Optional[tuple[str, int]], virtual: bool,
         box.close()
         return 1
     box.add_publisher(server.publish)
+    if sip == "config":
+        from firmware.config.model import sip_bind
+        sip = sip_bind(box.config)
+    sip_addr = None
+    if sip is not None:
+        try:
+            sip_addr = await box.start_sip(*sip)            # type: ignore[misc]
+        except OSError as e:
+            log.error("SIP: %s; the box runs without SIP (fix --sip or settings.sip_bind)", e)
     webserver = None
     if web is not None:
         from webui.server import WebServer, WebServerError
@@ -96,6 +114,8 @@ async def serve(data: DataDir, *, web: Optional[tuple[str, int]], virtual: bool,
              box.board.name, "simulated" if getattr(box.board, "simulated", False) else "hardware",
              "virtual" if virtual else "real-time", data.root, data.socket,
              f", web {webserver.url}" if webserver else "")
+    if sip_addr is not None:
+        print(f"SIP {sip_addr[0]}:{sip_addr[1]}", flush=True)
     # one line on stdout when the box answers on its socket: for supervisors and tests
     print(f"READY {data.socket}", flush=True)
     if ready is not None:
@@ -108,6 +128,7 @@ async def serve(data: DataDir, *, web: Optional[tuple[str, int]], virtual: bool,
     finally:
         if webserver is not None:
             webserver.stop()
+        await box.stop_sip()
         await server.stop()
         box.close()
         try:
@@ -132,7 +153,8 @@ def _run(args: argparse.Namespace) -> int:
     except OSError as e:
         log.error("cannot use data directory %s: %s", data.root, e.strerror)
         return 1
-    return asyncio.run(serve(data, web=args.web, virtual=args.virtual_clock))
+    return asyncio.run(serve(data, web=args.web, virtual=args.virtual_clock,
+                             sip=args.sip if args.sip != "config" else "config"))
 
 
 def register(subparsers) -> None:
@@ -142,6 +164,8 @@ def register(subparsers) -> None:
     p.add_argument("--data", metavar="DIR", help="data directory (default: $HOTLINE_DATA or ~/.local/share/hotline)")
     p.add_argument("--web", metavar="HOST:PORT", type=parse_hostport, default=("127.0.0.1", 8080),
                    help="status page address (default 127.0.0.1:8080; 'off' for none)")
+    p.add_argument("--sip", metavar="HOST:PORT", type=_sip_arg, default="config",
+                   help="SIP address, UDP and TCP (default: settings.sip_bind, 0.0.0.0:5060; 'off' for none)")
     p.add_argument("--virtual-clock", action="store_true",
                    help="time moves only with `hotline ctl clock.advance ms=N` (tests, demos)")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])

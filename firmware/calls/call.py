@@ -303,7 +303,7 @@ class Call:
     def _fail(self, reason: str = "") -> None:
         """No branch of any stage could take the call."""
         busy = reason == "busy" or "busy" in self.failures
-        self.disposition = "BUSY" if busy else "FAILED"
+        self.disposition = "BUSY" if busy else ("NO ANSWER" if "no_answer" in self.failures else "FAILED")
         self.hangup_side = "system"
         self._finish()
         self.a.progress(self, "busy" if busy else "congestion")

@@ -55,7 +55,7 @@ class CallControl:
                  update_config: Optional[Callable[[Callable[[Any], None]], None]] = None,
                  usage: Optional[Callable[[_dt.datetime, Optional[str]], int]] = None,
                  record_refusal: Optional[Callable[[str, str, str, str], None]] = None,
-                 count_hit: Optional[Callable[[int], int]] = None) -> None:
+                 count_hit: Optional[Callable[[int], int]] = None, net_rows: int = 0) -> None:
         self.board = board
         self.clock = clock
         self.config = config
@@ -67,7 +67,8 @@ class CallControl:
         self._update_config = update_config
         self.count_hit = count_hit
         self._prompts: Any = None
-        self.switch = Switch(board, clock, ec_taps=ec_taps, sink=self)
+        self.switch = Switch(board, clock, ec_taps=ec_taps, sink=self, net_rows=net_rows)
+        self.sip: Any = None                    #: the SIP service when SIP runs (channels.sip_service)
         self.dialplan = DialPlan(config)
         self.resolver = Resolver(self)
         self.features = FeatureCodes(self)
@@ -88,6 +89,15 @@ class CallControl:
         self.channels.append(ch)
         self._by_port[ch.name] = ch
         self._by_row[ch.row] = ch
+
+    def bind_row(self, ch: Channel) -> None:
+        """A network leg (SIP) got a switch row: its digits and players reach it."""
+        if ch.row is not None:
+            self._by_row[ch.row] = ch
+
+    def unbind_row(self, ch: Channel) -> None:
+        if ch.row is not None and self._by_row.get(ch.row) is ch:
+            del self._by_row[ch.row]
 
     # ------------------------------------------------------------------ services for channels
     def setting(self, key: str) -> Any:
@@ -203,8 +213,14 @@ class CallControl:
             raise KeyError(f"no port {port!r} (ports: {', '.join(self._by_port)})") from None
 
     def extension_channel(self, number: str) -> Optional[Channel]:
+        """The channel that rings extension ``number``: its FXS port, or a new SIP leg to
+        its registered phones; None when it has no phone that can ring now."""
         ext = self.config.extension(number)
-        if ext is None or not ext.enabled or not ext.port:
+        if ext is None or not ext.enabled:
+            return None
+        if ext.kind == "sip":
+            return self.sip.extension_leg(ext) if self.sip is not None else None
+        if not ext.port:
             return None
         return self._by_port.get(ext.port)
 
@@ -220,6 +236,8 @@ class CallControl:
                 ch.extension = config.extension_by_port(ch.name)
             elif isinstance(ch, FxoChannel):
                 ch.line = config.line_by_port(ch.name)
+        if self.sip is not None:
+            self.sip.reload()
         self.publish("config.reloaded", {"version": config.version})
 
     # ------------------------------------------------------------------ the switch's events
@@ -263,7 +281,7 @@ class CallControl:
         call.begin()
         return call
 
-    def place_call(self, a: FxsChannel, digits: str, *, linkedid: Optional[str] = None,
+    def place_call(self, a: Channel, digits: str, *, linkedid: Optional[str] = None,
                    pin_ok: bool = False) -> Optional[Call]:
         """``a`` dialled ``digits``: route them and start the call (failures included).
 
@@ -296,22 +314,25 @@ class CallControl:
         call = Call(self, a, direction=direction, stage=stage, trunk=trunk, **common)
         return self._start(call)
 
-    def needs_pin(self, a: FxsChannel, digits: str) -> bool:
+    def needs_pin(self, a: Channel, digits: str) -> bool:
         """Would ``digits`` from ``a`` ask for the PIN (see :meth:`place_call`)?"""
         look = self.dialplan.lookup(digits)
         t = look.target if look.match in (Match.COMPLETE, Match.AMBIGUOUS) else None
         return t is not None and t.kind == TargetKind.OUTBOUND and \
             self.tollguard.check(a.extension, t.call_class)[0] == "pin"
 
-    def inbound_call(self, line_ch: FxoChannel, number: str, name: str) -> Optional[Call]:
-        """An outside call rings ``line_ch``: screen the caller, then route it by the
-        inbound routes (by time of day where a route has a time condition)."""
-        line_name = line_ch.line.name if line_ch.line else line_ch.name
+    def inbound_call(self, line_ch: Channel, number: str, name: str, *, line_name: str = "",
+                     did: str = "") -> Optional[Call]:
+        """An outside call rings ``line_ch`` (an FXO line, or a SIP trunk leg with the
+        called number ``did``): screen the caller, then route it by the inbound routes
+        (by time of day where a route has a time condition)."""
+        line = getattr(line_ch, "line", None)
+        line_name = line_name or (line.name if line else line_ch.name)
         entry = blocking_entry(self.config.caller_lists, number)
         if entry is not None:
-            self.block_caller(line_ch, entry, number)
+            self.block_caller(line_ch, entry, number, line_name)
             return None
-        route = self.config.inbound_route_for(line_name, number)
+        route = self.config.inbound_route_for(line_name, number, did)
         stage: Optional[Stage] = None
         dst = ""
         if route is not None:
@@ -321,18 +342,18 @@ class CallControl:
                 if tc is not None and current_mode(tc, self.config.holidays, self.local_time()) == "night":
                     dst = route.night_dest
             stage = self.resolver.internal(dst)
-        if not dst and line_ch.line is not None:
-            dst = line_ch.line.number
+        if not dst:
+            dst = did or (line.number if line is not None else "")
         call = Call(self, line_ch, src=number, caller_name=name, dst=dst, direction="inbound",
                     stage=stage or Stage([], refusal="no inbound route"), start=line_ch.call_start())
         call.trunk_line = line_name
         call.moh_class = route.moh if route is not None else ""
         return self._start(call)
 
-    def block_caller(self, line_ch: FxoChannel, entry: Any, number: str) -> None:
+    def block_caller(self, line_ch: Any, entry: Any, number: str, line_name: str = "") -> None:
         """A caller on the block list: count it, log it, and do the entry's action."""
         hits = self.count_hit(entry.id) if self.count_hit else 0
-        self.tollguard.refuse(number, line_ch.line.name if line_ch.line else line_ch.name,
+        self.tollguard.refuse(number, line_name or line_ch.name,
                               f"caller on the block list (entry {entry.id}, {entry.match} {entry.number}; "
                               f"{entry.action}; {hits} so far)", kind="inbound")
         line_ch.reject(entry.action, self.prompt("blacklisted", fallback="info")
@@ -353,9 +374,11 @@ class CallControl:
         consult.replace_party(by, party, note)
         self.publish("call.transfer", {"by": who, "kind": kind, "call": consult.id, "linkedid": consult.linkedid})
         if kind == "blind":
-            recall = Stage([Branch([by], who)], ring_ms=self.setting("ring_timeout_ms"),
-                           notes=[f"transfer recall {who}"])
-            consult.recall_after(self.setting("transfer_recall_ms"), recall)
+            back = by.recall_channel()
+            if back is not None:
+                recall = Stage([Branch([back], who)], ring_ms=self.setting("ring_timeout_ms"),
+                               notes=[f"transfer recall {who}"])
+                consult.recall_after(self.setting("transfer_recall_ms"), recall)
 
     def originate(self, extension: str, number: str) -> dict:
         """Ring ``extension``; when it answers, it dials ``number`` (click-to-call)."""
@@ -402,6 +425,8 @@ class CallControl:
             for ch in (call.b, *(call.tried[-1:])):
                 if isinstance(ch, FxoChannel) and ch.line is not None:
                     trunk_line = ch.line.name
+                elif getattr(ch, "trunk", None) is not None:
+                    trunk_line = ch.trunk.name
         lastdata = "&".join(c.channel_id for c in call.tried)
         dialled = [getattr(c, "dialled", "") for c in call.tried if isinstance(c, FxoChannel)]
         if dialled and dialled[-1]:
@@ -426,6 +451,7 @@ class CallControl:
     # ------------------------------------------------------------------ status
     def status(self) -> dict[str, Any]:
         return {"ports": [ch.status() for ch in self.channels],
+                "sip_legs": [leg.status() for leg in self.sip.legs] if self.sip is not None else [],
                 "calls": [c.status() for c in self.calls.values() if c.state != CallState.ENDED],
                 "conferences": self.conferences.status(),
                 "counters": dict(self.counters)}

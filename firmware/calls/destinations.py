@@ -87,6 +87,8 @@ class Resolver:
     def lines(self, group: str) -> list["Channel"]:
         chans = [c for c in (self.ctl.port_channel(ln.port) for ln in self.config.lines_in_group(group))
                  if c is not None]
+        if self.ctl.sip is not None:
+            chans += self.ctl.sip.trunk_legs(group)
         tg = self.config.trunk_group(group)
         if tg is not None and tg.strategy == "round_robin" and chans:
             k = self._tg_rr.get(group, 0) % len(chans)

@@ -135,6 +135,10 @@ class Channel:
     def party_digit(self, call: "Call", chan: "Channel", d: str) -> None:
         """The other party of ``call`` pressed ``d`` (applications react to it)."""
 
+    def recall_channel(self) -> Optional["Channel"]:
+        """Who rings back when a blind transfer by this channel is not answered."""
+        return self
+
     def caller_identity(self) -> tuple[str, str]:
         """(number, name) this channel shows as a caller (after a transfer, say)."""
         return "", ""

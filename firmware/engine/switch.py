@@ -2,17 +2,20 @@
 
 Every leg is a *row* of two matrices (rows x 160 int16): ``rx`` what the leg's port
 received this tick, ``tx`` what it will be sent. Board ports own the first
-``board.rows`` rows. Per tick (:meth:`Switch.tick`):
+``board.rows`` rows; the ``net_rows`` after them are lent to network legs (SIP calls)
+with :meth:`Switch.attach` — each such leg is a :class:`NetLeg` that gives one frame
+per tick (from its jitter buffer) and takes one (to RTP). Per tick (:meth:`Switch.tick`):
 
 1. ``rx, events = board.exchange(tx)`` — the frames built last tick go out, this
-   tick's frames and debounced signalling come in;
-2. DSP, batched across rows: echo cancellation (reference = the frame just sent),
-   DTMF detection on every row, call-progress detection and caller-ID decoding on
-   the rows that asked for it (FXO lines while dialling/ringing/talking);
+   tick's frames and debounced signalling come in; network legs give their frame;
+2. DSP, batched across rows: echo cancellation on board rows (reference = the frame
+   just sent), DTMF detection on every row (in-band digits from IP phones too),
+   call-progress detection and caller-ID decoding on the rows that asked for it (FXO
+   lines while dialling/ringing/talking);
 3. the resulting events go to call control (``Switch.sink``), which may re-patch;
 4. the next ``tx`` is mixed: two-party bridges by one fancy-indexed copy, conferences
    by ``dsp.mixer.mix_conference``, players (tones, prompts, DTMF dialling) per row;
-   recorders tap what they need.
+   recorders tap what they need; network legs take their frame (sent at once).
 
 What a row hears is one of: silence, another row (bridge or one-way listen), a
 conference, or a player (which overrides the others while it plays).
@@ -45,6 +48,13 @@ class EventSink(Protocol):
     def tone(self, row: int, name: str) -> None: ...
     def caller_id(self, row: int, message: dict) -> None: ...
     def player_done(self, row: int, player: Player) -> None: ...
+
+
+class NetLeg(Protocol):
+    """A leg whose audio comes from the network (an RTP session): 160 samples per tick."""
+
+    def receive_frame(self) -> np.ndarray: ...
+    def send_frame(self, samples: np.ndarray) -> None: ...
 
 
 class _NullSink:
@@ -83,18 +93,22 @@ class SwitchStats:
 
 
 class Switch:
-    """The tick engine for one board. ``ec_taps`` = echo tail in samples (128 = 16 ms)."""
+    """The tick engine for one board. ``ec_taps`` = echo tail in samples (128 = 16 ms);
+    ``net_rows`` = how many network legs (SIP calls) can be attached at once."""
 
     def __init__(self, board: Board, clock: Clock, *, ec_taps: int = 128,
-                 sink: Optional[EventSink] = None) -> None:
+                 sink: Optional[EventSink] = None, net_rows: int = 0) -> None:
         self.board = board
         self.clock = clock
-        self.rows = board.rows
+        self.board_rows = board.rows
+        self.rows = board.rows + net_rows
         self.sink: EventSink = sink or _NullSink()
         self.tx = np.zeros((self.rows, TICK_SAMPLES), np.int16)
         self.clean = np.zeros((self.rows, TICK_SAMPLES), np.int16)
-        self.ec = EchoCancellerBank(self.rows, ec_taps) if self.rows else None
+        self.ec = EchoCancellerBank(self.board_rows, ec_taps) if self.board_rows else None
         self.dtmf = DtmfDetectorBank(self.rows) if self.rows else None
+        self._net: dict[int, NetLeg] = {}             # row -> network leg
+        self._free_net = list(range(self.rows - 1, self.board_rows - 1, -1))
         self._hears: dict[int, Any] = {}              # row -> int row | Conference
         self._players: dict[int, Player] = {}
         self._cpd: dict[int, CallProgressDetector] = {}
@@ -142,6 +156,29 @@ class Switch:
         self.stop(row)
         self.detect_progress(row, None)
         self.detect_caller_id(row, None)
+
+    # network legs
+    def attach(self, leg: NetLeg) -> int:
+        """Lend a free network row to ``leg``; returns the row. :class:`RuntimeError` when
+        all ``net_rows`` are in use (the caller refuses the call: 503 / congestion)."""
+        if not self._free_net:
+            raise RuntimeError(f"all {self.rows - self.board_rows} network channels are in use")
+        row = self._free_net.pop()
+        self._net[row] = leg
+        self.dtmf.reset(row)
+        self.clean[row] = 0
+        return row
+
+    def detach(self, row: int) -> None:
+        """The network leg on ``row`` is gone: release the row for the next one."""
+        if self._net.pop(row, None) is not None:
+            self.release(row)
+            self.clean[row] = 0
+            self._free_net.append(row)
+
+    @property
+    def net_in_use(self) -> int:
+        return len(self._net)
 
     # conferences
     def conference(self, name: str) -> Conference:
@@ -207,8 +244,9 @@ class Switch:
 
     def reset_dsp(self, row: int) -> None:
         """A new call on ``row``: restart its echo canceller and DTMF receiver."""
-        if self.ec is not None:
+        if self.ec is not None and row < self.board_rows:
             self.ec.reset(row)
+        if self.dtmf is not None:
             self.dtmf.reset(row)
 
     # ------------------------------------------------------------------ the tick
@@ -221,13 +259,17 @@ class Switch:
     def tick(self) -> None:
         pc = time.perf_counter_ns
         t0 = pc()
-        rx, events = self.board.exchange(self.tx)
+        nb = self.board_rows
+        rx, events = self.board.exchange(self.tx[:nb] if nb < self.rows else self.tx)
         t1 = pc()
         sink = self.sink
         digits = tones = cids = None
         if self.rows:
-            clean = self.ec.process(rx, self.tx)
-            self.clean = clean
+            clean = self.clean
+            if nb:
+                clean[:nb] = self.ec.process(rx, self.tx[:nb])
+            for row, leg in self._net.items():
+                clean[row] = leg.receive_frame()
             digits = self.dtmf.process(clean)
             if self._cpd_rows:
                 tones = process_batch(self._cpd_dets, clean[self._cpd_rows])
@@ -276,6 +318,8 @@ class Switch:
                 sink.player_done(row, pl)
         for rec in self._recorders:
             rec.tap(clean, tx)
+        for row, leg in self._net.items():
+            leg.send_frame(tx[row])
         t3 = pc()
         st = self.stats
         st.ticks += 1

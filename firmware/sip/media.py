@@ -173,6 +173,57 @@ class RtpSession:
                       f"({'port ' + str(port) if port else f'range {port_range[0]}-{port_range[1]}'}): "
                       f"{last_err}")
 
+    def set_law(self, law: str) -> None:
+        """Send ``law`` ('alaw'/'ulaw') from now on (the codec the far end's SDP chose)."""
+        if law not in PT_OF_LAW:
+            raise ValueError(f"unknown companding law {law!r}: use 'alaw' or 'ulaw'")
+        self.law = law
+        self.pt = PT_OF_LAW[law]
+        self._tx.pt = self.pt
+
+    def bind(self, host: str = "127.0.0.1", port_range: tuple = DEFAULT_PORT_RANGE) -> int:
+        """Like :meth:`open` but from synchronous code (call control answering an INVITE
+        must know its port at once): the sockets are bound now, the loop starts reading
+        them on its next turn. Returns the RTP port."""
+        loop = asyncio.get_running_loop()
+        now = self._time_ms()
+        self._ntp_epoch_s = _dt.datetime.now(_dt.timezone.utc).timestamp() - now / 1000.0
+        lo, hi = port_range
+        last_err: Optional[OSError] = None
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        for _ in range(64):
+            p = random.randrange(lo + lo % 2, hi - 1, 2)
+            socks = []
+            try:
+                for q in ((p,) if self.rtcp_mux else (p, p + 1)):
+                    sk = socket.socket(family, socket.SOCK_DGRAM)
+                    socks.append(sk)
+                    sk.setblocking(False)
+                    sk.bind((host, q))
+            except OSError as e:
+                last_err = e
+                for sk in socks:
+                    sk.close()
+                continue
+            self._rtp_ep = _Endpoint(self._on_rtp)
+            loop.create_task(self._adopt(socks[0], self._rtp_ep))
+            if not self.rtcp_mux:
+                self._rtcp_ep = _Endpoint(self._on_rtcp_datagram)
+                loop.create_task(self._adopt(socks[1], self._rtcp_ep))
+            self.local_host, self.local_port = host, p
+            self._next_rtcp_ms = now + self._rtcp_delay()
+            return p
+        raise OSError(f"no free RTP port pair on {host} (range {lo}-{hi}): {last_err}")
+
+    async def _adopt(self, sock: socket.socket, ep: "_Endpoint") -> None:
+        if self.closed:
+            sock.close()
+            return
+        loop = asyncio.get_running_loop()
+        await loop.create_datagram_endpoint(lambda: ep, sock=sock)
+        if self.closed and ep.transport is not None:
+            ep.transport.close()
+
     @property
     def rtcp_port(self) -> int:
         return self.local_port if self.rtcp_mux else self.local_port + 1
@@ -239,7 +290,7 @@ class RtpSession:
     # ------------------------------------------------------------------ network
     def _send(self, data: bytes) -> None:
         ep = self._rtp_ep
-        if ep is None or self.remote is None or self.closed:
+        if ep is None or ep.transport is None or self.remote is None or self.closed:
             return
         ep.transport.sendto(data, self.remote)
         self.st.packets_sent += 1

@@ -20,7 +20,7 @@ def daemon(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = open(tmp_path / "daemon.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "firmware.cli", "run", "--sim", "--virtual-clock",
+    proc = subprocess.Popen([sys.executable, "-m", "firmware.cli", "run", "--sim", "--virtual-clock", "--sip", "127.0.0.1:0",
                              "--data", str(data), "--web", f"127.0.0.1:{port}", "--log-level", "warning"],
                             stdout=subprocess.PIPE, stderr=log)
     # the daemon prints "READY <socket>" once it serves; its output ends if it dies first
