@@ -13,10 +13,11 @@ The first line written is ``{"event": "ready", "port": <SIP port>, "tcp_port": .
 
 Commands: register {server, user, password, transport?, expires?}, unregister,
 call {uri}, answer {call?, code?}, hangup {call?, code?}, reject {call?, code},
-dtmf {call?, digits, method: rfc2833|info|inband}, play {call?, wav},
+dtmf {call?, digits, method: rfc2833|info|inband}, play {call?, wav, loop?},
 play_tone {call?, freq_hz, ms?, level_dbm0?}, stop_play {call?}, record {call?, wav},
-stop_record {call?}, hold {call?}, unhold {call?}, xfer {call?, uri},
-xfer_replaces {call, other}, state, quit.  ``call`` defaults to the newest call
+stop_record {call?}, hold {call?}, unhold {call?}, xfer {call?, uri, hangup_on_success?},
+xfer_replaces {call, other, hangup_on_success?}, state, quit.  After a transfer's final 2xx
+NOTIFY the transferor hangs up (as handsets do) unless hangup_on_success is false.  ``call`` defaults to the newest call
 that is not disconnected.
 
 Events: ready, incoming_call {call, from, to}, call_state {call, state, code, reason},
@@ -102,6 +103,7 @@ class Agent:
         self.players: dict[int, list] = {}
         self.recorders: dict[int, Any] = {}
         self.graveyard: list = []     # pjsua2 objects to drop outside callbacks
+        self.later: list = []         # actions to run after the callback that queued them
         self.tmpdir = Path(tempfile.mkdtemp(prefix="pjphone-"))
         self.running = True
         self.reg_acc: PhoneAccount | None = None
@@ -427,6 +429,7 @@ class Agent:
 
     def cmd_xfer(self, a: dict[str, Any]) -> dict[str, Any]:
         call = self.pick_call(a)
+        call.hangup_after_xfer = bool(a.get("hangup_on_success", True))
         call.xfer(str(a["uri"]), pj.CallOpParam(True))
         return {"call": call.cid}
 
@@ -436,6 +439,7 @@ class Agent:
                                "(the consultation call that replaces it)")
         call = self.pick_call(a)
         other = self.pick_call(a, "other")
+        call.hangup_after_xfer = bool(a.get("hangup_on_success", True))
         call.xferReplaces(other, pj.CallOpParam(True))
         return {"call": call.cid, "other": other.cid}
 
@@ -470,6 +474,8 @@ class Agent:
                     if line.strip():
                         self.dispatch(line)
             self.ep.libHandleEvents(10)
+            while self.later:
+                self.later.pop(0)()
             if self.graveyard:
                 self.graveyard.clear()
         try:
@@ -528,6 +534,7 @@ class PhoneCall(pj.Call):
         self.cid = agent.new_call_id()
         self.disconnected = False
         self.media_status = "none"
+        self.hangup_after_xfer = True
 
     def snapshot(self) -> dict[str, Any]:
         ci = self.getInfo()
@@ -577,6 +584,17 @@ class PhoneCall(pj.Call):
     def onCallTransferStatus(self, prm: Any) -> None:
         self.agent.emit({"event": "xfer_status", "call": self.cid, "code": prm.statusCode,
                          "reason": prm.reason, "final": bool(prm.finalNotify)})
+        if prm.finalNotify and 200 <= prm.statusCode < 300 and self.hangup_after_xfer:
+            # as handsets do: the transfer worked, so the transferor leaves the call
+            prm.cont = False
+            self.agent.later.append(lambda: self._hangup_quietly())
+
+    def _hangup_quietly(self) -> None:
+        if not self.disconnected:
+            try:
+                self.hangup(pj.CallOpParam(True))
+            except pj.Error:
+                pass
 
 
 def main(argv: list[str] | None = None) -> None:
