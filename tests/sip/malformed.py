@@ -144,7 +144,7 @@ class _Builder:
             lines.append(("Subscription-State", "active;expires=60"))
         if method == "REFER":
             lines.append(("Refer-To", f"<sip:mf-other@{self.box}>"))
-        if method == "RACK" or method == "PRACK":
+        if method == "PRACK":
             lines.append(("RAck", "1 1 INVITE"))
         if method in ("MESSAGE", "PUBLISH") and not body:
             body, content_type = b"corpus", "text/plain"
