@@ -214,7 +214,11 @@ class Subscriptions:
         remote_tag = request.from_tag
         if not remote_tag:
             return self._refuse(request, 400, "SUBSCRIBE has no From tag")
-        contacts = request.contacts
+        try:
+            contacts = request.contacts
+            routes = [r for v in request.get_all("Record-Route") for r in _split_routes(v)]
+        except SipParseError as e:
+            return self._refuse(request, 400, e.reason)
         if len(contacts) != 1:
             return self._refuse(request, 400, "SUBSCRIBE needs exactly one Contact "
                                 f"(has {len(contacts)})")
@@ -222,7 +226,6 @@ class Subscriptions:
             resp = self._refuse(request, 503, f"subscription table full ({self.max_subscriptions})")
             resp.add("Retry-After", "60")
             return resp
-        routes = [r for v in request.get_all("Record-Route") for r in _split_routes(v)]
         sub = Subscription(
             id=next(self._ids), call_id=request.call_id, local_tag=new_tag(),
             remote_tag=remote_tag, local_uri=request.to_addr.uri.copy(),
@@ -252,8 +255,11 @@ class Subscriptions:
         if request.cseq.number <= sub.remote_cseq:
             return self._refuse(request, 500, f"CSeq {request.cseq.number} is not above "
                                 f"the last one ({sub.remote_cseq})")
+        try:
+            contacts = request.contacts
+        except SipParseError as e:
+            return self._refuse(request, 400, e.reason)
         sub.remote_cseq = request.cseq.number
-        contacts = request.contacts
         if contacts:
             sub.remote_target = contacts[0].uri.copy()
         if contact:

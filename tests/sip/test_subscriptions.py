@@ -74,6 +74,8 @@ def test_new_subscription_200_with_tag_expires_and_first_notify_after_the_200():
     (dict(expires="10"), 423, "Min-Expires"),
     (dict(expires="soon"), 400, None),
     (dict(contact=""), 400, None),
+    (dict(contact="<sip:801@192.0.2.5"), 400, None),
+    (dict(extra=("Record-Route: <http://x>",)), 400, None),
     (dict(extra=("Accept: application/pidf+xml",)), 406, "Accept"),
     (dict(to_tag="nosuch"), 481, None),
 ])
