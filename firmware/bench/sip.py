@@ -6,8 +6,9 @@ Three measurements on 127.0.0.1, one run:
 1. **Reference** — sippy's ``b2bua_simple`` (PyPI ``sippy``) relays calls to a sipp UAS;
    a sipp UAC (``firmware/bench/sipp/uac.xml``: INVITE/100/180/200/ACK/hold/BYE/200)
    offers calls at a rising rate. A rate step *holds* when fewer than 1 % of its calls
-   fail **and** the target keeps up (the last call ends at most ``KEEP_UP_SLACK_MS``
-   after its planned end: a target that queues work finishes late). The sustained
+   fail **and** the target keeps up: the mean INVITE → 200 time stays within
+   ``MAX_RESPONSE_MS`` and the last call ends at most ``KEEP_UP_SLACK_MS`` after its
+   planned end (a target that queues work answers later and later). The sustained
    rate is the highest offered rate that holds (ramp ×1.5, then two bisections).
 2. **Hotline** — the same UAC scenario against a ``hotline run --sim`` daemon whose
    config sends number 2000 out through a SIP trunk (register off) to the same kind of
@@ -65,6 +66,7 @@ BENCH_NUMBER = "2000"             #: the number the UAC calls (routed to the sip
 BENCH_EXTENSION = "7001"          #: the SIP extension the bench calls from on Hotline
 MAX_FAILED_PCT = 1.0              #: a rate step holds with fewer failed calls than this (%)
 KEEP_UP_SLACK_MS = 2000           #: ... and when its last call ends at most this late (ms)
+MAX_RESPONSE_MS = 100             #: ... and INVITE → 200 takes at most this long on average (ms)
 RECV_TIMEOUT_MS = 4000            #: sipp fails a call when an answer is this late (ms)
 LATE_MS = 60                      #: an RTP frame this much after its due time is late (ms)
 MAX_LATE_OR_LOST_PCT = 0.1        #: media step holds at or under this (%)
@@ -288,9 +290,14 @@ class RateStep:
     def failed_pct(self) -> float:
         return 100.0 * self.failed / max(1, self.calls)
 
+    max_response_ms: float = MAX_RESPONSE_MS
+
     @property
     def kept_up(self) -> bool:
-        return self.wall_ms <= self.planned_ms + KEEP_UP_SLACK_MS and self.ok + self.failed >= self.calls
+        """The target did not queue work: the step ended on time and answered INVITEs
+        within ``max_response_ms`` on average (a queue makes both grow)."""
+        return (self.wall_ms <= self.planned_ms + KEEP_UP_SLACK_MS
+                and self.response_ms <= self.max_response_ms)
 
     @property
     def held(self) -> bool:
@@ -329,10 +336,12 @@ def read_sipp_stats(path: Path) -> dict[str, str]:
 
 async def run_uac(host: str, port: int, rate: float, calls: int, workdir: Path, *,
                   hold_ms: int = 200, auth: Optional[tuple[str, str]] = None,
-                  number: str = BENCH_NUMBER) -> RateStep:
+                  number: str = BENCH_NUMBER, max_response_ms: float = MAX_RESPONSE_MS
+                  ) -> RateStep:
     """Offer ``calls`` calls at ``rate`` per second with the sipp UAC scenario to
     ``host:port``; ``auth`` = (user, password) answers digest challenges."""
-    step = RateStep(rate=rate, calls=calls, planned_ms=calls / rate * 1000 + hold_ms)
+    step = RateStep(rate=rate, calls=calls, planned_ms=calls / rate * 1000 + hold_ms,
+                    max_response_ms=max_response_ms)
     stat = workdir / f"uac_{int(rate * 10)}_{calls}.csv"
     stat.unlink(missing_ok=True)
     cmd = [sipp_path(), "-sf", str(UAC_SCENARIO), "-i", HOST, "-p", str(free_udp_port()),
@@ -416,7 +425,7 @@ async def run_target(name: str, host: str, port: int, uas_port: int, workdir: Pa
                      duration_s: float = 5.0, rate: Optional[float] = None,
                      calls: Optional[int] = None, hold_ms: int = 200,
                      auth: Optional[tuple[str, str]] = None, start_rate: float = 25,
-                     max_rate: float = 2000) -> dict:
+                     max_rate: float = 2000, max_response_ms: float = MAX_RESPONSE_MS) -> dict:
     """Call setups per second of a target at ``host:port`` that relays calls to the sipp
     UAS on ``uas_port``. With ``rate`` one step at that rate, else the ramp of
     :func:`find_sustained_rate`. Each step offers ``calls`` calls (default rate ×
@@ -428,7 +437,8 @@ async def run_target(name: str, host: str, port: int, uas_port: int, workdir: Pa
 
     async def step(r: float) -> RateStep:
         n = calls or max(5, int(round(r * duration_s)))
-        return await run_uac(host, port, r, n, workdir, hold_ms=hold_ms, auth=auth)
+        return await run_uac(host, port, r, n, workdir, hold_ms=hold_ms, auth=auth,
+                             max_response_ms=max_response_ms)
 
     if rate:
         s = await step(rate)
@@ -949,7 +959,7 @@ async def measure_media(host: str, port: int, *, steps: Sequence[int] = DEFAULT_
 async def bench(a: argparse.Namespace, workdir: Path, say: Callable[[str], None]) -> dict:
     """Run the parts asked for in ``a`` (parsed CLI options); returns the JSON object."""
     out: dict[str, Any] = {"sipp_version": sipp_version(), "duration_s": a.duration,
-                           "hold_ms": a.hold_ms, "setups_per_s": None,
+                           "hold_ms": a.hold_ms, "max_response_ms": a.max_response_ms, "setups_per_s": None,
                            "reference_setups_per_s": None, "ratio_vs_sippy": None,
                            "concurrent_media_calls": None, "late_or_lost_pct": None,
                            "reference": None, "hotline": None, "media": None,
@@ -963,7 +973,8 @@ async def bench(a: argparse.Namespace, workdir: Path, say: Callable[[str], None]
             try:
                 ref = await run_target("sippy", HOST, sp_port, uas_port, workdir,
                                        duration_s=a.duration, rate=rate, calls=a.calls,
-                                       hold_ms=a.hold_ms, start_rate=a.start_rate)
+                                       hold_ms=a.hold_ms, start_rate=a.start_rate,
+                                       max_response_ms=a.max_response_ms)
             finally:
                 stop(sp)
             out["reference"] = ref
@@ -980,7 +991,8 @@ async def bench(a: argparse.Namespace, workdir: Path, say: Callable[[str], None]
                     auth = (BENCH_EXTENSION, password)
                     hot = await run_target("hotline", HOST, h_port, uas_port, workdir,
                                            duration_s=a.duration, rate=rate, calls=a.calls,
-                                           hold_ms=a.hold_ms, auth=auth, start_rate=a.start_rate)
+                                           hold_ms=a.hold_ms, auth=auth, start_rate=a.start_rate,
+                                           max_response_ms=a.max_response_ms)
                     out["hotline"] = hot
                     out["setups_per_s"] = hot["setups_per_s"]
                     if a.media:
@@ -1044,6 +1056,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--max-rate", action="store_true", help="ramp to the sustained rate (default)")
     ap.add_argument("--start-rate", type=float, default=25, metavar="R", help="first rate of the ramp")
     ap.add_argument("--calls", type=int, metavar="N", help="calls per rate step (default rate × duration)")
+    ap.add_argument("--max-response-ms", type=float, default=MAX_RESPONSE_MS, metavar="MS",
+                    help="a rate step holds only if INVITE→200 averages at most this")
     ap.add_argument("--hold-ms", type=int, default=200, metavar="MS", help="pause between ACK and BYE")
     ap.add_argument("--media-calls", type=int, metavar="N",
                     help="measure N concurrent RTP calls only (default: steps 25, 50, 100, 150)")
