@@ -350,7 +350,8 @@ async def run_uac(host: str, port: int, rate: float, calls: int, workdir: Path, 
            "-max_recv_loops", "10000", "-trace_stat", "-stf", str(stat), "-fd", "1",
            "-timeout", f"{int(step.planned_ms / 1000 + 30)}s"]
     if auth:
-        cmd += ["-au", auth[0], "-ap", auth[1]]
+        # digest uri = our Request-URI (sipp's default is only remote_ip:remote_port)
+        cmd += ["-au", auth[0], "-ap", auth[1], "-auth_uri", f"{number}@{host}:{port}"]
     cmd.append(f"{host}:{port}")
     t0 = monotonic_ms()
     proc = await asyncio.create_subprocess_exec(*cmd, stdin=subprocess.DEVNULL,
