@@ -108,17 +108,23 @@ class PjPhone:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
+    def request_quit(self) -> None:
+        """Ask the agent to quit without waiting (``close()`` then waits); closing
+        several phones is faster this way."""
+        if self._proc is not None and self._proc.poll() is None:
+            try:
+                self._send({"id": 0, "cmd": "quit"})
+                self._proc.stdin.close()
+            except (OSError, ValueError):
+                pass
+
     def close(self, timeout: float = 3.0) -> None:
         """Ask the agent to quit (hanging up its calls); kill it if it does not go."""
         proc = self._proc
         if proc is None:
             return
         if proc.poll() is None:
-            try:
-                self._send({"id": 0, "cmd": "quit"})
-                proc.stdin.close()
-            except (OSError, ValueError):
-                pass
+            self.request_quit()
             try:
                 proc.wait(timeout)
             except subprocess.TimeoutExpired:

@@ -478,14 +478,20 @@ class Agent:
                 self.later.pop(0)()
             if self.graveyard:
                 self.graveyard.clear()
+        # Leave quickly: BYE/CANCEL every call, let recorders finish their files, then
+        # the caller exits the process without libDestroy (which waits about a second).
         try:
             self.ep.hangupAllCalls()
-            for _ in range(20):
-                self.ep.libHandleEvents(10)
         except pj.Error:
             pass
+        paths = [wav for _, wav in self.recorders.values()]
         self.recorders.clear()
         self.players.clear()
+        for _ in range(50):
+            self.ep.libHandleEvents(10)
+            if not any(not c.disconnected for c in self.calls.values()):
+                break
+        self.settle_recordings(paths, max_ms=300)
         self.graveyard.clear()
 
     def dispatch(self, line: bytes) -> None:
@@ -617,10 +623,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         agent.run(sys.stdin.fileno())
     finally:
-        try:
-            agent.ep.libDestroy()
-        finally:
-            os._exit(0)
+        os._exit(0)
 
 
 if __name__ == "__main__":
