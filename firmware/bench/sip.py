@@ -217,12 +217,10 @@ def _hotline_missing() -> Optional[str]:
     if "sip_bind" not in getattr(validate, "SETTINGS_DEFAULTS", {}):
         return "the config has no sip_bind setting yet"
     try:
-        from firmware import daemon
-        ap = argparse.ArgumentParser()
-        daemon.register(ap.add_subparsers())
-        helptext = ap._subparsers._group_actions[0].choices["run"].format_help()  # type: ignore[union-attr]
-    except Exception as e:                                  # pragma: no cover - defensive
-        return f"cannot read `hotline run` options ({e})"
+        helptext = subprocess.run([sys.executable, "-m", "firmware.cli", "run", "--help"],
+                                  capture_output=True, text=True, timeout=60, cwd=REPO_ROOT).stdout
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"cannot read `hotline run --help` ({e})"
     if "--sip" not in helptext:
         return "`hotline run` has no --sip option yet"
     return None
