@@ -6,7 +6,7 @@
   ``/tmp/pytest-of-<user>/``).  A failed test's report names the folder.
 * ``phones``: a factory ``phones("a", tcp=False, codecs=(...))`` -> started ``PjPhone``;
   every phone it made is closed (its child process ended) after the test.
-* ``require_pjsua2`` / ``require_sipp``: fail (never skip) with the reason when the
+* ``require_pjsua2`` / ``require_sipp`` / ``require_baresip``: fail (never skip) with the reason when the
   tool is missing, so a machine without them shows red, not a quiet skip.
 """
 from __future__ import annotations
@@ -48,6 +48,17 @@ def require_sipp() -> None:
     if shutil.which("sipp") is None:
         pytest.fail("sipp is not installed (Debian package sip-tester; `make` installs it) "
                     "— the SIP interop tests need it", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def require_baresip() -> None:
+    from tests.interop.baresip_phone import missing_modules
+    if shutil.which("baresip") is None:
+        pytest.fail("baresip is not installed (Debian package baresip; `make` installs it)",
+                    pytrace=False)
+    missing = missing_modules()
+    if missing:
+        pytest.fail(f"baresip modules missing: {', '.join(missing)}", pytrace=False)
 
 
 @pytest.fixture

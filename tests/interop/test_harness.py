@@ -16,6 +16,7 @@ import pytest
 
 from dsp.dtmf import DtmfGenerator
 from tests.interop import audio
+from tests.interop.baresip_phone import BaresipPhone
 from tests.interop.phones import PhoneError, PhoneTimeout, PjPhone
 from tests.interop.sipp import Sipp, free_port, parse_screen_messages, parse_stats, run_sipp
 
@@ -279,6 +280,38 @@ def test_pjsua2_phone_registers_with_digest(phones: Callable[..., PjPhone], requ
         ev = b.register(f"127.0.0.1:{reg.port}", "201", "nope", expires=300)
         assert ev["code"] == 403
         reg.stop()
+
+
+def test_baresip_and_pjsua2_talk_both_ways(phones: Callable[..., PjPhone], require_baresip: None,
+                                           interop_logs: Path) -> None:
+    b = phones("b")
+    src = audio.tone_wav(interop_logs / "bs_source_1000.wav", 1000, 3.0)
+    with BaresipPhone("bs", interop_logs, source_wav=src) as s:
+        s.dial(b.uri)
+        inc = b.wait_event("incoming_call")
+        assert "sip:bs@127.0.0.1" in inc["from"]
+        b.answer(inc["call"])
+        b.wait_media("active", call=inc["call"])
+        s.wait_event("CALL_ESTABLISHED")
+        heard_by_b = interop_logs / "b_hears_baresip.wav"
+        b.record(heard_by_b, call=inc["call"])
+        b.play_tone(440, call=inc["call"])
+        time.sleep(TONE_S)
+        s.send_dtmf("7#", gap_s=0.2)
+        assert [b.wait_event("dtmf", timeout=3)["digit"] for _ in range(2)] == ["7", "#"]
+        b.stop_record(call=inc["call"])
+        s.hangup()
+        b.wait_call_state("DISCONNECTED", call=inc["call"])
+        s.wait_event("CALL_CLOSED")
+        assert audio.has_tone(heard_by_b, 1000, min_ms=300)
+        assert audio.has_tone(s.heard_wav(), 440, min_ms=300)
+        # and the other way round: the pjsua2 phone calls baresip, baresip hangs up on BYE
+        cb = b.call(s.uri)
+        assert "sip:b@127.0.0.1" in s.wait_event("CALL_INCOMING")["peeruri"]
+        s.answer()
+        b.wait_call_state("CONFIRMED", call=cb)
+        b.hangup(call=cb)
+        s.wait_event("CALL_CLOSED")
 
 
 # ---- the helpers themselves -------------------------------------------------------------
