@@ -188,7 +188,7 @@ class SipService:
     def _new_leg(self, label: str, **kw: Any) -> SipLeg:
         """A leg not yet in use: it joins :attr:`legs` when it starts ringing or is called
         (so legs a call never used are simply forgotten)."""
-        return SipLeg(self, f"sip/{label}-{next(self._seq)}", **kw)
+        return SipLeg(self, f"{label}-{next(self._seq)}", **kw)
 
     def leg_active(self, leg: SipLeg) -> None:
         if leg not in self.legs:
