@@ -283,6 +283,7 @@ class RateStep:
     planned_ms: float = 0.0      #: calls / rate + hold: when the last call should end
     response_ms: float = 0.0     #: mean INVITE → 200 (includes the auth round trip)
     exit_status: int = 0
+    first_error: str = ""        #: sipp's first error line of the step ("" = none)
 
     @property
     def failed_pct(self) -> float:
@@ -346,7 +347,8 @@ async def run_uac(host: str, port: int, rate: float, calls: int, workdir: Path, 
            "-s", number, "-r", f"{rate:g}", "-m", str(calls), "-d", str(hold_ms),
            "-l", str(max(50, int(rate * 6))), "-nostdin", "-recv_timeout", str(RECV_TIMEOUT_MS),
            "-max_recv_loops", "10000", "-trace_stat", "-stf", str(stat), "-fd", "1",
-           "-timeout", f"{int(step.planned_ms / 1000 + 30)}s"]
+           "-timeout", f"{int(step.planned_ms / 1000 + 30)}s",
+           "-trace_err", "-error_file", str(stat.with_suffix(".errors.log"))]
     if auth:
         # digest uri = our Request-URI (sipp's default is only remote_ip:remote_port)
         cmd += ["-au", auth[0], "-ap", auth[1], "-auth_uri", f"{number}@{host}:{port}"]
@@ -371,7 +373,19 @@ async def run_uac(host: str, port: int, rate: float, calls: int, workdir: Path, 
     step.failed = int(row.get("FailedCall(C)") or 0)
     step.failed += max(0, calls - step.ok - step.failed)     # never started or cut off
     step.response_ms = _sipp_ms(row.get("ResponseTime1(C)", ""))
+    step.first_error = first_sipp_error(stat.with_suffix(".errors.log"))
     return step
+
+
+def first_sipp_error(path: Path) -> str:
+    """The first event of a sipp error log, shortened to one line ("" when none)."""
+    if not path.exists():
+        return ""
+    for line in path.read_text(errors="replace").splitlines():
+        m = re.match(r"^\S+\s+\S+\s+[\d.]+: (.*)", line)
+        if m and "Dead call" not in m.group(1):
+            return re.sub(r"\s+", " ", m.group(1))[:160]
+    return ""
 
 
 async def find_sustained_rate(step_fn: Callable[[float], Any], *, start: float = 25,
@@ -1033,11 +1047,13 @@ def print_table(out: dict) -> None:
         for s in res.get("steps", []):
             print(f"  {name:8} offered {s['rate']:>6g}/s  calls {s['calls']:>5}  ok {s['ok']:>5}  "
                   f"failed {s['failed_pct']:>6.2f} %  {'kept up' if s['kept_up'] else 'fell behind'}"
-                  f"  INVITE→200 {s['response_ms']:.1f} ms")
+                  f"  INVITE→200 {s['response_ms']:.1f} ms"
+                  + (f"\n      first error: {s['first_error']}" if s.get("first_error") else ""))
     for s in (out.get("media") or {}).get("steps", []):
         print(f"  media    {s['calls']:>4} calls ({s['up']} up): late {s['late']}, lost {s['lost']}, "
               f"drop-outs {s['dropouts']} of {s['expected_frames']} frames = "
-              f"{s['late_or_lost_pct']:.3f} %  {'held' if s['held'] else 'NOT held'}")
+              f"{s['late_or_lost_pct']:.3f} %  {'held' if s['held'] else 'NOT held'}"
+              + (f"\n      failed calls: {'; '.join(s['failed_reasons'])}" if s['failed_reasons'] else ""))
     print("sippy does not relay media (SDP passes end to end), so only Hotline has an RTP figure.")
     if out.get("hotline_unavailable"):
         print(f"hotline: not available yet ({out['hotline_unavailable']})")
