@@ -49,7 +49,8 @@ def _tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
 class PjPhone:
     """A pjsua2 handset in a child process, bound to 127.0.0.1 (OS-chosen port).
 
-    ``PjPhone(name, log_dir=None, tcp=False, codecs=("PCMA", "PCMU"), log_level=4)``;
+    ``PjPhone(name, log_dir=None, tcp=False, codecs=("PCMA", "PCMU"), log_level=4,
+    auto_answer=0)`` (``auto_answer=200``: answer every incoming call at once);
     use as a context manager (or ``start()``/``close()``).  After start, ``port``
     (UDP), ``tcp_port`` (or None) and ``uri`` (``sip:<name>@127.0.0.1:<port>``) are
     known.  ``call_command(name, timeout=5.0, **args)`` sends one command and returns
@@ -60,7 +61,8 @@ class PjPhone:
 
     def __init__(self, name: str = "phone", *, log_dir: str | os.PathLike | None = None,
                  tcp: bool = False, codecs: tuple[str, ...] = ("PCMA", "PCMU"),
-                 log_level: int = 4, start_timeout: float = 10.0) -> None:
+                 log_level: int = 4, start_timeout: float = 10.0,
+                 auto_answer: int = 0) -> None:
         self.name = name
         self.log_dir = Path(log_dir) if log_dir else Path(tempfile.mkdtemp(prefix="pjphone-logs-"))
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -69,6 +71,7 @@ class PjPhone:
         self.codecs = tuple(codecs)
         self.log_level = log_level
         self.start_timeout = start_timeout
+        self.auto_answer = auto_answer
         self.port: int | None = None
         self.tcp_port: int | None = None
         self.uri = ""
@@ -89,6 +92,8 @@ class PjPhone:
                "--log-level", str(self.log_level)]
         if self.tcp:
             cmd.append("--tcp")
+        if self.auto_answer:
+            cmd += ["--auto-answer", str(self.auto_answer)]
         env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
         self._log_file = open(self.log_path, "ab")
         self._proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdin=subprocess.PIPE,

@@ -1,7 +1,7 @@
 """One scriptable SIP handset: a pjsua2 Endpoint driven by JSON lines on stdin.
 
 Run as ``python -m tests.interop.pjphone_agent [--name A] [--log FILE] [--log-level N]
-[--tcp] [--codecs PCMA,PCMU]`` (pjsua2 allows one Endpoint per process and its threads
+[--tcp] [--codecs PCMA,PCMU] [--auto-answer 200] [--port N] [--rtp-port N]`` (pjsua2 allows one Endpoint per process and its threads
 must not live inside pytest, so every phone is one child process; see
 ``tests/interop/phones.py`` for the driver).
 
@@ -21,7 +21,7 @@ NOTIFY the transferor hangs up (as handsets do) unless hangup_on_success is fals
 that is not disconnected.
 
 Events: ready, incoming_call {call, from, to}, call_state {call, state, code, reason},
-media_state {call, status: active|local_hold|remote_hold|none|error},
+media_state {call, status: active|local_hold|remote_hold|none|error, codec, remote_rtp},
 dtmf {call, digit, method}, xfer_status {call, code, final, reason},
 xfer_request {call, target}, reg_state {code, reason, expires}, replaced {call, new_call}.
 
@@ -528,6 +528,14 @@ class PhoneAccount(pj.Account):
         self.agent.emit({"event": "incoming_call", "call": call.cid, "from": ci.remoteUri,
                          "to": ci.localUri})
         call.snapshot()
+        code = self.agent.args.auto_answer
+        if code:
+            def answer() -> None:
+                if not call.disconnected:
+                    prm = pj.CallOpParam()
+                    prm.statusCode = code
+                    call.answer(prm)
+            self.agent.later.append(answer)
 
 
 class PhoneCall(pj.Call):
@@ -541,12 +549,15 @@ class PhoneCall(pj.Call):
         self.disconnected = False
         self.media_status = "none"
         self.hangup_after_xfer = True
+        self.codec = ""         # e.g. "PCMA/8000" once media is up
+        self.remote_rtp = ""    # "host:port" the phone sends RTP to
 
     def snapshot(self) -> dict[str, Any]:
         ci = self.getInfo()
         s = {"call": self.cid, "state": _STATE_NAMES.get(ci.state, str(ci.state)),
              "code": ci.lastStatusCode, "reason": ci.lastReason, "remote": ci.remoteUri,
-             "local": ci.localUri, "media": self.media_status, "call_id": ci.callIdString}
+             "local": ci.localUri, "media": self.media_status, "call_id": ci.callIdString,
+             "codec": self.codec, "remote_rtp": self.remote_rtp}
         self.agent.summaries[self.cid] = s
         return s
 
@@ -568,8 +579,18 @@ class PhoneCall(pj.Call):
                 status = _MEDIA_NAMES.get(m.status, str(m.status))
                 break
         self.media_status = status
+        for i, m in enumerate(ci.media):
+            if m.type == pj.PJMEDIA_TYPE_AUDIO and m.status != pj.PJSUA_CALL_MEDIA_NONE:
+                try:
+                    si = self.getStreamInfo(i)
+                    self.codec = f"{si.codecName}/{si.codecClockRate}"
+                    self.remote_rtp = si.remoteRtpAddress
+                except pj.Error:
+                    pass
+                break
         self.snapshot()
-        self.agent.emit({"event": "media_state", "call": self.cid, "status": status})
+        self.agent.emit({"event": "media_state", "call": self.cid, "status": status,
+                         "codec": self.codec, "remote_rtp": self.remote_rtp})
 
     def onDtmfDigit(self, prm: Any) -> None:
         self.agent.emit({"event": "dtmf", "call": self.cid, "digit": prm.digit,
@@ -611,6 +632,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="first RTP port to try (0: OS-chosen ports)")
     ap.add_argument("--tcp", action="store_true", help="also listen on TCP (OS-chosen port)")
     ap.add_argument("--codecs", default="PCMA,PCMU", help="codec order, e.g. PCMU,PCMA")
+    ap.add_argument("--auto-answer", type=int, default=0,
+                    help="answer every incoming call with this code (0: wait for answer)")
     ap.add_argument("--log", default="", help="pjsip log file")
     ap.add_argument("--log-level", type=int, default=3, help="pjsip log level 0..6")
     args = ap.parse_args(argv)

@@ -107,10 +107,10 @@ def test_hold_and_unhold(pair: tuple, interop_logs: Path) -> None:
     a.unhold(call=ca)
     a.wait_media("active", call=ca)
     b.wait_media("active", call=cb)
-    # audio flows again after the resume
+    # audio flows again after the resume (and the player takes an A-law WAV, looped)
     wav = interop_logs / "after_unhold.wav"
     b.record(wav, call=cb)
-    a.play_tone(700, call=ca)
+    a.play(audio.tone_wav(interop_logs / "src700_alaw.wav", 700, 0.5, law="alaw"), call=ca)
     time.sleep(TONE_S)
     b.stop_record(call=cb)
     assert audio.has_tone(wav, 700, min_ms=200)
@@ -189,6 +189,21 @@ def test_call_over_tcp(phones: Callable[..., PjPhone]) -> None:
     b.answer(inc["call"])
     a.wait_call_state("CONFIRMED", call=ca)
     assert "transport=TCP" in (b.log_path.read_text(errors="replace"))
+
+
+def test_codec_order_and_auto_answer(phones: Callable[..., PjPhone]) -> None:
+    a = phones("a", codecs=("PCMU", "PCMA"))
+    b = phones("b", auto_answer=200)
+    ca = a.call(b.uri)
+    a.wait_call_state("CONFIRMED", call=ca)
+    assert a.wait_media("active", call=ca)["codec"] == "PCMU/8000"
+    assert b.wait_media("active")["codec"] == "PCMU/8000"
+    c = phones("c", codecs=("PCMA",))
+    cc = c.call(b.uri)
+    c.wait_call_state("CONFIRMED", call=cc)
+    ev = c.wait_media("active", call=cc)
+    assert ev["codec"] == "PCMA/8000" and ev["remote_rtp"].startswith("127.0.0.1:")
+    assert {x["codec"] for x in b.state()["calls"]} == {"PCMU/8000", "PCMA/8000"}
 
 
 def test_a_failed_wait_shows_events_and_log(phones: Callable[..., PjPhone]) -> None:
