@@ -55,6 +55,7 @@ class SipService:
             max_expires_s=int(s("sip_register_max_expires_s", 3600)),
             default_expires_s=min(3600, int(s("sip_register_max_expires_s", 3600))),
             max_contacts=int(s("sip_max_contacts", 5)),
+            algorithms=tuple(s("sip_auth_algorithms", "MD5,SHA-256").split(",")),
             on_change=self._bindings_changed, log_event=self._log_event)
         self.stack = SipStack(self.clock, registrar=self.registrar, trunk_for=self._trunk_for,
                               on_invite=self._on_invite,

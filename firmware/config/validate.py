@@ -52,6 +52,7 @@ SETTINGS_DEFAULTS: Mapping[str, Any] = {
     "sip_bind": "0.0.0.0:5060",           # HOST:PORT of UDP and TCP, or "off"
     "sip_advertise": "",                  # address put in Via/Contact/SDP ("" = the bound one)
     "sip_realm": "hotline",               # digest realm phones authenticate in
+    "sip_auth_algorithms": "MD5,SHA-256",  # digest challenges offered, in this order (RFC 8760)
     "sip_codecs": "",                     # "" = country default (PCMA,PCMU; PCMU,PCMA in the US)
     "sip_register_min_expires_s": 60,
     "sip_register_max_expires_s": 3600,

@@ -16,6 +16,7 @@ CODECS = ("PCMA", "PCMU")
 TRANSPORTS = ("udp", "tcp")
 CID_MODES = ("from", "pai", "both")
 SIP_DTMF = ("rfc4733", "info", "inband")
+SIP_DIGESTS = ("MD5", "SHA-256")
 
 #: Whole-number SIP settings: (low, high, unit) inclusive.
 _INT_RANGES: Mapping[str, tuple[int, int, str]] = {
@@ -165,6 +166,13 @@ def sip_setting(key: str, value: Any) -> Any:
         return f"{lo}-{hi}"
     if key == "sip_dtmf":
         return _choice(f, value, SIP_DTMF)
+    if key == "sip_auth_algorithms":
+        names = [a.strip().upper() for a in _text(f, value).split(",") if a.strip()]
+        bad = [a for a in names if a not in SIP_DIGESTS]
+        if bad or not names or len(set(names)) != len(names):
+            raise ConfigError(f, f"{value!r}: give MD5 and/or SHA-256, comma separated, "
+                                 f"most preferred first (e.g. MD5,SHA-256)")
+        return ",".join(names)
     raise AssertionError(key)  # pragma: no cover
 
 

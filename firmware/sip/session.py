@@ -341,11 +341,11 @@ class InviteSession:
     def _uac_response(self, resp: SipResponse) -> None:
         status = resp.status
         if status < 200:
-            if status == 100:
-                return
-            self._provisional = True
+            self._provisional = True             # any provisional, 100 too, allows CANCEL (§9.1)
             if self._cancel_wanted:
                 self._send_cancel()
+                return
+            if status == 100:
                 return
             self.state = SessionState.EARLY
             media = None

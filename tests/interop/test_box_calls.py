@@ -196,9 +196,9 @@ def test_cancel_before_answer(box, logs):
 
 
 def test_sipp_cancel_before_answer(box, logs):
-    r = run_sipp("uac_cancel.xml", box.sip, service="801", auth_user="913",
+    r = run_sipp("box_cancel_auth.xml", box.sip, service="801", auth_user="913",
                  auth_password=PW["913"], log_dir=logs, timeout_s=15,
-                 keys={"caller": "913"})
+                 keys={"caller": "913"}, extra=("-auth_uri", f"801@{box.sip}"))
     assert r.ok, r.describe()
     box.wait(lambda: not box.ctl("sim.phone.status", port="fxs1")["ringing"], 5, "fxs1 to stop ringing")
 
