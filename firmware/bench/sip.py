@@ -352,6 +352,7 @@ async def run_uac(host: str, port: int, rate: float, calls: int, workdir: Path, 
     if auth:
         # digest uri = our Request-URI (sipp's default is only remote_ip:remote_port)
         cmd += ["-au", auth[0], "-ap", auth[1], "-auth_uri", f"{number}@{host}:{port}"]
+    cmd += ["-key", "caller", auth[0] if auth else "bench"]     # From user = the digest user
     cmd.append(f"{host}:{port}")
     t0 = monotonic_ms()
     proc = await asyncio.create_subprocess_exec(*cmd, stdin=subprocess.DEVNULL,

@@ -65,7 +65,7 @@ class SipService:
         self.transfers = SipTransfers(self)
         self.legs: list[SipLeg] = []
         self.trunk_regs: dict[str, TrunkRegistration] = {}
-        self._trunk_ips: dict[str, str] = {}          # IP address -> trunk name
+        self._trunk_ips: dict[tuple[str, int], str] = {}   # (IP address, port) -> trunk name
         self._seq = itertools.count(1)
         self.media_host = "0.0.0.0"
         self.rtp_ports = sip_rtp_ports(ctl.config)
@@ -101,9 +101,9 @@ class SipService:
         for t in cfg.sip_trunks:
             if not t.enabled:
                 continue
-            for host, _port in t.servers():
+            for host, port in t.servers():
                 for ip in await self._resolve(host):
-                    ips[ip] = t.name
+                    ips[(ip, int(port))] = t.name
         self._trunk_ips = ips
         wanted = {t.name: t for t in cfg.sip_trunks if t.enabled and t.register}
         for name in list(self.trunk_regs):
@@ -176,8 +176,10 @@ class SipService:
         return [b for b in self.registrar.bindings(number) if b.reachable is not False]
 
     # ------------------------------------------------------------------ trunks
-    def _trunk_for(self, host: str) -> Optional[str]:
-        return self._trunk_ips.get(host)
+    def _trunk_for(self, host: str, port: int) -> Optional[str]:
+        """The SIP trunk a request from ``host``:``port`` comes from (its server's address and
+        port: phones on the same host use other ports), or None."""
+        return self._trunk_ips.get((host, int(port)))
 
     def _send_reg(self, request, target, on_response, on_timeout) -> None:
         self.stack.send_request(request, target, on_response, on_timeout)
@@ -272,7 +274,7 @@ class SipService:
         host, port = t.host, t.port
         if reg is not None and reg.active is not None:
             host, port = reg.active.host, reg.active.port
-        ip = next((i for i, name in self._trunk_ips.items() if name == t.name and (i == host or not is_ip(host))), None)
+        ip = next((i for (i, _p), name in self._trunk_ips.items() if name == t.name and (i == host or not is_ip(host))), None)
         if not is_ip(host):
             if ip is None:
                 log.warning("SIP trunk %s: host %s is not resolved", t.name, host)

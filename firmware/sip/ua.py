@@ -51,18 +51,18 @@ class Caller:
 class SipStack:
     """The box's SIP side on ``clock``. ``registrar`` authenticates phones and keeps
     their bindings; ``trunk_for(host)`` names the SIP trunk a source address belongs to
-    (None: not a trunk); ``on_invite(session, caller)`` takes new calls."""
+    and port (None: not a trunk); ``on_invite(session, caller)`` takes new calls."""
 
     ALLOW = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REFER, NOTIFY, SUBSCRIBE, UPDATE"
 
     def __init__(self, clock: Clock, *, registrar: Any = None,
-                 trunk_for: Optional[Callable[[str], Optional[str]]] = None,
+                 trunk_for: Optional[Callable[[str, int], Optional[str]]] = None,
                  on_invite: Optional[Callable[[InviteSession, Caller], None]] = None,
                  on_subscribe: Optional[Callable[[SipRequest, Any, str], None]] = None,
                  timers: Optional[Timers] = None, advertise: Optional[str] = None) -> None:
         self.clock = clock
         self.registrar = registrar
-        self.trunk_for = trunk_for or (lambda host: None)
+        self.trunk_for = trunk_for or (lambda host, port: None)
         self.on_invite = on_invite
         self.on_subscribe = on_subscribe
         self.timers = timers or Timers()
@@ -296,8 +296,7 @@ class SipStack:
         if req.body and (req.content_type or "application/sdp").split(";")[0].strip().lower() != "application/sdp":
             self._reply(txn, req, 415, headers=[("Accept", "application/sdp")])
             return
-        src = req.source.host if req.source else ""
-        trunk = self.trunk_for(src)
+        trunk = self.trunk_for(req.source.host, req.source.port) if req.source else None
         if trunk is not None:
             caller = Caller("trunk", trunk)
         else:
