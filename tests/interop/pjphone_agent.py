@@ -11,7 +11,8 @@ same id: ``{"id": 7, "ok": true, "call": 1}`` or ``{"id": 7, "ok": false, "error
 "..."}``.  Asynchronous events are ``{"event": "call_state", "call": 1, ...}``.
 The first line written is ``{"event": "ready", "port": <SIP port>, "tcp_port": ...}``.
 
-Commands: register {server, user, password, transport?, expires?}, unregister,
+Commands: register {server, user, password, transport?, expires?, auth_user?} (over TCP the
+registrar also becomes the outbound proxy of later requests), unregister,
 call {uri}, answer {call?, code?}, hangup {call?, code?}, reject {call?, code},
 dtmf {call?, digits, method: rfc2833|info|inband}, play {call?, wav, loop?},
 play_tone {call?, freq_hz, ms?, level_dbm0?}, stop_play {call?}, record {call?, wav},

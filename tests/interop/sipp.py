@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,22 @@ def free_port(kind: str = "udp", host: str = "127.0.0.1") -> int:
         finally:
             s.close()
     raise RuntimeError(f"no free {kind} port found on {host}")
+
+
+def port_is_bound(port: int, kind: str = "udp") -> bool:
+    """True if some socket on this host is bound to ``port`` (TCP: listening), from /proc/net."""
+    files = ("/proc/net/tcp", "/proc/net/tcp6") if kind == "tcp" else ("/proc/net/udp", "/proc/net/udp6")
+    want = f":{port:04X}"
+    for name in files:
+        try:
+            lines = Path(name).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            f = line.split()
+            if len(f) > 3 and f[1].endswith(want) and (kind != "tcp" or f[3] == "0A"):
+                return True
+    return False
 
 
 def scenario(name: str | os.PathLike) -> Path:
@@ -115,6 +132,13 @@ def parse_screen_messages(screen: str) -> list[dict[str, Any]]:
         for arrow, direction in (("---------->", "out"), ("<----------", "in")):
             if arrow in line:
                 name, rest = line.split(arrow, 1)
+                if not name.strip():
+                    # UAS layout: the peer is on the left, "----------> INVITE" was received
+                    parts = rest.split(None, 1)
+                    if not parts:
+                        break
+                    name, rest = parts[0], (parts[1] if len(parts) > 1 else "")
+                    direction = "in" if direction == "out" else "out"
                 nums = [int(t) for t in rest.split() if t.isdigit()]
                 nums += [0] * (4 - len(nums))
                 rows.append({"message": name.strip(), "dir": direction, "messages": nums[0],
@@ -239,12 +263,23 @@ class Sipp:
         self.proc: subprocess.Popen | None = None
         self.result: SippResult | None = None
 
-    def start(self) -> "Sipp":
-        """Start sipp in the background (its stdout/screen is discarded; files keep it all)."""
+    def start(self, ready_timeout_s: float = 5.0) -> "Sipp":
+        """Start sipp in the background (its stdout/screen is discarded; files keep it all).
+
+        Without a ``remote`` (a UAS) this returns once sipp's SIP port is bound
+        (listening, for TCP), so a peer started next does not race it.
+        """
         self._stderr = open(self.files["stderr"], "wb")
         self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=self._stderr, cwd=self.log_dir,
                                      env=dict(os.environ, TERM="dumb"))
+        if self.remote is None:
+            kind = "tcp" if self.transport.startswith("t") else "udp"
+            deadline = time.monotonic() + ready_timeout_s
+            while not port_is_bound(self.port, kind):
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    break       # wait() will report what sipp said
+                time.sleep(0.01)
         return self
 
     def __enter__(self) -> "Sipp":

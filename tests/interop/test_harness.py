@@ -329,6 +329,26 @@ def test_baresip_and_pjsua2_talk_both_ways(phones: Callable[..., PjPhone], requi
         s.wait_event("CALL_CLOSED")
 
 
+def test_tcp_registration_and_sipp_calls_over_tcp(phones: Callable[..., PjPhone],
+                                                  require_sipp: None, interop_logs: Path) -> None:
+    a = phones("a", tcp=True)
+    keys = {"user": "201", "password": "s3cret"}
+    with Sipp("registrar_uas.xml", calls=1, transport="t1", keys=keys, log_dir=interop_logs,
+              timeout_s=8) as reg:
+        assert a.register(f"127.0.0.1:{reg.port}", "201", "s3cret", transport="tcp")["code"] == 200
+        assert reg.wait().ok
+        assert "REGISTER" in reg.result.messages and "TCP message received" in reg.result.messages
+    with Sipp("uas_answer.xml", calls=1, transport="t1", log_dir=interop_logs, timeout_s=8) as uas:
+        r = run_sipp("uac_call.xml", f"127.0.0.1:{uas.port}", transport="t1", service="300",
+                     log_dir=interop_logs, timeout_s=8)
+        u = uas.stop()
+    assert r.ok and r.successful == 1, r.describe()
+    # the UAS answered the BYE (its call is counted failed only because the UAC closed
+    # the TCP connection during the UAS's timewait)
+    bye_ok = [m for m in u.message_counts if m["dir"] == "out"][-1]
+    assert bye_ok["message"] == "200" and bye_ok["messages"] == 1, u.describe()
+
+
 # ---- the helpers themselves -------------------------------------------------------------
 
 def test_audio_helpers_read_what_they_write(tmp_path: Path) -> None:
@@ -369,6 +389,11 @@ def test_sipp_output_parsers_and_free_port() -> None:
     assert rows == [
         {"message": "INVITE", "dir": "out", "messages": 1, "retrans": 2, "timeout": 0, "unexpected": 0},
         {"message": "200", "dir": "in", "messages": 1, "retrans": 0, "timeout": 0, "unexpected": 0}]
+    uas = parse_screen_messages(
+        "Scenario Screen\n  ----------> INVITE             1         0         0         0\n"
+        "  <---------- 180                 1         0         0\n")
+    assert [(r["message"], r["dir"], r["messages"]) for r in uas] == [("INVITE", "in", 1),
+                                                                    ("180", "out", 1)]
     p = free_port("both")
     import socket
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u, \
