@@ -3,7 +3,8 @@
 pjsua2 allows one Endpoint per process and its threads must not live inside pytest,
 so each phone is a child process speaking JSON lines (see ``pjphone_agent``).  A
 reader thread collects replies (by command id) and events (in a buffer) from the
-child's stdout; the child's stderr and pjsip log go to ``<log_dir>/<name>.log``.
+child's stdout; the child's stderr and pjsip log go to ``<log_dir>/<name>.log``
+(``<name>-2.log``... for a second phone of the same name in the same folder).
 
 Every wait has a timeout; a failed wait raises ``PhoneTimeout`` whose message shows
 the last events and the tail of the phone's log, so a red test says what the phone
@@ -66,7 +67,7 @@ class PjPhone:
         self.name = name
         self.log_dir = Path(log_dir) if log_dir else Path(tempfile.mkdtemp(prefix="pjphone-logs-"))
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        self.log_path = self.log_dir / f"{name}.log"
+        self.log_path = self._unique_log(self.log_dir, name)
         self.tcp = tcp
         self.codecs = tuple(codecs)
         self.log_level = log_level
@@ -83,6 +84,19 @@ class PjPhone:
         self._next_id = 1
         self._eof = False
         self._reader: threading.Thread | None = None
+
+    _logs_in_use: set[Path] = set()
+
+    @classmethod
+    def _unique_log(cls, log_dir: Path, name: str) -> Path:
+        """``<name>.log``, or ``<name>-2.log``... when another phone of this run has it."""
+        n = 1
+        while True:
+            p = log_dir / (f"{name}.log" if n == 1 else f"{name}-{n}.log")
+            if p not in cls._logs_in_use:
+                cls._logs_in_use.add(p)
+                return p
+            n += 1
 
     # ---- life cycle ----------------------------------------------------------------
     def start(self) -> "PjPhone":

@@ -208,6 +208,8 @@ def test_codec_order_and_auto_answer(phones: Callable[..., PjPhone]) -> None:
 
 def test_a_failed_wait_shows_events_and_log(phones: Callable[..., PjPhone]) -> None:
     a = phones("a")
+    twin = phones("a")
+    assert twin.log_path != a.log_path and twin.log_path.name == "a-2.log"
     with pytest.raises(PhoneTimeout) as err:
         a.wait_event("incoming_call", timeout=0.2)
     text = str(err.value)
