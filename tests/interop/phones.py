@@ -240,10 +240,15 @@ class PjPhone:
 
     # ---- conveniences ---------------------------------------------------------------
     def register(self, server: str, user: str, password: str, *, transport: str = "udp",
-                 expires: int = 300, wait: bool = True, timeout: float = 5.0) -> dict[str, Any]:
-        """REGISTER to ``server`` (host:port); with ``wait`` return the first reg_state event."""
+                 expires: int = 300, mwi: bool = False, wait: bool = True,
+                 timeout: float = 5.0) -> dict[str, Any]:
+        """REGISTER to ``server`` (host:port); with ``wait`` return the first reg_state event.
+
+        ``mwi=True`` also SUBSCRIBEs to message-summary (RFC 3842); NOTIFYs arrive as
+        ``mwi`` events (unsolicited ones do too, without subscribing).
+        """
         reply = self.call_command("register", server=server, user=user, password=password,
-                                  transport=transport, expires=expires)
+                                  transport=transport, expires=expires, mwi=mwi)
         return self.wait_event("reg_state", timeout=timeout) if wait else reply
 
     def unregister(self) -> dict[str, Any]:

@@ -11,8 +11,9 @@ same id: ``{"id": 7, "ok": true, "call": 1}`` or ``{"id": 7, "ok": false, "error
 "..."}``.  Asynchronous events are ``{"event": "call_state", "call": 1, ...}``.
 The first line written is ``{"event": "ready", "port": <SIP port>, "tcp_port": ...}``.
 
-Commands: register {server, user, password, transport?, expires?, auth_user?} (over TCP the
-registrar also becomes the outbound proxy of later requests), unregister,
+Commands: register {server, user, password, transport?, expires?, auth_user?, mwi?} (over
+TCP the registrar also becomes the outbound proxy of later requests; mwi=true subscribes
+to message-summary after registering), unregister,
 call {uri}, answer {call?, code?}, hangup {call?, code?}, reject {call?, code},
 dtmf {call?, digits, method: rfc2833|info|inband}, play {call?, wav, loop?},
 play_tone {call?, freq_hz, ms?, level_dbm0?}, stop_play {call?}, record {call?, wav},
@@ -24,7 +25,8 @@ that is not disconnected.
 Events: ready, incoming_call {call, from, to}, call_state {call, state, code, reason},
 media_state {call, status: active|local_hold|remote_hold|none|error, codec, remote_rtp},
 dtmf {call, digit, method}, xfer_status {call, code, final, reason},
-xfer_request {call, target}, reg_state {code, reason, expires}, replaced {call, new_call}.
+xfer_request {call, target}, reg_state {code, reason, expires}, replaced {call, new_call},
+mwi {waiting, voice, body, source} (solicited or unsolicited NOTIFY message-summary).
 
 Single-threaded: ``threadCnt=0`` and ``mainThreadOnly=True``; the loop polls stdin
 with select and calls ``ep.libHandleEvents(10)`` (10 ms), so every pjsua2 callback
@@ -244,6 +246,7 @@ class Agent:
         acfg.regConfig.registrarUri = reg
         acfg.regConfig.timeoutSec = int(a.get("expires", 300))
         acfg.regConfig.retryIntervalSec = 0
+        acfg.mwiConfig.enabled = bool(a.get("mwi", False))     # SUBSCRIBE to message-summary
         acfg.sipConfig.transportId = self.tcp_tid if transport == "tcp" else self.udp_tid
         if transport == "tcp":
             acfg.sipConfig.proxies.append(f"<{reg};lr>")
@@ -521,6 +524,18 @@ class PhoneAccount(pj.Account):
     def onRegState(self, prm: Any) -> None:
         self.agent.emit({"event": "reg_state", "code": prm.code, "reason": prm.reason,
                          "expires": prm.expiration})
+
+    def onMwiInfo(self, prm: Any) -> None:
+        msg = prm.rdata.wholeMsg
+        body = msg.split("\r\n\r\n", 1)[1] if "\r\n\r\n" in msg else ""
+        fields = {}
+        for line in body.splitlines():
+            if ":" in line:
+                k, v = line.split(":", 1)
+                fields[k.strip().lower()] = v.strip()
+        self.agent.emit({"event": "mwi", "waiting": fields.get("messages-waiting", "").lower() == "yes",
+                         "voice": fields.get("voice-message", ""), "body": body,
+                         "source": prm.rdata.srcAddress})
 
     def onIncomingCall(self, prm: Any) -> None:
         call = PhoneCall(self.agent, self, prm.callId)

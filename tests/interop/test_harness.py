@@ -351,6 +351,16 @@ def test_tcp_registration_and_sipp_calls_over_tcp(phones: Callable[..., PjPhone]
     assert bye_ok["message"] == "200" and bye_ok["messages"] == 1, u.describe()
 
 
+def test_unsolicited_mwi_notify_reaches_the_phone(phones: Callable[..., PjPhone],
+                                                  require_sipp: None, interop_logs: Path) -> None:
+    a = phones("a")
+    r = run_sipp("uac_notify_mwi.xml", f"127.0.0.1:{a.port}", service="a",
+                 log_dir=interop_logs, timeout_s=5)
+    assert r.ok, r.describe()
+    ev = a.wait_event("mwi", timeout=3)
+    assert ev["waiting"] is True and ev["voice"].startswith("2/1")
+
+
 # ---- the helpers themselves -------------------------------------------------------------
 
 def test_audio_helpers_read_what_they_write(tmp_path: Path) -> None:
