@@ -321,6 +321,9 @@ class SipResponse(SipMessage):
 
 
 # ----------------------------------------------------------------------- parsing
+_CONTROL = re.compile(r"[\r\n]|(?<!\\)\x00")
+
+
 def parse(data: bytes) -> SipMessage:
     """Parse one complete message (a UDP datagram, or one framed by StreamParser).
 
@@ -356,6 +359,7 @@ def parse(data: bytes) -> SipMessage:
             logical[-1] += " " + line.strip()
         elif line:
             logical.append(line)
+    bad = ""
     for line in logical:
         name, colon, value = line.partition(":")
         name = name.strip()
@@ -363,7 +367,13 @@ def parse(data: bytes) -> SipMessage:
             raise SipParseError(f"header line {line[:40]!r} has no ':'", message=msg)
         if not _TOKEN.fullmatch(name):
             raise SipParseError(f"header name {name!r} is not a token", message=msg)
+        if _CONTROL.search(value):
+            # never copied into an answer: the error response is built from clean headers only
+            bad = bad or f"header {name} contains a control character (CR, LF or NUL injection?)"
+            continue
         msg.add(name, value)
+    if bad:
+        raise SipParseError(bad, message=msg)
     _validate(msg)
     cl = msg.get("Content-Length")
     if cl is not None:
