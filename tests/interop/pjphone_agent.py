@@ -41,7 +41,9 @@ import json
 import os
 import select
 import sys
+import shutil
 import tempfile
+import wave
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +88,6 @@ class CommandError(Exception):
 
 def write_wav16(path: str | os.PathLike, samples: np.ndarray) -> None:
     """Write mono 16-bit 8 kHz PCM ``samples`` to ``path`` (plain wave module)."""
-    import wave
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
@@ -107,7 +108,14 @@ class Agent:
         self.recorders: dict[int, Any] = {}
         self.graveyard: list = []     # pjsua2 objects to drop outside callbacks
         self.later: list = []         # actions to run after the callback that queued them
-        self.tmpdir = Path(tempfile.mkdtemp(prefix="pjphone-"))
+        # generated WAVs (tones, in-band DTMF) sit beside the log, else in a temp dir
+        if args.log:
+            self.tmpdir = Path(args.log).parent / f"{Path(args.log).stem}-media"
+            self.tmpdir.mkdir(parents=True, exist_ok=True)
+            self.own_tmpdir = False
+        else:
+            self.tmpdir = Path(tempfile.mkdtemp(prefix="pjphone-"))
+            self.own_tmpdir = True
         self.running = True
         self.reg_acc: PhoneAccount | None = None
 
@@ -405,7 +413,6 @@ class Agent:
         Destroying a recorder only queues the removal of its bridge port (pjmedia 2.14+);
         the file is finished by the bridge clock a frame or two later.
         """
-        import wave
         for _ in range(max_ms // 10):
             self.ep.libHandleEvents(10)
             done = True
@@ -662,6 +669,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         agent.run(sys.stdin.fileno())
     finally:
+        if agent.own_tmpdir:
+            shutil.rmtree(agent.tmpdir, ignore_errors=True)
         os._exit(0)
 
 
