@@ -24,6 +24,8 @@ from firmware.sip import sdp as sdpmod
 from firmware.sip.jitter import JitterBuffer
 from firmware.sip.lockout import FailedAuthGuard
 from firmware.sip.message import Target
+from firmware.sip.mwi import MwiNotifier
+from firmware.sip.subscriptions import Subscriptions, make_notify
 from firmware.sip.qualify import Qualifier
 from firmware.sip.registrar import Binding, Registrar
 from firmware.sip.session import InviteSession
@@ -63,6 +65,12 @@ class SipService:
         self.qualifier = Qualifier(self.clock, self.registrar, self._send_options, self._make_options,
                                    interval_ms=int(s("sip_qualify_ms", 30000)))
         self.transfers = SipTransfers(self)
+        # message-waiting lamps (RFC 3842): voicemail (another issue) gives the counts
+        self.subscriptions = Subscriptions(self.clock, self._send_notify)
+        self.mwi = MwiNotifier(self.subscriptions, counts=self._mailbox_counts)
+        self.mailbox_counts: Any = None          #: callable(extension) -> (new, old) once voicemail exists
+        self.stack.on_subscribe = self._on_subscribe
+        self._sub_targets: dict[str, Target] = {}
         self.legs: list[SipLeg] = []
         self.trunk_regs: dict[str, TrunkRegistration] = {}
         self._trunk_ips: dict[tuple[str, int], str] = {}   # (IP address, port) -> trunk name
@@ -174,6 +182,34 @@ class SipService:
 
     def bindings(self, number: str) -> list[Binding]:
         return [b for b in self.registrar.bindings(number) if b.reachable is not False]
+
+    # ------------------------------------------------------------------ subscriptions (MWI)
+    def _mailbox_counts(self, user: str) -> tuple[int, int]:
+        return self.mailbox_counts(user) if self.mailbox_counts is not None else (0, 0)
+
+    def _on_subscribe(self, req: Any, txn: Any, user: str) -> None:
+        if req.source is not None:
+            self._sub_targets[req.call_id] = req.source
+        txn.respond(self.subscriptions.subscribe(req, user))
+
+    def _send_notify(self, sub: Any, headers: list, body: bytes) -> None:
+        target = self._sub_targets.get(sub.call_id)
+        if target is None:
+            return
+        h = dict(headers)
+        req = make_notify(sub, self.stack.via(target.transport), body, h.get("Content-Type"),
+                          h.get("Subscription-State"), contact=self.stack.contact_for(target))
+        self.stack.send_request(req, target, lambda r: self._notified(sub, r.status),
+                                lambda: self._notified(sub, 408))
+
+    def _notified(self, sub: Any, status: int) -> None:
+        self.subscriptions.notify_answered(sub, status)
+        if status >= 300:
+            self._sub_targets.pop(sub.call_id, None)
+
+    def messages_changed(self, extension: str) -> int:
+        """A mailbox changed: NOTIFY the extension's phones (returns how many were told)."""
+        return self.mwi.changed(extension)
 
     # ------------------------------------------------------------------ trunks
     def _trunk_for(self, host: str, port: int) -> Optional[str]:

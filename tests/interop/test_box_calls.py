@@ -280,3 +280,11 @@ def test_unknown_number_gives_404(box, logs):
         a.call(f"sip:6666@{box.sip}")
         ev = a.wait_call_state("DISCONNECTED", timeout=5)
         assert ev["code"] == 404, ev
+
+
+# ---------------------------------------------------------------------- message lamp
+def test_sipp_subscribes_to_message_summary(box, logs):
+    r = run_sipp("box_subscribe_mwi.xml", box.sip, service="914", auth_user="914",
+                 auth_password=PW["914"], log_dir=logs, timeout_s=10, keys={"caller": "914"},
+                 extra=("-auth_uri", f"914@{box.sip}"))
+    assert r.ok, r.describe()
