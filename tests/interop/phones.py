@@ -27,6 +27,18 @@ LOG_TAIL_LINES = 40
 """Lines of the phone's log quoted in a failure message."""
 
 
+def default_log_level() -> int:
+    """pjsip log level of phones: ``$HOTLINE_INTEROP_PJ_LOG_LEVEL`` or 3 (4 adds every SIP message)."""
+    raw = os.environ.get("HOTLINE_INTEROP_PJ_LOG_LEVEL", "3")
+    try:
+        level = int(raw)
+    except ValueError:
+        raise ValueError(f"HOTLINE_INTEROP_PJ_LOG_LEVEL must be a number 0..6, not {raw!r}") from None
+    if not 0 <= level <= 6:
+        raise ValueError(f"HOTLINE_INTEROP_PJ_LOG_LEVEL must be 0..6, not {level}")
+    return level
+
+
 class PhoneError(AssertionError):
     """The phone refused a command, died, or did not do what a test waited for."""
 
@@ -50,8 +62,8 @@ def _tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
 class PjPhone:
     """A pjsua2 handset in a child process, bound to 127.0.0.1 (OS-chosen port).
 
-    ``PjPhone(name, log_dir=None, tcp=False, codecs=("PCMA", "PCMU"), log_level=4,
-    auto_answer=0)`` (``auto_answer=200``: answer every incoming call at once);
+    ``PjPhone(name, log_dir=None, tcp=False, codecs=("PCMA", "PCMU"), log_level=None,
+    auto_answer=0)`` (``log_level`` None: ``default_log_level()``) (``auto_answer=200``: answer every incoming call at once);
     use as a context manager (or ``start()``/``close()``).  After start, ``port``
     (UDP), ``tcp_port`` (or None) and ``uri`` (``sip:<name>@127.0.0.1:<port>``) are
     known.  ``call_command(name, timeout=5.0, **args)`` sends one command and returns
@@ -62,7 +74,7 @@ class PjPhone:
 
     def __init__(self, name: str = "phone", *, log_dir: str | os.PathLike | None = None,
                  tcp: bool = False, codecs: tuple[str, ...] = ("PCMA", "PCMU"),
-                 log_level: int = 4, start_timeout: float = 10.0,
+                 log_level: int | None = None, start_timeout: float = 10.0,
                  auto_answer: int = 0) -> None:
         self.name = name
         self.log_dir = Path(log_dir) if log_dir else Path(tempfile.mkdtemp(prefix="pjphone-logs-"))
@@ -70,7 +82,7 @@ class PjPhone:
         self.log_path = self._unique_log(self.log_dir, name)
         self.tcp = tcp
         self.codecs = tuple(codecs)
-        self.log_level = log_level
+        self.log_level = default_log_level() if log_level is None else log_level
         self.start_timeout = start_timeout
         self.auto_answer = auto_answer
         self.port: int | None = None

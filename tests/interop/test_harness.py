@@ -182,7 +182,7 @@ def test_attended_transfer_with_replaces(phones: Callable[..., PjPhone]) -> None
 
 
 def test_call_over_tcp(phones: Callable[..., PjPhone]) -> None:
-    a, b = phones("a", tcp=True), phones("b", tcp=True)
+    a, b = phones("a", tcp=True), phones("b", tcp=True, log_level=4)   # 4: SIP messages logged
     assert a.tcp_port and b.tcp_port
     ca = a.call(f"sip:b@127.0.0.1:{b.tcp_port};transport=tcp")
     inc = b.wait_event("incoming_call")
