@@ -224,26 +224,25 @@ def test_a_failed_wait_shows_events_and_log(phones: Callable[..., PjPhone]) -> N
 
 # ---- sipp <-> sipp, pjsua2 <-> sipp ---------------------------------------------------------
 
-@pytest.mark.parametrize("uac, uas, kw, uas_keys, expect_ok", [
-    ("uac_call.xml", "uas_answer.xml", {"service": "300", "duration_ms": 100}, {}, True),
-    ("uac_cancel.xml", "uas_ring_cancel.xml", {"service": "300", "duration_ms": 100}, {}, True),
+@pytest.mark.parametrize("uac, uas, kw, expect_ok", [
+    ("uac_call.xml", "uas_answer.xml", {"service": "300", "duration_ms": 100}, True),
+    ("uac_cancel.xml", "uas_ring_cancel.xml", {"service": "300", "duration_ms": 100}, True),
     ("register_auth.xml", "registrar_uas.xml",
-     {"service": "201", "auth_user": "201", "auth_password": "s3cret"}, {}, True),
+     {"service": "201", "auth_user": "201", "auth_password": "s3cret"}, True),
     ("register_auth.xml", "registrar_uas.xml",
-     {"service": "201", "auth_user": "201", "auth_password": "wrong"}, {}, False),
+     {"service": "201", "auth_user": "201", "auth_password": "wrong"}, False),
     ("register_wrong_password.xml", "registrar_uas.xml",
-     {"service": "201", "auth_user": "201", "auth_password": "wrong"}, {}, True),
+     {"service": "201", "auth_user": "201", "auth_password": "wrong"}, True),
     ("register_wrong_password.xml", "registrar_uas.xml",
-     {"service": "201", "auth_user": "201", "auth_password": "s3cret"}, {}, False),
+     {"service": "201", "auth_user": "201", "auth_password": "s3cret"}, False),
     ("uac_auth_call.xml", "uas_auth_answer.xml",
-     {"service": "300", "auth_user": "201", "auth_password": "s3cret", "duration_ms": 100}, {}, True),
+     {"service": "300", "auth_user": "201", "auth_password": "s3cret", "duration_ms": 100}, True),
     ("uac_auth_call.xml", "uas_auth_answer.xml",
-     {"service": "300", "auth_user": "201", "auth_password": "wrong", "duration_ms": 100}, {}, False),
+     {"service": "300", "auth_user": "201", "auth_password": "wrong", "duration_ms": 100}, False),
 ], ids=["call", "cancel", "register", "register-bad-pw", "wrong-pw-rejected",
         "wrong-pw-scenario-vs-right-pw", "auth-call", "auth-call-bad-pw"])
 def test_sipp_scenarios_against_each_other(require_sipp: None, interop_logs: Path, uac: str,
-                                           uas: str, kw: dict, uas_keys: dict,
-                                           expect_ok: bool) -> None:
+                                           uas: str, kw: dict, expect_ok: bool) -> None:
     keys = {"user": "201", "password": "s3cret"}
     with Sipp(uas, calls=1, keys=keys, log_dir=interop_logs, timeout_s=8) as server:
         r = run_sipp(uac, f"127.0.0.1:{server.port}", log_dir=interop_logs, timeout_s=8, **kw)
