@@ -127,12 +127,17 @@ class BaresipPhone:
                 break
             except OSError:
                 if self._proc.poll() is not None or time.monotonic() > deadline:
-                    raise PhoneError(self.describe("baresip did not open its control socket"))
+                    err = PhoneError(self.describe("baresip did not open its control socket"))
+                    self.close()
+                    raise err from None
                 time.sleep(0.05)
         self._sock.settimeout(None)
         threading.Thread(target=self._read_loop, name=f"baresip-{self.name}", daemon=True).start()
-        # the UA is ready when a command gets an answer
-        self.command("reginfo", timeout=timeout)
+        try:
+            self.command("reginfo", timeout=timeout)    # the UA is ready when it answers
+        except PhoneError:
+            self.close()
+            raise
         return self
 
     def __enter__(self) -> "BaresipPhone":
@@ -146,12 +151,13 @@ class BaresipPhone:
         if self._proc is None:
             return
         if self._proc.poll() is None:
+            if self._sock is not None:
+                try:
+                    self._send({"command": "quit", "token": "quit"})
+                except OSError:
+                    pass
             try:
-                self._send({"command": "quit", "token": "quit"})
-            except OSError:
-                pass
-            try:
-                self._proc.wait(2)
+                self._proc.wait(2 if self._sock is not None else 0.1)
             except subprocess.TimeoutExpired:
                 self._proc.terminate()
                 try:

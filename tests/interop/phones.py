@@ -127,7 +127,11 @@ class PjPhone:
         self._reader = threading.Thread(target=self._read_loop, name=f"pjphone-{self.name}",
                                         daemon=True)
         self._reader.start()
-        ready = self.wait_event("ready", timeout=self.start_timeout)
+        try:
+            ready = self.wait_event("ready", timeout=self.start_timeout)
+        except PhoneError:
+            self.close()        # no half-started child left behind
+            raise
         self.port = ready["port"]
         self.tcp_port = ready.get("tcp_port")
         self.uri = ready["uri"]
