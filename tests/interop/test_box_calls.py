@@ -15,7 +15,7 @@ import pytest
 from dsp.dtmf import DtmfGenerator
 from firmware.config.store import ConfigStore
 from firmware.paths import DataDir
-from tests.interop.audio import dtmf_digits, has_tone, level_dbm0, write_wav
+from tests.interop.audio import has_tone, level_dbm0, write_wav
 from tests.interop.boxd import BoxDaemon
 from tests.interop.phones import PjPhone
 from tests.interop.sipp import run_sipp
