@@ -31,6 +31,8 @@ from typing import Any
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 """Folder of the sipp scenario files kept with the tests."""
 SIPP = shutil.which("sipp") or "/usr/bin/sipp"
+AUDIO_FILE = "sipp_audio.wav"
+"""File name the RTP scenarios stream (``rtp_stream``), looked up in sipp's working dir."""
 _seq = itertools.count(1)
 
 
@@ -210,7 +212,10 @@ class Sipp:
     * ``auth_user``/``auth_password`` ``-au``/``-ap`` for ``[authentication]``;
     * ``service`` ``-s``: user part of the request URI; ``keys`` ``-key k v`` pairs;
     * ``timeout_s`` sipp's own ``-timeout`` (+ ``-timeout_error``), and the time
-      ``wait()`` allows before killing it.
+      ``wait()`` allows before killing it;
+    * ``audio`` an A-law WAV copied to ``<log_dir>/sipp_audio.wav`` for scenarios that
+      stream RTP (``uac_call_rtp.xml``); sipp runs in ``log_dir``, so runs sharing a
+      folder share that file.
     """
 
     def __init__(self, scenario_name: str | os.PathLike, remote: str | None = None, *,
@@ -220,7 +225,7 @@ class Sipp:
                  service: str | None = None, duration_ms: int | None = None,
                  keys: dict[str, Any] | None = None, timeout_s: float = 15.0,
                  extra: tuple[str, ...] | list[str] = (), log_dir: str | os.PathLike | None = None,
-                 local_ip: str = "127.0.0.1") -> None:
+                 local_ip: str = "127.0.0.1", audio: str | os.PathLike | None = None) -> None:
         self.scenario = scenario(scenario_name)
         self.remote = remote
         self.transport = transport
@@ -228,6 +233,9 @@ class Sipp:
         self.timeout_s = timeout_s
         self.log_dir = Path(log_dir) if log_dir else Path(tempfile.mkdtemp(prefix="sipp-"))
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        if audio is not None:
+            # rtp_stream takes a literal file name: sipp_audio.wav in sipp's working dir
+            shutil.copyfile(audio, self.log_dir / AUDIO_FILE)
         self.tag = f"{self.scenario.stem}-{self.port}-{next(_seq)}"
         base = self.log_dir / self.tag
         self.files = {"screen": Path(f"{base}.screen.log"), "errors": Path(f"{base}.errors.log"),

@@ -283,6 +283,37 @@ def test_sipp_uac_calls_pjsua2_phone(phones: Callable[..., PjPhone], require_sip
     assert r.ok and r.successful == 1, r.describe()
 
 
+def test_sipp_streams_audio_both_ways_with_phones(phones: Callable[..., PjPhone],
+                                                  require_sipp: None, interop_logs: Path) -> None:
+    # sipp UAC -> phone: the phone hears the A-law file sipp streams
+    b = phones("b", auto_answer=200)
+    src = audio.tone_wav(interop_logs / "src1000_alaw.wav", 1000, 1.0, law="alaw")
+    caller = Sipp("uac_call_rtp.xml", f"127.0.0.1:{b.port}", service="b", duration_ms=900,
+                  audio=src, log_dir=interop_logs, timeout_s=8).start()
+    cb = b.wait_media("active")["call"]
+    heard = interop_logs / "b_hears_sipp.wav"
+    b.record(heard, call=cb)
+    time.sleep(TONE_S)
+    b.stop_record(call=cb)
+    assert caller.wait().ok, caller.result.describe()
+    assert audio.has_tone(heard, 1000, min_ms=400)
+    # phone -> sipp UAS: the caller hears what the UAS streams
+    a = phones("a")
+    src2 = audio.tone_wav(interop_logs / "src600_alaw.wav", 600, 1.0, law="alaw")
+    with Sipp("uas_answer_rtp.xml", calls=1, audio=src2, log_dir=interop_logs / "uas",
+              timeout_s=8) as server:
+        ca = a.call(f"sip:300@127.0.0.1:{server.port}")
+        a.wait_media("active", call=ca)
+        heard_a = interop_logs / "a_hears_sipp.wav"
+        a.record(heard_a, call=ca)
+        time.sleep(TONE_S)
+        a.stop_record(call=ca)
+        a.hangup(call=ca)
+        s = server.wait()
+    assert s.ok, s.describe()
+    assert audio.has_tone(heard_a, 600, min_ms=400)
+
+
 def test_pjsua2_phone_registers_with_digest(phones: Callable[..., PjPhone], require_sipp: None,
                                             interop_logs: Path) -> None:
     a = phones("a")
