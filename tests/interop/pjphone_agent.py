@@ -105,7 +105,8 @@ class Agent:
         self.calls: dict[int, "PhoneCall"] = {}
         self.summaries: dict[int, dict[str, Any]] = {}   # last known state of every call
         self.players: dict[int, list] = {}
-        self.recorders: dict[int, Any] = {}
+        self.recorders: dict[int, Any] = {}          # call id -> (recorder, wav path)
+        self.ended_recordings: dict[int, str] = {}   # recordings whose call ended first
         self.graveyard: list = []     # pjsua2 objects to drop outside callbacks
         self.later: list = []         # actions to run after the callback that queued them
         # generated WAVs (tones, in-band DTMF) sit beside the log, else in a temp dir
@@ -231,6 +232,7 @@ class Agent:
         rec = self.recorders.pop(cid, None)
         if rec is not None:
             self.graveyard.append(rec[0])
+            self.ended_recordings[cid] = rec[1]   # stop_record still finishes and reports it
 
     # ---- commands ------------------------------------------------------------------
     def handle(self, msg: dict[str, Any]) -> dict[str, Any]:
@@ -391,12 +393,19 @@ class Agent:
         return {"call": call.cid, "wav": wav}
 
     def cmd_stop_record(self, a: dict[str, Any]) -> dict[str, Any]:
-        call = self.pick_call(a) if a.get("call") is not None else None
-        cids = [call.cid] if call else list(self.recorders)
-        if not cids or not all(c in self.recorders for c in cids):
-            raise CommandError("no recording in progress")
+        """Stop the recording of ``call`` (all recordings if None), also after the call ended."""
+        if a.get("call") is not None:
+            cids = [int(a["call"])]
+        else:
+            cids = sorted(set(self.recorders) | set(self.ended_recordings))
+        unknown = [c for c in cids if c not in self.recorders and c not in self.ended_recordings]
+        if not cids or unknown:
+            raise CommandError(f"no recording in progress for call {unknown[0] if unknown else '(any)'}")
         paths = []
         for cid in cids:
+            if cid in self.ended_recordings:
+                paths.append(self.ended_recordings.pop(cid))
+                continue
             rec, wav = self.recorders.pop(cid)
             paths.append(wav)
             try:
@@ -404,8 +413,9 @@ class Agent:
             except (pj.Error, CommandError, KeyError):
                 pass
             del rec     # the destructor removes the port; the bridge then closes the file
+        self.graveyard.clear()
         self.settle_recordings(paths)
-        return {"calls": cids}
+        return {"calls": cids, "wavs": paths}
 
     def settle_recordings(self, paths: list[str], max_ms: int = 1000) -> None:
         """Run the library until the recorders' WAV files are closed (header written).

@@ -116,14 +116,23 @@ def test_hold_and_unhold(pair: tuple, interop_logs: Path) -> None:
     assert audio.has_tone(wav, 700, min_ms=200)
 
 
-def test_hangup_disconnects_both_sides(pair: tuple) -> None:
+def test_hangup_disconnects_both_sides(pair: tuple, interop_logs: Path) -> None:
     a, b, ca, cb = pair
+    wav = interop_logs / "b_until_hangup.wav"
+    b.record(wav, call=cb)
+    a.play_tone(1000, call=ca)
+    time.sleep(0.3)
     a.hangup(call=ca)
     assert a.wait_call_state("DISCONNECTED", call=ca)["code"] == 200
     assert b.wait_call_state("DISCONNECTED", call=cb)
     assert [c["state"] for c in b.state()["calls"]] == ["DISCONNECTED"]
     with pytest.raises(PhoneError, match="no active call"):
         a.hangup()
+    # a recording outlives its call: stop_record still finishes the file
+    assert b.stop_record(call=cb)["wavs"] == [str(wav)]
+    assert audio.has_tone(wav, 1000, min_ms=100)
+    with pytest.raises(PhoneError, match="no recording in progress"):
+        b.stop_record(call=cb)
 
 
 def test_busy_reject_reaches_the_caller(phones: Callable[..., PjPhone]) -> None:
