@@ -1,9 +1,9 @@
 """One scriptable SIP handset: a pjsua2 Endpoint driven by JSON lines on stdin.
 
 Run as ``python -m tests.interop.pjphone_agent [--name A] [--log FILE] [--log-level N]
-[--tcp] [--codecs PCMA,PCMU] [--auto-answer 200] [--port N] [--rtp-port N]`` (pjsua2 allows one Endpoint per process and its threads
-must not live inside pytest, so every phone is one child process; see
-``tests/interop/phones.py`` for the driver).
+[--tcp] [--codecs PCMA,PCMU] [--auto-answer 200] [--port N] [--rtp-port N]``.  pjsua2
+allows one Endpoint per process and its threads must not live inside pytest, so every
+phone is one child process; ``tests/interop/phones.py`` is the driver.
 
 Protocol: one JSON object per line.  Commands come in on stdin as
 ``{"id": 7, "cmd": "call", "uri": "sip:b@127.0.0.1:5062"}``; the reply carries the
@@ -14,13 +14,13 @@ The first line written is ``{"event": "ready", "port": <SIP port>, "tcp_port": .
 Commands: register {server, user, password, transport?, expires?, auth_user?, mwi?} (over
 TCP the registrar also becomes the outbound proxy of later requests; mwi=true subscribes
 to message-summary after registering), unregister,
-call {uri}, answer {call?, code?}, hangup {call?, code?}, reject {call?, code},
+call {uri, headers?}, answer {call?, code?}, hangup {call?, code?}, reject {call?, code},
 dtmf {call?, digits, method: rfc2833|info|inband}, play {call?, wav, loop?},
 play_tone {call?, freq_hz, ms?, level_dbm0?}, stop_play {call?}, record {call?, wav},
 stop_record {call?}, hold {call?}, unhold {call?}, xfer {call?, uri, hangup_on_success?},
-xfer_replaces {call, other, hangup_on_success?}, state, quit.  After a transfer's final 2xx
-NOTIFY the transferor hangs up (as handsets do) unless hangup_on_success is false.  ``call`` defaults to the newest call
-that is not disconnected.
+xfer_replaces {call, other, hangup_on_success?}, state, quit.  After a transfer's final
+2xx NOTIFY the transferor hangs up (as handsets do) unless hangup_on_success is false.
+``call`` defaults to the newest call that is not disconnected.
 
 Events: ready, incoming_call {call, from, to}, call_state {call, state, code, reason},
 media_state {call, status: active|local_hold|remote_hold|none|error, codec, remote_rtp},
