@@ -23,6 +23,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Optional
 
 from firmware.channels.base import Channel
+from firmware.channels.fxs import CONFIRM_TONE
 from firmware.routing.dialplan import Match, TargetKind
 from firmware.sip import sdp as sdpmod
 from firmware.sip.media import RtpSession
@@ -31,7 +32,6 @@ from firmware.sip.session import InviteSession
 if TYPE_CHECKING:
     from firmware.calls.call import Call
     from firmware.channels.sip_service import SipService
-    from firmware.sip.registrar import Binding
 
 log = logging.getLogger("hotline.channels.sip")
 
@@ -115,9 +115,6 @@ class SipLeg(Channel):
 
     def caller_identity(self) -> tuple[str, str]:
         return self.number, self.display_name
-
-    def call_start(self):
-        return super().call_start()
 
     # ------------------------------------------------------------------ media
     def _open_media(self) -> None:
@@ -375,11 +372,7 @@ class SipLeg(Channel):
         refusal = (call.stage.refusal if call is not None else "") or ""
         if refusal.startswith("no such number") or refusal == "no inbound route":
             return 404
-        if refusal:
-            return 403
-        if call is not None and call.disposition == "NO ANSWER":
-            return 480
-        return 480
+        return 403 if refusal else 480
 
     def _feature(self, name: str, arg: str) -> None:
         outcome = self.ctl.features.run(self, name, arg)
@@ -390,7 +383,6 @@ class SipLeg(Channel):
     def _feature_result(self, outcome: str) -> None:
         """Answer, play the confirmation / invalid prompt, then hang up."""
         if outcome in ("on", "off"):
-            from firmware.channels.fxs import CONFIRM_TONE
             player = self.ctl.prompt("feature_on" if outcome == "on" else "feature_off", fallback=CONFIRM_TONE)
         else:
             player = self.ctl.prompt("not_allowed" if outcome == "refused" else "invalid_code", fallback="info",
@@ -523,6 +515,3 @@ class SipLeg(Channel):
     def __repr__(self) -> str:
         return f"<SipLeg {self.name} {self.state.value}>"
 
-
-def binding_label(b: "Binding") -> str:
-    return f"{b.contact.uri} via {b.source.transport} {b.source.host}:{b.source.port}"

@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import socket
@@ -23,7 +24,8 @@ from firmware.config.model import sip_codecs, sip_rtp_ports
 from firmware.sip import sdp as sdpmod
 from firmware.sip.jitter import JitterBuffer
 from firmware.sip.lockout import FailedAuthGuard
-from firmware.sip.message import Target
+from firmware.sip.headers import Address
+from firmware.sip.message import SipRequest, Target, new_call_id, new_tag
 from firmware.sip.mwi import MwiNotifier
 from firmware.sip.subscriptions import Subscriptions, make_notify
 from firmware.sip.qualify import Qualifier
@@ -132,7 +134,6 @@ class SipService:
     def reload(self) -> None:
         """The configuration changed (called by call control on reload)."""
         try:
-            import asyncio
             asyncio.get_running_loop().create_task(self.apply_config())
         except RuntimeError:
             pass
@@ -144,7 +145,6 @@ class SipService:
     async def _resolve(self, host: str) -> list[str]:
         if is_ip(host):
             return [host]
-        import asyncio
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_DGRAM)
         except OSError as e:
@@ -169,8 +169,7 @@ class SipService:
     def _send_options(self, request, target, done) -> None:
         self.stack.send_request(request, target, lambda r: done(r), lambda: done(None))
 
-    def _make_options(self, b: Binding):
-        from firmware.sip.message import SipRequest, new_call_id, new_tag
+    def _make_options(self, b: Binding) -> SipRequest:
         req = SipRequest("OPTIONS", b.contact.uri.copy())
         req.add("Via", str(self.stack.via(b.source.transport)))
         req.add("Max-Forwards", "70")
@@ -260,7 +259,6 @@ class SipService:
             ident = req.from_addr
             if pai:
                 try:
-                    from firmware.sip.headers import Address
                     ident = Address.parse(pai, "P-Asserted-Identity")
                 except ValueError:
                     pass

@@ -30,6 +30,7 @@ from firmware.sip import sdp as sdpmod
 from firmware.sip.dialog import Dialog, DialogError, DialogState
 from firmware.sip.message import (SipRequest, SipResponse, Target, make_cancel,
                                   make_response, new_tag)
+from firmware.sip.refer import refer_notify_fields
 
 if TYPE_CHECKING:
     from firmware.sip.transaction import ServerTransaction
@@ -561,14 +562,13 @@ class InviteSession:
         d = self.dialog
         if d is None or self.state == SessionState.TERMINATED:
             return
-        state = "terminated;reason=noresource" if final else "active;expires=60"
+        headers, body = refer_notify_fields(status, final, reason=reason,
+                                            refer_id=self.refer_subscription)
+        ctype = dict(headers).pop("Content-Type")
         req = d.make_request("NOTIFY", self.stack.via(d.target.transport),
-                             contact=self.stack.contact_for(d.target),
-                             body=f"SIP/2.0 {status} {reason}\r\n".encode(),
-                             content_type="message/sipfrag;version=2.0",
-                             headers=[("Event", "refer" + (f";id={self.refer_subscription}"
-                                                           if self.refer_subscription else "")),
-                                      ("Subscription-State", state)])
+                             contact=self.stack.contact_for(d.target), body=body,
+                             content_type=ctype,
+                             headers=[h for h in headers if h[0] != "Content-Type"])
         self.stack.send_request(req, d.target, lambda r: None, lambda: None)
 
     def __repr__(self) -> str:

@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable, Optional
 from hal.clock import Clock
 
 from firmware.sip import sdp as sdpmod
-from firmware.sip.headers import Address, Via
+from firmware.sip.headers import Via
 from firmware.sip.message import (SipMessage, SipParseError, SipRequest, SipResponse, Target,
                                   make_error_response, make_response, new_call_id, new_tag)
 from firmware.sip.session import InviteSession
@@ -341,6 +341,3 @@ def is_ip(host: str) -> bool:
     except ValueError:
         return False
 
-
-def address_of(user: str, host: str) -> Address:
-    return Address(SipUri(host=host, user=user))
