@@ -189,6 +189,41 @@ class Call:
             self.ctl.switch.isolate(by.row)
         self._finish()
 
+    def redirect(self, by: "Channel", number: str, note: str = "") -> bool:
+        """An application B leg (IVR menu, queue, voicemail) hands the caller on to
+        ``number`` — any number a forward may name (internal, or outside by the dial plan).
+
+        ``by`` (the current B side) leaves the call quietly: its row is isolated and it is no
+        longer the B side; the caller hears ringback while the new destination rings (or is
+        answered at once by the next application).  The call keeps its id, CDR and answer
+        time.  Returns False, changing nothing, when ``number`` cannot be rung (no such
+        number, not allowed, nobody reachable): the application then says so and goes on.
+        """
+        if self.state != CallState.ANSWERED or by is not self.b:
+            return False
+        stage = self.ctl.resolver.number(number, why="redirect")
+        if stage.refusal or not stage.branches:
+            self.notes.append(stage.refusal or f"redirect to {number}: nothing to ring")
+            return False
+        sw = self.ctl.switch
+        if by.row is not None:
+            sw.stop(by.row)
+            sw.isolate(by.row)
+        if self.a.row is not None:
+            sw.stop(self.a.row)
+            sw.isolate(self.a.row)
+        self.b = None
+        self.on_hold = False
+        self.notes.append(note or f"redirect {number}")
+        self.state = CallState.ALERTING
+        if not self._start_stage(stage) and not self._next_stage(self._stage_reason()):
+            self._fail()
+            return True
+        if not self.stage.outbound and self.a.row is not None and self.state == CallState.ALERTING:
+            sw.play(self.a.row, TonePlayer("ringback", self.ctl.profile))
+        self.ctl.publish_call(self)
+        return True
+
     def recall_after(self, ms: int, recall_stage: Stage) -> None:
         """Blind transfer: if nobody answers within ``ms``, ring ``recall_stage`` instead."""
         self.stage.next = lambda reason: recall_stage
@@ -305,6 +340,12 @@ class Call:
         busy = reason == "busy" or "busy" in self.failures
         self.disposition = "BUSY" if busy else ("NO ANSWER" if "no_answer" in self.failures else "FAILED")
         self.hangup_side = "system"
+        if self.answer is not None:            # answered by an application, then redirected
+            self.notes.append(f"redirect failed: {self.disposition.lower()}")
+            self.disposition = "ANSWERED"
+            self._finish()
+            self.a.progress(self, "ended")
+            return
         self._finish()
         self.a.progress(self, "busy" if busy else "congestion")
 
@@ -326,9 +367,11 @@ class Call:
         self.offered.clear()
         self.pending = []
         self.b = chan
-        self.answer = self.ctl.clock.wall_time()
+        redirected = self.answer is not None
+        self.answer = self.answer or self.ctl.clock.wall_time()
         self.disposition = "ANSWERED"
-        self.a.answer_inbound(self)
+        if not redirected:
+            self.a.answer_inbound(self)
         sw = self.ctl.switch
         for ch in (self.a, chan):
             if ch.row is not None:
@@ -389,7 +432,7 @@ class Call:
         chan = data.get("chan")
 
         if inp == CallIn.KILL:
-            self.disposition = "ANSWERED" if s == CallState.ANSWERED else "NO ANSWER"
+            self.disposition = "ANSWERED" if self.answer is not None else "NO ANSWER"
             self.hangup_side = "system"
             self._cancel_offers()
             b = self.b
@@ -448,13 +491,13 @@ class Call:
                 if self._next_stage("no_answer"):
                     return
                 self._cancel_offers()
-                self.disposition = "NO ANSWER"
+                self.disposition = "ANSWERED" if self.answer is not None else "NO ANSWER"
                 self.hangup_side = "system"
                 self._finish()
-                self.a.progress(self, "busy")
+                self.a.progress(self, "ended" if self.answer is not None else "busy")
             elif inp == CallIn.HANGUP and chan is self.a:
                 self._cancel_offers()
-                self.disposition = "NO ANSWER"
+                self.disposition = "ANSWERED" if self.answer is not None else "NO ANSWER"
                 self.hangup_side = "caller"
                 self._finish()
             return
