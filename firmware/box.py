@@ -54,6 +54,10 @@ class Box:
                                update_config=self.update_config, usage=self.cdr.outbound_seconds,
                                record_refusal=self._record_refusal, count_hit=self._count_hit,
                                net_rows=NET_ROWS)
+        from firmware.recording.manager import RecordingManager
+        self.recording = RecordingManager(self.ctl, self.data.recordings, self.data.recordings_db,
+                                          publish=self.publish)
+        self.ctl.recording = self.recording
         self.sip: Any = None            #: SipService once :meth:`start_sip` ran
         self.started_tick = clock.ticks
         self.started_wall = time.time()
@@ -128,6 +132,7 @@ class Box:
             self.ctl.sip = self.sip = None
 
     def close(self) -> None:
+        self.recording.close()
         self.store.close()
         self.cdr.close()
 
@@ -174,6 +179,8 @@ class Box:
         d.register("sip.unblock", self._cmd_sip_unblock,
                    "let a source locked out after failed SIP logins in again {source: ip}")
         register_provisioning(d, self)
+        from firmware.recording.commands import register_recording
+        register_recording(d, self)
         if isinstance(self.clock, VirtualClock):
             d.register("clock.advance", self._cmd_advance,
                        "virtual clock only: run {ms} milliseconds of ticks now")

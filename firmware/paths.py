@@ -54,6 +54,10 @@ class DataDir:
         return self.root / "recordings"
 
     @property
+    def recordings_db(self) -> Path:
+        return self.root / "recordings.db"      #: recordings index + access log (firmware.recording)
+
+    @property
     def log(self) -> Path:
         return self.root / "hotline.log"
 

@@ -81,6 +81,7 @@ class Call:
         self.hangup_side = ""
         self.on_hold = False
         self.moh_class = ""
+        self.route: Any = None                        #: the InboundRoute an inbound call came by
         self.limit_timer: Optional[Timer] = None      #: outbound minutes guard
         self._timer: Optional[Timer] = None
         self._hunt_timer: Optional[Timer] = None
@@ -116,6 +117,9 @@ class Call:
                 self.handle(CallIn.CONFIRMED, chan=chan)
             return
         if self.state == CallState.ANSWERED:
+            rec = self.ctl.recording
+            if rec is not None and rec.digit(self, chan, d):
+                return                                 # the record toggle code (*1)
             other = self.other(chan)
             if other is not None:
                 other.party_digit(self, chan, d)
@@ -223,6 +227,14 @@ class Call:
             sw.play(self.a.row, TonePlayer("ringback", self.ctl.profile))
         self.ctl.publish_call(self)
         return True
+
+    def recording_hint(self, queue: str = "", agent: str = "") -> None:
+        """ACD: this call went through ``queue`` (its number) and extension ``agent``
+        serves it; call recording decides its policy again (a queue policy outranks the
+        others; docs/recording.md). Call it when the agent answers."""
+        rec = self.ctl.recording
+        if rec is not None:
+            rec.hint(self, queue=queue, agent=agent)
 
     def recall_after(self, ms: int, recall_stage: Stage) -> None:
         """Blind transfer: if nobody answers within ``ms``, ring ``recall_stage`` instead."""

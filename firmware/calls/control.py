@@ -74,6 +74,7 @@ class CallControl:
         self.features = FeatureCodes(self)
         self.conferences = ConferenceManager(self)
         self.tollguard = TollGuard(self, usage=usage, record=record_refusal)
+        self.recording: Any = None              #: RecordingManager (firmware.recording) when the box has one
         self.calls: dict[str, Call] = {}
         self.ended: list[dict] = []             #: last CDRs (kept short) for status
         self.counters = {"calls": 0, "answered": 0, "failed": 0, "busy": 0, "no_answer": 0}
@@ -162,19 +163,27 @@ class CallControl:
         return TonePlayer(CONFIRM_FALLBACK, self.profile)
 
     def answer_announcement(self, call: Call) -> Optional[Player]:
-        """报工号: an outside caller hears "agent number 801 is serving you" when an
-        extension with ``announce`` answers (the talk path opens after it)."""
+        """What the caller hears before the talk path opens: "this call may be recorded"
+        when the recording policy says so (firmware.recording), then 报工号: an outside
+        caller hears "agent number 801 is serving you" when an extension with
+        ``announce`` answers."""
+        names = self.recording.announcement(call) if self.recording is not None else []
         b = call.b
         ext = getattr(b, "extension", None)
-        if call.direction != "inbound" or ext is None or not ext.announce:
-            return None
         lib = self._prompt_library()
         if lib is None:
+            return TonePlayer("!1400/300,!0/200", self.profile) if names else None
+        if call.direction == "inbound" and ext is not None and ext.announce:
+            try:
+                names = [*names, "agent_number", *lib.digits(ext.number), "is_serving_you"]
+            except Exception as e:
+                log.warning("agent number announcement: %s", e)
+        if not names:
             return None
         try:
-            return lib.player("agent_number", *lib.digits(ext.number), "is_serving_you")
+            return lib.player(*names)
         except Exception as e:
-            log.warning("agent number announcement: %s", e)
+            log.warning("answer announcement %s: %s", "+".join(names), e)
             return None
 
     def call_answered(self, call: Call) -> None:
@@ -204,6 +213,11 @@ class CallControl:
                 log.exception("publishing %s failed", event)
 
     def publish_call(self, call: Call) -> None:
+        if self.recording is not None:
+            try:
+                self.recording.call_changed(call)
+            except Exception:                                   # recording never stops a call
+                log.exception("recording: call %s", call.id)
         self.publish("call.state", call.status())
 
     def channel(self, port: str) -> Channel:
@@ -347,6 +361,7 @@ class CallControl:
         call = Call(self, line_ch, src=number, caller_name=name, dst=dst, direction="inbound",
                     stage=stage or Stage([], refusal="no inbound route"), start=line_ch.call_start())
         call.trunk_line = line_name
+        call.route = route
         call.moh_class = route.moh if route is not None else ""
         return self._start(call)
 

@@ -38,6 +38,8 @@ FEATURE_CODES: tuple[FeatureCode, ...] = (
     FeatureCode("followme_off", "*22", False, "Follow-me off"),
     FeatureCode("day_night", "*28", False, "Day/night override: force the other mode; dial again to return to the schedule"),
     FeatureCode("voicemail", "*98", False, "Voicemail (reserved for the voicemail feature)"),
+    FeatureCode("record_toggle", "*1", False, "During a call: start / stop recording it (calls whose "
+                                              "recording policy is on demand; docs/recording.md)"),
 )
 DEFAULT_FEATURE_CODES: Mapping[str, str] = {f.name: f.default for f in FEATURE_CODES}
 BY_NAME: Mapping[str, FeatureCode] = {f.name: f for f in FEATURE_CODES}

@@ -24,6 +24,7 @@ from firmware.config import validate_sip as vs
 from firmware.config.fields import (_bool, _choice, _digits, _int, _name, _text,
                                      _unknown_fields)
 from firmware.config.model import CALL_CLASSES, builtin_emergency_numbers
+from firmware.recording.policy import DEFAULT_RECORDING, validate_recording_setting
 
 __all__ = ["ConfigError", "SETTINGS_DEFAULTS", "TABLES", "KEYS", "validate_setting",
            "validate_settings", "validate_row", "validate_config", "references_to"]
@@ -65,6 +66,8 @@ SETTINGS_DEFAULTS: Mapping[str, Any] = {
     "sip_jitter_min_ms": 20,
     "sip_jitter_max_ms": 200,
     "sip_dtmf": "rfc4733",                # what the box sends to phones: rfc4733|info|inband
+    # call recording policies, format, retention, disk guard (firmware/recording/policy.py)
+    "recording": dict(DEFAULT_RECORDING),
 }
 
 #: Allowed range (ms, inclusive) of each timeout setting.
@@ -157,6 +160,8 @@ def validate_setting(key: str, value: Any) -> Any:
         return _int(f, value, 0, 100000)
     if key.startswith("sip_"):
         return vs.sip_setting(key, value)
+    if key == "recording":
+        return validate_recording_setting(value)
     raise AssertionError(key)  # pragma: no cover
 
 

@@ -40,6 +40,9 @@ from hal.ports import PortEvent
 from firmware.engine.media import Player, Recorder
 
 
+SWALLOW_HANGOVER_TICKS = 3     #: ticks a swallowed digit's row stays muted after the tone ends
+
+
 class EventSink(Protocol):
     """What call control implements to hear from the switch (all per tick, in order)."""
 
@@ -115,6 +118,8 @@ class Switch:
         self._cid: dict[int, CallerIdDecoder] = {}
         self._conferences: list[Conference] = []
         self._recorders: list[Recorder] = []
+        self._taps: list[Any] = []                    # call recording (firmware.recording)
+        self._swallow: dict[int, int] = {}            # row -> ticks of in-band DTMF still muted
         self._dirty = True
         self._dst = np.zeros(0, np.intp)
         self._src = np.zeros(0, np.intp)
@@ -226,6 +231,21 @@ class Switch:
             self._recorders.remove(rec)
         return rec.stop()
 
+    def add_tap(self, tap: Any) -> None:
+        """``tap.tap(clean, tx)`` is called every tick after mixing (call recording)."""
+        self._taps.append(tap)
+
+    def remove_tap(self, tap: Any) -> None:
+        if tap in self._taps:
+            self._taps.remove(tap)
+
+    def swallow_dtmf(self, row: int) -> None:
+        """The in-band DTMF digit just detected on ``row`` is a feature key: nobody hears
+        (and no recording keeps) ``row``'s audio while the tone lasts, plus
+        :data:`SWALLOW_HANGOVER_TICKS`. What went out before detection (~40 ms) is not
+        recalled."""
+        self._swallow[row] = SWALLOW_HANGOVER_TICKS
+
     # detectors
     def detect_progress(self, row: int, detector: Optional[CallProgressDetector]) -> None:
         """Run a call-progress detector on ``row`` (None stops it)."""
@@ -255,6 +275,16 @@ class Switch:
         self._dst = np.array([p[0] for p in pairs], np.intp)
         self._src = np.array([p[1] for p in pairs], np.intp)
         self._dirty = False
+
+    def _mute_swallowed(self, clean: np.ndarray) -> None:
+        for row in list(self._swallow):
+            clean[row] = 0
+            if self.dtmf.current(row):
+                self._swallow[row] = SWALLOW_HANGOVER_TICKS
+            else:
+                self._swallow[row] -= 1
+                if self._swallow[row] <= 0:
+                    del self._swallow[row]
 
     def tick(self) -> None:
         pc = time.perf_counter_ns
@@ -294,6 +324,8 @@ class Switch:
             for row, msgs in cids:
                 for m in msgs:
                     sink.caller_id(row, m)
+        if self._swallow:
+            self._mute_swallowed(clean)
         # -- next frames
         if self._dirty:
             self._rebuild()
@@ -318,6 +350,8 @@ class Switch:
                 sink.player_done(row, pl)
         for rec in self._recorders:
             rec.tap(clean, tx)
+        for tap in self._taps:
+            tap.tap(clean, tx)
         for row, leg in self._net.items():
             leg.send_frame(tx[row])
         t3 = pc()
