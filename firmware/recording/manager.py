@@ -46,6 +46,8 @@ RETENTION_SWEEP_MS = 3600_000     #: expired recordings are deleted hourly (and 
 START_BEEP = "!1400/200"          #: the presser hears: recording on
 STOP_BEEP = "!1400/120,!0/100,!1400/120"   #: recording off
 MB = 1024 * 1024
+RESERVE_BYTES = 512 * 1024        #: kept on the recordings' disk, given up when a write fails (room for the DBs)
+RESERVE_NAME = ".reserve"
 
 
 class RecordingRefused(Exception):
@@ -90,6 +92,7 @@ class RecordingManager:
         self._setting: dict[str, Any] = {}
         self.bank = RecordingBank(on_flush=self._after_flush)
         ctl.switch.add_tap(self.bank)
+        self._reserve()
         self.recovered = self.recover()
         self.purge_expired()
         self._sweep = ctl.clock.call_later(RETENTION_SWEEP_MS, self._hourly)
@@ -244,13 +247,13 @@ class RecordingManager:
             raise RecordingRefused(f"call {call.id} is not being recorded")
         return self._stop(call, by) or {}
 
-    def _stop(self, call: "Call", why: str) -> Optional[dict[str, Any]]:
+    def _stop(self, call: "Call", why: str, state: str = "done") -> Optional[dict[str, Any]]:
         act = self.active.pop(call.id, None)
         if act is None:
             return None
         self.bank.remove(act.writer)
         act.writer.close()
-        return self._closed(act, "failed" if act.writer.failed else "done", act.writer.failed or why)
+        return self._closed(act, "failed" if act.writer.failed else state, act.writer.failed or why)
 
     def _closed(self, act: Active, state: str, note: str) -> dict[str, Any]:
         w = act.writer
@@ -265,7 +268,30 @@ class RecordingManager:
                                             "duration_s": fields["duration_s"], "note": note})
         return {"call": act.call.id, "id": act.rec_id, "state": state, "duration_s": fields["duration_s"]}
 
+    def _reserve(self) -> None:
+        """Hold :data:`RESERVE_BYTES` on the recordings' disk (a file of zeros) while there
+        is room, so that when a recording fills the disk anyway, deleting it leaves room
+        for the index, the CDR and the config DB to commit."""
+        path = self.dir / RESERVE_NAME
+        try:
+            if path.exists() and path.stat().st_size >= RESERVE_BYTES:
+                return
+            if shutil.disk_usage(self.dir).free < 4 * RESERVE_BYTES:
+                return
+            with open(path, "wb") as f:
+                f.write(bytes(RESERVE_BYTES))
+        except OSError as e:
+            log.warning("recording: cannot keep the reserve file %s: %s", path, e)
+            path.unlink(missing_ok=True)
+
+    def _give_up_reserve(self) -> None:
+        try:
+            (self.dir / RESERVE_NAME).unlink(missing_ok=True)
+        except OSError:
+            pass
+
     def _write_failed(self, writer: RecordingWriter, err: OSError) -> None:
+        self._give_up_reserve()
         for cid, act in list(self.active.items()):
             if act.writer is writer:
                 del self.active[cid]
@@ -273,9 +299,9 @@ class RecordingManager:
                 self._closed(act, "failed", f"write error: {err}")
                 self._alarm("write_error", f"recording of call {cid} stopped: {err} (the call goes on)")
 
-    def stop_all(self, why: str) -> None:
+    def stop_all(self, why: str, state: str = "done") -> None:
         for act in list(self.active.values()):
-            self._stop(act.call, why)
+            self._stop(act.call, why, state)
 
     # ------------------------------------------------------------------ in-call feature key
     def digit(self, call: "Call", chan: Any, d: str) -> bool:
@@ -296,8 +322,15 @@ class RecordingManager:
         buf = info.codes.setdefault(chan, _CodeBuf())
         keys = buf.keys + d
         if not code.startswith(keys):
+            if keys == d:
+                return False
+            if code.startswith(d):                  # "**1": the second * may start the code
+                self._give_back(call, chan, buf)
+                return self.digit(call, chan, d)
+            buf.keys = keys                         # the held-back keys and this one, in order
+            self.ctl.switch.swallow_dtmf(chan.row)
             self._give_back(call, chan, buf)
-            return self.digit(call, chan, d) if keys != d else False
+            return True
         self.ctl.switch.swallow_dtmf(chan.row)
         if buf.timer is not None:
             buf.timer.cancel()
@@ -333,7 +366,7 @@ class RecordingManager:
         if chan.row is not None and chan.row < self.ctl.switch.board_rows:      # in-band: it was muted
             self.ctl.switch.play(other.row, DtmfPlayer(keys))
         for k in keys:
-            other.party_digit(call, chan, k)
+            other.party_digit(call, chan, k)           # an application on the other side (none today)
 
     # ------------------------------------------------------------------ disk safety
     def usage(self) -> dict[str, Any]:
@@ -368,6 +401,7 @@ class RecordingManager:
                 self._alarm("quota", msg)
                 return msg
         self._clear("quota")
+        self._reserve()
         return ""
 
     def _after_flush(self) -> None:
@@ -377,7 +411,7 @@ class RecordingManager:
             self._update_sizes()
         problem = self.guard()
         if problem:
-            self.stop_all("disk guard: " + problem)
+            self.stop_all("disk guard: " + problem, "failed")
 
     def _update_sizes(self) -> None:
         for act in self.active.values():
