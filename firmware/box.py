@@ -14,6 +14,8 @@ from typing import Any, Callable, Optional
 from hal.board import Board, load_description
 from hal.clock import Clock, VirtualClock
 
+from firmware.acd.log import AcdLog
+from firmware.acd.service import AcdService
 from firmware.calls.control import CallControl
 from firmware.cdr.record import CdrRecord
 from firmware.cdr.store import CdrStore
@@ -58,6 +60,9 @@ class Box:
         self.recording = RecordingManager(self.ctl, self.data.recordings, self.data.recordings_db,
                                           publish=self.publish)
         self.ctl.recording = self.recording
+        self.acd_log = AcdLog(self.data.acd_db, clock.wall_time)
+        self.acd = AcdService(self.ctl, self.acd_log)
+        self.ctl.acd = self.acd
         self.sip: Any = None            #: SipService once :meth:`start_sip` ran
         self.started_tick = clock.ticks
         self.started_wall = time.time()
@@ -135,6 +140,7 @@ class Box:
         self.recording.close()
         self.store.close()
         self.cdr.close()
+        self.acd_log.close()
 
     # ------------------------------------------------------------------ status
     def status(self) -> dict[str, Any]:
@@ -181,6 +187,8 @@ class Box:
         register_provisioning(d, self)
         from firmware.recording.commands import register_recording
         register_recording(d, self)
+        from firmware.acd.commands import register_acd
+        register_acd(d, self)
         if isinstance(self.clock, VirtualClock):
             d.register("clock.advance", self._cmd_advance,
                        "virtual clock only: run {ms} milliseconds of ticks now")

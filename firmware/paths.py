@@ -38,6 +38,10 @@ class DataDir:
         return self.root / "cdr.db"             #: call records (firmware.cdr)
 
     @property
+    def acd_db(self) -> Path:
+        return self.root / "acd.db"             #: queue_log, agent_events, supervision_log (firmware.acd)
+
+    @property
     def socket(self) -> Path:
         return self.root / "hotline.sock"       #: management API (firmware.mgmt)
 

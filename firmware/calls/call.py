@@ -87,6 +87,7 @@ class Call:
         self._hunt_timer: Optional[Timer] = None
         self._announcing: Any = None                  #: answer announcement playing
         self._stage_failures: list[str] = []
+        self.on_end: list = []                        #: callables(call) run once when the call ends
 
     # -- entry points for channels
     def begin(self) -> None:
@@ -209,6 +210,13 @@ class Call:
         if stage.refusal or not stage.branches:
             self.notes.append(stage.refusal or f"redirect to {number}: nothing to ring")
             return False
+        return self.redirect_stage(by, stage, note or f"redirect {number}")
+
+    def redirect_stage(self, by: "Channel", stage: Stage, note: str) -> bool:
+        """:meth:`redirect` to a stage an application built itself (a queue offering its
+        agents, with the queue again as the next stage)."""
+        if self.state != CallState.ANSWERED or by is not self.b:
+            return False
         sw = self.ctl.switch
         if by.row is not None:
             sw.stop(by.row)
@@ -218,7 +226,7 @@ class Call:
             sw.isolate(self.a.row)
         self.b = None
         self.on_hold = False
-        self.notes.append(note or f"redirect {number}")
+        self.notes.append(note)
         self.state = CallState.ALERTING
         if not self._start_stage(stage) and not self._next_stage(self._stage_reason()):
             self._fail()
@@ -369,6 +377,9 @@ class Call:
             self.limit_timer.cancel()
         self.end = self.ctl.clock.wall_time()
         self._set(CallState.ENDED)
+        hooks, self.on_end = self.on_end, []
+        for fn in hooks:
+            fn(self)
         self.ctl.call_ended(self)
 
     def _connect(self, chan: "Channel") -> None:
@@ -394,8 +405,12 @@ class Call:
         self.ctl.call_answered(self)
         if self.state != CallState.ANSWERED:          # answered into a refusal (limits)
             return
+        whisper = self.stage.whisper(chan) if self.stage.whisper is not None else None
         announcement = self.ctl.answer_announcement(self)
-        if announcement is not None and self.a.row is not None:
+        if whisper is not None and chan.row is not None:
+            sw.play(chan.row, whisper)              # the bridge opens when it is done
+            self._announcing = whisper
+        elif announcement is not None and self.a.row is not None:
             sw.play(self.a.row, announcement)       # the bridge opens when it is done
             self._announcing = announcement
         else:
@@ -516,6 +531,9 @@ class Call:
 
         if s == CallState.ANSWERED:
             if inp == CallIn.HANGUP and chan in (self.a, self.b):
+                if chan is self.b and chan is not None and self.stage.on_b_hangup is not None \
+                        and self.stage.on_b_hangup(chan):
+                    return                          # the application keeps the caller (survey)
                 other = self.other(chan)
                 self.hangup_side = "caller" if chan is self.a else "callee"
                 sw = self.ctl.switch

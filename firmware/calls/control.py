@@ -69,6 +69,7 @@ class CallControl:
         self._prompts: Any = None
         self.switch = Switch(board, clock, ec_taps=ec_taps, sink=self, net_rows=net_rows)
         self.sip: Any = None                    #: the SIP service when SIP runs (channels.sip_service)
+        self.acd: Any = None                    #: the call centre (firmware.acd.service.AcdService)
         self.dialplan = DialPlan(config)
         self.resolver = Resolver(self)
         self.features = FeatureCodes(self)
@@ -310,7 +311,7 @@ class CallControl:
         if t is None:
             log.info("%s dialled %r: no such number", a.name, digits)
             stage = Stage([], refusal=f"no such number {digits}")
-        elif t.kind in (TargetKind.EXTENSION, TargetKind.RING_GROUP, TargetKind.CONFERENCE):
+        elif t.kind in (TargetKind.EXTENSION, TargetKind.RING_GROUP, TargetKind.CONFERENCE, TargetKind.QUEUE):
             stage = self.resolver.internal(t.number) or Stage([], refusal=f"no such number {digits}")
         else:   # outbound or emergency
             direction, trunk = "outbound", t.trunk_group or ""

@@ -53,6 +53,8 @@ class Resolver:
             return self.ring_group(number, visited)
         if kind == "conference":
             return self.conference(number)
+        if kind == "queue" and getattr(self.ctl, "acd", None) is not None:
+            return self.ctl.acd.stage(number)
         return None
 
     def number(self, number: str, visited: frozenset = frozenset(), *, rights_of: Any = None,

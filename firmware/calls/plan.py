@@ -11,7 +11,7 @@ all "the next stage".  The resolver (firmware.calls.destinations) builds them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 if TYPE_CHECKING:
     from firmware.channels.base import Channel
@@ -39,3 +39,7 @@ class Stage:
     outbound: bool = False           #: the caller dials out: early media from the line, no own ringback
     refusal: str = ""                #: set when the caller may not make this call (reason, in words)
     on_answer: Optional[Callable[["Channel"], None]] = None   #: e.g. round-robin memory
+    whisper: Optional[Callable[["Channel"], Any]] = None     #: a Player the answering party hears
+    #: before the bridge opens (queue name to the agent), or None
+    on_b_hangup: Optional[Callable[["Channel"], bool]] = None  #: the answering party hung up:
+    #: True = handled (e.g. the caller is kept for a survey), the call goes on

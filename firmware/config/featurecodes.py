@@ -21,6 +21,7 @@ class FeatureCode:
     default: str
     takes_number: bool
     description: str
+    until_hash: bool = False     #: what follows is free digits ended by # (or the inter-digit timeout)
 
 
 FEATURE_CODES: tuple[FeatureCode, ...] = (
@@ -40,6 +41,12 @@ FEATURE_CODES: tuple[FeatureCode, ...] = (
     FeatureCode("voicemail", "*98", False, "Voicemail (reserved for the voicemail feature)"),
     FeatureCode("record_toggle", "*1", False, "During a call: start / stop recording it (calls whose "
                                               "recording policy is on demand; docs/recording.md)"),
+    FeatureCode("agent_login", "*61", True, "Agent login at this phone: *61 <agent number> * <PIN> #", True),
+    FeatureCode("agent_logout", "*62", False, "Agent logout (the agent logged in at this phone)"),
+    FeatureCode("agent_pause", "*63", True, "Agent pause (not ready), optionally with a reason code: *63 <code> #",
+                True),
+    FeatureCode("agent_unpause", "*64", False, "Agent ready again after a pause"),
+    FeatureCode("agent_wrapup", "*65", False, "Agent: 30 s more wrap-up time (after-call work)"),
 )
 DEFAULT_FEATURE_CODES: Mapping[str, str] = {f.name: f.default for f in FEATURE_CODES}
 BY_NAME: Mapping[str, FeatureCode] = {f.name: f for f in FEATURE_CODES}

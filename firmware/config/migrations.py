@@ -183,3 +183,34 @@ def _v5(db: sqlite_utils.Database) -> None:
 CONFIG_MIGRATIONS = CONFIG_MIGRATIONS + (
     Migration(5, "SIP: extension passwords, SIP trunks, called-number (DID) inbound routes", _v5),
 )
+
+_V6 = """
+CREATE TABLE queues (
+    number TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '', strategy TEXT NOT NULL DEFAULT 'longest_idle',
+    ring_ms INTEGER NOT NULL DEFAULT 15000, retry_ms INTEGER NOT NULL DEFAULT 5000,
+    wrapup_ms INTEGER NOT NULL DEFAULT 10000, max_len INTEGER NOT NULL DEFAULT 0,
+    max_wait_ms INTEGER NOT NULL DEFAULT 0, exit_dest TEXT NOT NULL DEFAULT '',
+    join_empty INTEGER NOT NULL DEFAULT 1, leave_empty INTEGER NOT NULL DEFAULT 0,
+    exit_key TEXT NOT NULL DEFAULT '', exit_key_dest TEXT NOT NULL DEFAULT '', moh TEXT NOT NULL DEFAULT '',
+    announce_ms INTEGER NOT NULL DEFAULT 60000, announce_position INTEGER NOT NULL DEFAULT 1,
+    callback_after_ms INTEGER NOT NULL DEFAULT 0, callback_retries INTEGER NOT NULL DEFAULT 3,
+    whisper INTEGER NOT NULL DEFAULT 1, survey INTEGER NOT NULL DEFAULT 0,
+    service_level_s INTEGER NOT NULL DEFAULT 15, penalty_steps TEXT NOT NULL DEFAULT '',
+    sticky_days INTEGER NOT NULL DEFAULT 7, members TEXT NOT NULL DEFAULT '[]');
+CREATE TABLE agents (
+    number TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '', pin TEXT NOT NULL DEFAULT '',
+    rna_limit INTEGER NOT NULL DEFAULT 3);
+CREATE TABLE pause_reasons (code TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '');
+CREATE TABLE vip_callers (
+    number TEXT PRIMARY KEY, priority INTEGER NOT NULL DEFAULT 10, agent TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '');
+CREATE TABLE regions (
+    prefix TEXT PRIMARY KEY, area TEXT NOT NULL DEFAULT '', queue TEXT NOT NULL DEFAULT '',
+    agents TEXT NOT NULL DEFAULT '[]');
+CREATE TABLE contacts (number TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '')
+"""
+
+CONFIG_MIGRATIONS = CONFIG_MIGRATIONS + (
+    Migration(6, "call centre: queues with members, agents, pause reasons, VIP callers, caller regions, "
+                 "contacts", _V6),
+)

@@ -12,6 +12,9 @@ from typing import Any, Mapping, Optional
 
 from dsp.profiles import get_profile
 
+from firmware.config.model_acd import (Agent, Contact, PauseReason, Queue, QueueMember,  # noqa: F401
+                                       Region, VipCaller, region_for)
+
 #: Emergency numbers built in per country (always routable, whatever the routes say);
 #: ``112`` is added for every country.  ``settings.emergency_numbers`` adds more.
 EMERGENCY_NUMBERS: Mapping[str, tuple[str, ...]] = MappingProxyType({
@@ -271,6 +274,12 @@ class Config:
     caller_lists: tuple[CallerListEntry, ...] = ()
     conference_rooms: tuple[ConferenceRoom, ...] = ()
     sip_trunks: tuple[SipTrunk, ...] = ()
+    queues: tuple[Queue, ...] = ()
+    agents: tuple[Agent, ...] = ()
+    pause_reasons: tuple[PauseReason, ...] = ()
+    vip_callers: tuple[VipCaller, ...] = ()
+    regions: tuple[Region, ...] = ()
+    contacts: tuple[Contact, ...] = ()
     _index: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -284,6 +293,10 @@ class Config:
         idx["tc"] = {t.name: t for t in self.time_conditions}
         idx["room"] = {c.number: c for c in self.conference_rooms}
         idx["sip_trunk"] = {t.name: t for t in self.sip_trunks}
+        idx["queue"] = {q.number: q for q in self.queues}
+        idx["agent"] = {a.number: a for a in self.agents}
+        idx["vip"] = {v.number: v for v in self.vip_callers}
+        idx["contact"] = {c.number: c for c in self.contacts}
 
     # -- settings -------------------------------------------------------------
     def setting(self, key: str) -> Any:
@@ -348,14 +361,37 @@ class Config:
         return self.settings["feature_codes"].get(name, "")
 
     def destination_kind(self, number: str) -> Optional[str]:
-        """"extension", "ring_group", "conference" or None for an internal number."""
+        """"extension", "ring_group", "conference", "queue" or None for an internal number."""
         if number in self._index["ext"]:
             return "extension"
         if number in self._index["rg"]:
             return "ring_group"
         if number in self._index["room"]:
             return "conference"
+        if number in self._index["queue"]:
+            return "queue"
         return None
+
+    # -- call centre ------------------------------------------------------------
+    def queue(self, number: str) -> Optional[Queue]:
+        return self._index["queue"].get(number)
+
+    def agent(self, number: str) -> Optional[Agent]:
+        return self._index["agent"].get(number)
+
+    def vip(self, caller: str) -> Optional[VipCaller]:
+        return self._index["vip"].get(caller)
+
+    def contact(self, number: str) -> Optional[Contact]:
+        return self._index["contact"].get(number)
+
+    def region(self, caller: str) -> Optional[Region]:
+        """The caller's region by the longest matching prefix (None when none)."""
+        return region_for(self.regions, caller)
+
+    def queues_of(self, agent: str) -> tuple[Queue, ...]:
+        """The queues ``agent`` is a member of."""
+        return tuple(q for q in self.queues if any(m.agent == agent for m in q.members))
 
     def inbound_route_for(self, line: str, caller: str, did: str = "") -> Optional[InboundRoute]:
         """The first inbound route (by priority, id) matching a line or SIP trunk name, the

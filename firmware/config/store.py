@@ -34,24 +34,30 @@ from firmware.config.validate import (KEYS, SETTINGS_DEFAULTS, TABLES, reference
 
 EXPORT_FORMAT = "hotline-config"
 
-_JSON_COLUMNS = {"ring_groups": ("members",), "time_conditions": ("hours",)}
+_JSON_COLUMNS = {"ring_groups": ("members",), "time_conditions": ("hours",), "queues": ("members",),
+                 "regions": ("agents",)}
 _BOOL_COLUMNS = {"extensions": ("enabled", "dnd", "followme_confirm", "announce"), "lines": ("enabled",),
                  "time_conditions": ("holidays",), "conference_rooms": ("announce",),
-                 "sip_trunks": ("register", "enabled")}
+                 "sip_trunks": ("register", "enabled"),
+                 "queues": ("join_empty", "leave_empty", "announce_position", "whisper", "survey")}
 _MODEL = {
     "extensions": model.Extension, "trunk_groups": model.TrunkGroup, "lines": model.Line,
     "ring_groups": model.RingGroup, "inbound_routes": model.InboundRoute,
     "outbound_routes": model.OutboundRoute, "time_conditions": model.TimeCondition,
     "holidays": model.Holiday, "caller_lists": model.CallerListEntry, "conference_rooms": model.ConferenceRoom,
     "sip_trunks": model.SipTrunk,
+    "queues": model.Queue, "agents": model.Agent, "pause_reasons": model.PauseReason,
+    "vip_callers": model.VipCaller, "regions": model.Region, "contacts": model.Contact,
 }
 _WHAT = {
     "extensions": "extension", "trunk_groups": "trunk group", "lines": "line",
     "ring_groups": "ring group", "inbound_routes": "inbound route", "outbound_routes": "outbound route",
     "time_conditions": "time condition", "holidays": "holiday", "caller_lists": "caller list entry",
     "conference_rooms": "conference room", "sip_trunks": "SIP trunk",
+    "queues": "queue", "agents": "agent", "pause_reasons": "pause reason", "vip_callers": "VIP caller",
+    "regions": "region", "contacts": "contact",
 }
-_NUMBERED = ("extensions", "ring_groups", "conference_rooms")     #: share one number space
+_NUMBERED = ("extensions", "ring_groups", "conference_rooms", "queues")     #: share one number space
 _ID_TABLES = ("inbound_routes", "outbound_routes", "caller_lists")  #: integer ids given by the store
 
 
@@ -64,6 +70,9 @@ def _sort_key(table: str) -> Callable[[Mapping[str, Any]], Any]:
         return lambda r: r["id"] or 0
     if table == "holidays":
         return lambda r: r["date"]
+    if table in ("agents", "vip_callers", "contacts", "pause_reasons", "regions"):
+        k = {"pause_reasons": "code", "regions": "prefix"}.get(table, "number")
+        return lambda r: (len(r[k]), r[k])
     return lambda r: model._natural_key(r["name"])
 
 
@@ -173,6 +182,10 @@ class ConfigStore:
             for r in state[table]:
                 if table == "ring_groups":
                     r = {**r, "members": tuple(r["members"])}
+                elif table == "queues":
+                    r = {**r, "members": tuple(model.QueueMember(**m) for m in r["members"])}
+                elif table == "regions":
+                    r = {**r, "agents": tuple(r["agents"])}
                 elif table == "time_conditions":
                     r = {**r, "hours": MappingProxyType({d: tuple(v) for d, v in r["hours"].items()})}
                 items.append(cls(**r))
@@ -366,6 +379,38 @@ class ConfigStore:
     def add_sip_trunk(self, **fields: Any) -> str: return self._add("sip_trunks", fields)
     def update_sip_trunk(self, name: str, /, **fields: Any) -> None: self._update("sip_trunks", name, fields)
     def delete_sip_trunk(self, name: str) -> None: self._delete("sip_trunks", name)
+
+    def queues(self) -> list[dict]: return self._list("queues")
+    def queue(self, number: str) -> Optional[dict]: return self._get("queues", number)
+    def add_queue(self, **fields: Any) -> str: return self._add("queues", fields)
+    def update_queue(self, number: str, /, **fields: Any) -> None: self._update("queues", number, fields)
+    def delete_queue(self, number: str) -> None: self._delete("queues", number)
+
+    def agents(self) -> list[dict]: return self._list("agents")
+    def agent(self, number: str) -> Optional[dict]: return self._get("agents", number)
+    def add_agent(self, **fields: Any) -> str: return self._add("agents", fields)
+    def update_agent(self, number: str, /, **fields: Any) -> None: self._update("agents", number, fields)
+    def delete_agent(self, number: str) -> None: self._delete("agents", number)
+
+    def pause_reasons(self) -> list[dict]: return self._list("pause_reasons")
+    def add_pause_reason(self, **fields: Any) -> str: return self._add("pause_reasons", fields)
+    def update_pause_reason(self, code: str, /, **fields: Any) -> None: self._update("pause_reasons", code, fields)
+    def delete_pause_reason(self, code: str) -> None: self._delete("pause_reasons", code)
+
+    def vip_callers(self) -> list[dict]: return self._list("vip_callers")
+    def add_vip_caller(self, **fields: Any) -> str: return self._add("vip_callers", fields)
+    def update_vip_caller(self, number: str, /, **fields: Any) -> None: self._update("vip_callers", number, fields)
+    def delete_vip_caller(self, number: str) -> None: self._delete("vip_callers", number)
+
+    def regions(self) -> list[dict]: return self._list("regions")
+    def add_region(self, **fields: Any) -> str: return self._add("regions", fields)
+    def update_region(self, prefix: str, /, **fields: Any) -> None: self._update("regions", prefix, fields)
+    def delete_region(self, prefix: str) -> None: self._delete("regions", prefix)
+
+    def contacts(self) -> list[dict]: return self._list("contacts")
+    def add_contact(self, **fields: Any) -> str: return self._add("contacts", fields)
+    def update_contact(self, number: str, /, **fields: Any) -> None: self._update("contacts", number, fields)
+    def delete_contact(self, number: str) -> None: self._delete("contacts", number)
 
     def outbound_routes(self) -> list[dict]: return self._list("outbound_routes")
     def outbound_route(self, id: int) -> Optional[dict]: return self._get("outbound_routes", id)

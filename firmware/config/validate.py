@@ -19,6 +19,7 @@ from dsp import profiles
 from firmware.config.dialpattern import DialPatternError, parse_pattern
 from firmware.config.errors import ConfigError
 from firmware.config.featurecodes import DEFAULT_FEATURE_CODES, validate_feature_codes
+from firmware.config import validate_acd as va
 from firmware.config import validate_features as vf
 from firmware.config import validate_sip as vs
 from firmware.config.fields import (_bool, _choice, _digits, _int, _name, _text,
@@ -88,7 +89,7 @@ DISCONNECT = ("any", "busy", "polarity", "loop")
 ANSWER = ("polarity", "timer")
 CID = ("auto", "bell202", "v23", "dtmf", "none")
 RG_STRATEGIES = ("ringall", "hunt", "round_robin")
-DEST_KINDS = ("extension", "ring_group", "conference")
+DEST_KINDS = ("extension", "ring_group", "conference", "queue")
 FOLLOWME_MODES = ("off", "after", "together")
 CONSULT_FLASH = ("conference", "return")
 ROUTE_CLASSES = CALL_CLASSES[1:]          # local, national, international
@@ -99,6 +100,8 @@ KEYS: Mapping[str, str] = {
     "ring_groups": "number", "inbound_routes": "id", "outbound_routes": "id",
     "time_conditions": "name", "holidays": "date", "caller_lists": "id", "conference_rooms": "number",
     "sip_trunks": "name",
+    "queues": "number", "agents": "number", "pause_reasons": "code", "vip_callers": "number",
+    "regions": "prefix", "contacts": "number",
 }
 
 
@@ -318,7 +321,7 @@ def _inbound_route(r: Mapping[str, Any]) -> dict:
         "line": _text(f"{t}.line", r.get("line", "") or ""),
         "cid_prefix": _digits(f"{t}.cid_prefix", r.get("cid_prefix", "") or "", 0, 20, "a number prefix"),
         "dest_kind": _choice(f"{t}.dest_kind", r.get("dest_kind", "ring_group"), DEST_KINDS),
-        "dest": _digits(f"{t}.dest", r.get("dest", ""), 2, 8, "an extension or ring group number"),
+        "dest": _digits(f"{t}.dest", r.get("dest", ""), 2, 8, "an extension, ring group or queue number"),
         "priority": _int(f"{t}.priority", r.get("priority", 100), 0, 9999),
         "time_condition": _text(f"{t}.time_condition", r.get("time_condition", "") or "", 32),
         "night_dest_kind": _choice(f"{t}.night_dest_kind", r.get("night_dest_kind", "") or "ring_group",
@@ -360,6 +363,8 @@ ROW_VALIDATORS: Mapping[str, Callable[[Mapping[str, Any]], dict]] = {
     "ring_groups": _ring_group, "inbound_routes": _inbound_route, "outbound_routes": _outbound_route,
     "time_conditions": vf.time_condition, "holidays": vf.holiday, "caller_lists": vf.caller_list_entry,
     "conference_rooms": vf.conference_room, "sip_trunks": vs.sip_trunk,
+    "queues": va.queue, "agents": va.agent, "pause_reasons": va.pause_reason, "vip_callers": va.vip_caller,
+    "regions": va.region, "contacts": va.contact,
 }
 TABLES = tuple(ROW_VALIDATORS)
 
@@ -431,7 +436,8 @@ def validate_config(state: Mapping[str, Any]) -> None:
         if n in emergency:
             raise ConfigError("conference_rooms.number", f"{n} is an emergency number and cannot be a conference room")
     pools = {"extension": (exts, "extension"), "ring_group": (rgs, "ring group"),
-             "conference": (rooms, "conference room")}
+             "conference": (rooms, "conference room"),
+             "queue": ({q["number"]: q for q in state.get("queues", ())}, "queue")}
     for r in state["inbound_routes"]:
         if r["line"] and r["line"] not in lines and r["line"] not in trunks:
             raise ConfigError("inbound_routes.line", f"no line {r['line']!r} (and no SIP trunk of that name)")
@@ -443,6 +449,8 @@ def validate_config(state: Mapping[str, Any]) -> None:
                 raise ConfigError(f"inbound_routes.{col}", f"no {what} {r[col]}")
     in_use = {**{n: f"extension {n}" for n in exts}, **{n: f"ring group {n}" for n in rgs}}
     vf.check_feature_references(state, in_use)
+    va.check_acd_references(state, {**in_use, **{n: f"conference room {n}" for n in rooms},
+                                    **{n: "an emergency number" for n in emergency}})
     for r in state["outbound_routes"]:
         if r["trunk_group"] not in tgs:
             raise ConfigError("outbound_routes.trunk_group", f"no trunk group {r['trunk_group']!r}")
@@ -472,6 +480,8 @@ def _describe(table: str, row: Mapping[str, Any]) -> str:
         return f"holiday {row['date']}"
     if table == "sip_trunks":
         return f"SIP trunk {row['name']}"
+    if table == "queues":
+        return f"queue {row['number']} ({row['name']})"
     return f"{table[:-1].replace('_', ' ')} {row.get('id')} ({row.get('name', '')})"
 
 
@@ -515,4 +525,6 @@ def references_to(state: Mapping[str, Any], table: str, key: Any) -> list[str]:
                 out.append(f"inbound route {r['id']} ({r['name']}) is for this line")
     elif table == "sip_trunks":
         out += vs.references_to_sip_trunk(state, key)
+    elif table in ("agents", "queues"):
+        out += va.references_to_acd(state, table, key)
     return out

@@ -57,6 +57,8 @@ class FeatureCodes:
             return self._pickup(chan, target=arg) if arg else "invalid"
         if name == "day_night":
             return self._day_night()
+        if name.startswith("agent_") and getattr(self.ctl, "acd", None) is not None:
+            return self.ctl.acd.feature(chan, name, arg)
         return "invalid"                  # reserved (voicemail) or unknown
 
     # -- helpers

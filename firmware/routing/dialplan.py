@@ -22,6 +22,7 @@ class TargetKind(str, enum.Enum):
     OUTBOUND = "outbound"
     EMERGENCY = "emergency"
     CONFERENCE = "conference"
+    QUEUE = "queue"
     FEATURE = "feature"          #: number = feature name, dialled = the code; arg = what follows
 
 
@@ -63,6 +64,8 @@ class DialPlan:
             self._exact[g.number] = Target(TargetKind.RING_GROUP, g.number, g.number)
         for c in getattr(config, "conference_rooms", ()):
             self._exact[c.number] = Target(TargetKind.CONFERENCE, c.number, c.number)
+        for q in getattr(config, "queues", ()):
+            self._exact[q.number] = Target(TargetKind.QUEUE, q.number, q.number)
         self._codes = [(code, name, BY_NAME[name].takes_number)
                        for name, code in config.settings.get("feature_codes", {}).items() if code]
         groups = [tg.name for tg in config.trunk_groups]
@@ -117,6 +120,11 @@ class DialPlan:
                 partial = True
             elif takes and digits.startswith(code):
                 rest = digits[len(code):]
+                if BY_NAME[name].until_hash:          # free digits (agent number*PIN): wait for #
+                    if rest.endswith("#"):
+                        return Lookup(Match.COMPLETE, Target(TargetKind.FEATURE, code, name, arg=rest[:-1]))
+                    partial = True
+                    continue
                 if rest == "#":
                     return Lookup(Match.COMPLETE, Target(TargetKind.FEATURE, code, name))
                 sub = self.lookup(rest)

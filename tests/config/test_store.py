@@ -84,7 +84,7 @@ def test_import_is_all_or_nothing(store):
         store.import_json(bad)
     assert "(entry 2 of lines)" in str(e.value) and str(e.value).startswith("lines.cid:")
     with pytest.raises(ConfigError, match="unknown section"):
-        store.import_json({"queues": []})
+        store.import_json({"widgets": []})
     with pytest.raises(ConfigError, match="newer firmware"):
         store.import_json({"schema": 999})
     assert store.export_json() == before

@@ -1,0 +1,841 @@
+"""AcdService: queues hand waiting callers to ready agents.
+
+A caller routed to a queue number is answered by a :class:`~firmware.acd.legs.QueueLeg`
+and becomes an :class:`Entry` (music on hold, periodic position / expected-wait
+announcements, exit key, callback offer, max wait).  ``dispatch()`` runs whenever an
+agent becomes ready, a caller joins, or a timer fires: for each waiting entry (highest
+priority first, then longest waiting) it picks agents by the queue's strategy
+(firmware.acd.strategies) and rings them through ``Call.redirect_stage`` — the
+caller's call itself rings the agent's phone, with the queue again as the next stage,
+so a ring-no-answer puts the caller back in the same place.  When an agent answers,
+the queue name is whispered to the agent, then the bridge opens; a ``acd.screen_pop``
+event goes out at offer time.  Everything is logged to queue_log / agent_events.
+
+Times: ``*_ms`` are the clock's monotonic milliseconds (ticks × 20).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+import logging
+import math
+import random
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+from firmware.acd.agents import AgentBook, AgentIn, AgentState, LiveAgent
+from firmware.acd.legs import QueueLeg, SurveyLeg
+from firmware.acd.log import AcdLog, epoch_ms
+from firmware.acd.strategies import Candidate, Context, order
+from firmware.calls.call import CallState
+from firmware.calls.plan import Branch, Stage
+from firmware.config.validate_acd import check_pin
+from firmware.engine.media import Player, TonePlayer
+
+if TYPE_CHECKING:
+    from firmware.calls.call import Call
+    from firmware.calls.control import CallControl
+
+log = logging.getLogger("hotline.acd")
+
+PIN_ATTEMPTS = 3                 #: wrong PINs in a row before an agent number is locked
+LOCKOUT_MS = 300_000             #: how long it stays locked
+DEFAULT_AHT_MS = 120_000         #: handle time assumed before a queue has any history
+AHT_SAMPLES = 20                 #: recent calls the expected wait is computed from
+REDISPATCH_MS = 1000             #: waiting callers are looked at again this often (penalty widening)
+CALLBACK_POLL_MS = 500
+
+
+class EntryState:
+    WAITING = "waiting"
+    OFFERING = "offering"
+    CONNECTED = "connected"
+    SURVEY = "survey"
+    CALLBACK = "callback"        #: the caller hung up and waits for a call back
+    CALLING_BACK = "calling_back"
+    GONE = "gone"
+
+
+@dataclass
+class Entry:
+    """One caller in a queue."""
+    queue: str
+    caller: str
+    call: Optional["Call"]
+    callid: str
+    priority: int
+    seq: int
+    entered_ms: int
+    entry_position: int
+    leg: Optional[QueueLeg] = None
+    state: str = EntryState.WAITING
+    not_before_ms: int = 0
+    offered: list[str] = field(default_factory=list)
+    ring_start_ms: int = 0
+    connect_ms: int = 0
+    agent: str = ""
+    timers: list[Any] = field(default_factory=list)
+    announcements: list[list[str]] = field(default_factory=list)   #: prompt names said (tests, status)
+    callback_offered: bool = False
+    callback_number: str = ""
+    callback_attempts: int = 0
+    owner: str = ""              #: VIP owning agent
+
+    def sort_key(self) -> tuple:
+        return (-self.priority, self.entered_ms, self.seq)
+
+
+class AcdService:
+    """The call centre of one box (``ctl.acd``)."""
+
+    def __init__(self, ctl: "CallControl", acdlog: AcdLog, *, rng: Optional[random.Random] = None) -> None:
+        self.ctl = ctl
+        self.log = acdlog
+        self.book = AgentBook(ctl.clock, acdlog, rna_limit=self._rna_limit, changed=self._agent_changed,
+                              publish=ctl.publish)
+        self.entries: dict[str, list[Entry]] = {}       #: queue -> entries (waiting, offering, callback)
+        self.rr_last: dict[str, int] = {}
+        self.rng = rng or random.Random()
+        self.aht: dict[str, deque] = {}
+        self.failed_pins: dict[str, tuple[int, int]] = {}   #: agent -> (wrong PINs in a row, locked until ms)
+        self.decision_ns: list[int] = []                   #: time spent choosing agents, per offer
+        self._seq = itertools.count(1)
+        self._dispatching = False
+        self._again = False
+        self._tick_timer: Any = None
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def config(self) -> Any:
+        return self.ctl.config
+
+    def now_ms(self) -> int:
+        return self.ctl.clock.ticks * 20
+
+    def _rna_limit(self, agent: str) -> int:
+        a = self.config.agent(agent)
+        return a.rna_limit if a is not None else 3
+
+    def agent_extension(self, agent: str) -> Optional[str]:
+        """The extension agent ``agent`` is logged in at (None when logged out)."""
+        a = self.book.agents.get(agent)
+        return a.extension if a is not None and a.state != AgentState.LOGGED_OUT else None
+
+    def agent_at(self, extension: str) -> Optional[LiveAgent]:
+        return self.book.by_extension.get(extension)
+
+    def _phone_free(self, extension: str) -> bool:
+        """True when the agent's phone can take a queue call (not on a direct call)."""
+        ext = self.config.extension(extension)
+        if ext is None or not ext.enabled:
+            return False
+        if ext.kind == "fxs":
+            ch = self.ctl.port_channel(ext.port) if ext.port else None
+            return ch is not None and ch.idle and getattr(ch, "held", None) is None
+        for call in self.ctl.calls.values():           # SIP: any call it is part of
+            for ch in (call.a, call.b, *call.offered):
+                if getattr(getattr(ch, "extension", None), "number", None) == extension:
+                    return False
+        return True
+
+    def play_to_caller(self, entry: Entry, player: Player) -> None:
+        call = entry.call
+        if call is not None and call.a.row is not None:
+            self.ctl.switch.play(call.a.row, player)
+
+    def _moh(self, entry: Entry) -> Player:
+        q = self.config.queue(entry.queue)
+        return self.ctl.music_on_hold(q.moh if q is not None and q.moh else
+                                      (entry.call.moh_class if entry.call is not None else ""))
+
+    def _lib(self) -> Any:
+        return self.ctl._prompt_library()
+
+    def _say_then_moh(self, entry: Entry, names: list[str], fallback: str = "!450/200") -> None:
+        """Play prompts ``names`` to the caller, then music on hold."""
+        lib = self._lib()
+        moh = self._moh(entry)
+        if lib is not None:
+            try:
+                self.play_to_caller(entry, lib.player(*names, then=moh))
+                return
+            except Exception as e:                      # a prompt is missing
+                log.warning("queue prompt %s: %s", names, e)
+        self.play_to_caller(entry, moh)
+
+    def _cancel_timers(self, entry: Entry) -> None:
+        for t in entry.timers:
+            t.cancel()
+        entry.timers = []
+
+    def _later(self, entry: Entry, ms: int, fn: Callable[[], None]) -> None:
+        entry.timers.append(self.ctl.clock.call_later(ms, fn))
+
+    def waiting(self, queue: str) -> list[Entry]:
+        """Callers still waiting their turn (callbacks included), in serving order."""
+        return sorted((e for e in self.entries.get(queue, ()) if e.state != EntryState.GONE),
+                      key=Entry.sort_key)
+
+    def position(self, entry: Entry) -> int:
+        w = self.waiting(entry.queue)
+        return w.index(entry) + 1 if entry in w else 0
+
+    def members_logged_in(self, queue: str) -> list[LiveAgent]:
+        q = self.config.queue(queue)
+        if q is None:
+            return []
+        out = []
+        for m in q.members:
+            a = self.book.agents.get(m.agent)
+            if a is not None and a.state != AgentState.LOGGED_OUT:
+                out.append(a)
+        return out
+
+    def aht_ms(self, queue: str) -> int:
+        d = self.aht.get(queue)
+        return int(sum(d) / len(d)) if d else DEFAULT_AHT_MS
+
+    def expected_wait_ms(self, entry: Entry) -> int:
+        """Position × recent average handle time / agents logged in."""
+        n = max(1, len(self.members_logged_in(entry.queue)))
+        return self.position(entry) * self.aht_ms(entry.queue) // n
+
+    # ------------------------------------------------------------------ routing into a queue
+    def stage(self, number: str) -> Stage:
+        """What the resolver rings for queue ``number``: the queue answers itself."""
+        return Stage([Branch([QueueLeg(self, number)], f"queue {number}")],
+                     ring_ms=self.ctl.setting("ring_timeout_ms"))
+
+    def leg_connected(self, leg: QueueLeg) -> None:
+        """A QueueLeg was answered: a new caller joins, or a caller comes back after an offer."""
+        if leg.entry is not None:
+            self._back_in_queue(leg.entry, leg)
+            return
+        call = leg.call
+        q = self.config.queue(leg.queue)
+        if call is None or q is None:
+            return
+        region = self.config.region(call.src) if call.src else None
+        if q.strategy == "region" and region is not None and region.queue and region.queue != q.number:
+            target = self.config.queue(region.queue)
+            if target is not None:
+                call.notes.append(f"region {region.prefix} ({region.area}) > queue {target.number}")
+                q = target
+                leg.queue = q.number
+        vip = self.config.vip(call.src) if call.src else None
+        now = self.now_ms()
+        waiting = self.waiting(q.number)
+        entry = Entry(queue=q.number, caller=call.src, call=call, callid=call.id,
+                      priority=vip.priority if vip is not None else 0, seq=next(self._seq),
+                      entered_ms=now, entry_position=0, leg=leg, owner=vip.agent if vip is not None else "")
+        leg.entry = entry
+        if q.max_len and len(waiting) >= q.max_len:
+            entry.state = EntryState.GONE
+            call.notes.append(f"queue {q.number} full ({len(waiting)})")
+            self._exit(entry, q.exit_dest, "queue_full")
+            return
+        if not self.members_logged_in(q.number) and not q.join_empty:
+            entry.state = EntryState.GONE
+            self.log.queue_event("EXITEMPTY", callid=entry.callid, queue=q.number,
+                                 data=(1, 1, 0, q.exit_dest))
+            self._exit(entry, q.exit_dest, "queue_closed")
+            return
+        self.entries.setdefault(q.number, []).append(entry)
+        entry.entry_position = self.position(entry)
+        self.log.queue_event("ENTERQUEUE", callid=entry.callid, queue=q.number,
+                             data=(entry.caller, entry.priority, entry.entry_position))
+        call.notes.append(f"queue {q.number}")
+        call.on_end.append(lambda c, e=entry: self._call_ended(e, c))
+        self.ctl.publish("acd.join", {"queue": q.number, "callid": entry.callid, "caller": entry.caller,
+                                      "position": entry.entry_position, "priority": entry.priority})
+        self._say_then_moh(entry, ["queue_all_busy"])
+        self._arm_entry_timers(entry, q, first=True)
+        self.dispatch()
+
+    def _arm_entry_timers(self, entry: Entry, q: Any, first: bool = False) -> None:
+        now = self.now_ms()
+        waited = now - entry.entered_ms
+        if q.max_wait_ms:
+            self._later(entry, max(0, q.max_wait_ms - waited), lambda: self._timeout(entry))
+        if q.announce_ms:
+            self._later(entry, q.announce_ms, lambda: self._announce(entry))
+        if q.callback_after_ms and not entry.callback_offered:
+            self._later(entry, max(0, q.callback_after_ms - waited), lambda: self._offer_callback(entry))
+        if entry.not_before_ms > now:
+            self._later(entry, entry.not_before_ms - now, self.dispatch)
+
+    def _back_in_queue(self, entry: Entry, leg: QueueLeg) -> None:
+        """The offer was not answered: the caller is back at the same place."""
+        entry.leg = leg
+        if entry.state == EntryState.GONE:
+            return
+        entry.state = EntryState.WAITING
+        q = self.config.queue(entry.queue)
+        self.play_to_caller(entry, self._moh(entry))
+        if q is not None:
+            self._cancel_timers(entry)
+            self._arm_entry_timers(entry, q)
+        self.dispatch()
+
+    def announcement(self, entry: Entry) -> list[str]:
+        """Prompt names of the periodic announcement for ``entry`` (position, expected wait)."""
+        lib = self._lib()
+        q = self.config.queue(entry.queue)
+        names = ["queue_thank_you_for_waiting"]
+        if lib is None or q is None or not q.announce_position:
+            return names
+        pos = self.position(entry)
+        names += ["you_are_number", *lib.number(pos), "in_queue"]
+        ewt_min = max(1, math.ceil(self.expected_wait_ms(entry) / 60000))
+        names += ["expected_wait", *lib.duration(ewt_min * 60)]
+        return names
+
+    def _announce(self, entry: Entry) -> None:
+        if entry.state != EntryState.WAITING:
+            return
+        q = self.config.queue(entry.queue)
+        names = self.announcement(entry)
+        entry.announcements.append(names)
+        self.ctl.publish("acd.announce", {"queue": entry.queue, "callid": entry.callid, "prompts": names})
+        self._say_then_moh(entry, names)
+        if q is not None and q.announce_ms:
+            self._later(entry, q.announce_ms, lambda: self._announce(entry))
+
+    def _timeout(self, entry: Entry) -> None:
+        if entry.state not in (EntryState.WAITING, EntryState.OFFERING):
+            return
+        q = self.config.queue(entry.queue)
+        dest = q.exit_dest if q is not None else ""
+        pos = self.position(entry)
+        self._leave(entry)
+        self.log.queue_event("EXITWITHTIMEOUT", callid=entry.callid, queue=entry.queue,
+                             data=(pos, entry.entry_position, self.now_ms() - entry.entered_ms, dest))
+        self._exit(entry, dest, "queue_full")
+
+    def _leave(self, entry: Entry) -> None:
+        """Take ``entry`` out of its queue (no log)."""
+        self._cancel_timers(entry)
+        if entry.state == EntryState.OFFERING:
+            self._withdraw_offer(entry)
+        entry.state = EntryState.GONE
+        lst = self.entries.get(entry.queue, [])
+        if entry in lst:
+            lst.remove(entry)
+
+    def _withdraw_offer(self, entry: Entry) -> None:
+        for n in entry.offered:
+            a = self.book.agents.get(n)
+            if a is not None and a.state == AgentState.RINGING and a.callid == entry.callid:
+                self.book.handle(a, AgentIn.CANCEL)
+        entry.offered = []
+
+    def _exit(self, entry: Entry, dest: str, prompt: str) -> None:
+        """The caller leaves the queue to ``dest`` (or hears ``prompt`` and is hung up)."""
+        call, leg = entry.call, entry.leg
+        if call is None or leg is None:
+            return
+        if call.state == CallState.ALERTING:              # an agent was ringing: back to the queue leg first
+            call.kill()
+            return
+        if dest and call.b is leg and call.redirect(leg, dest, note=f"queue {entry.queue} > {dest}"):
+            leg.gone = True
+            return
+        lib = self._lib()
+
+        def hang_up() -> None:
+            if call.state == CallState.ANSWERED and call.b is leg:
+                leg.gone = True
+                call.hangup(leg)
+        if lib is not None:
+            try:
+                self.play_to_caller(entry, lib.player(prompt, then=lambda: self.ctl.clock.call_later(0, hang_up)))
+                return
+            except Exception as e:
+                log.warning("queue prompt %s: %s", prompt, e)
+        self.ctl.clock.call_later(0, hang_up)
+
+    def caller_digit(self, entry: Entry, d: str) -> None:
+        q = self.config.queue(entry.queue)
+        if q is None or entry.state != EntryState.WAITING:
+            return
+        if q.exit_key and d == q.exit_key:
+            pos = self.position(entry)
+            self._leave(entry)
+            self.log.queue_event("EXITWITHKEY", callid=entry.callid, queue=entry.queue,
+                                 data=(d, pos, self.now_ms() - entry.entered_ms, q.exit_key_dest))
+            self._exit(entry, q.exit_key_dest, "queue_closed")
+        elif d == "1" and entry.callback_offered and entry.caller:
+            self._request_callback(entry)
+
+    def leg_gone(self, leg: QueueLeg) -> None:
+        """The caller hung up while waiting (handled in _call_ended)."""
+
+    # ------------------------------------------------------------------ the call ends
+    def _call_ended(self, entry: Entry, call: "Call") -> None:
+        now = self.now_ms()
+        if entry.state in (EntryState.WAITING, EntryState.OFFERING):
+            pos = self.position(entry)
+            self._leave(entry)
+            self.log.queue_event("ABANDON", callid=entry.callid, queue=entry.queue,
+                                 data=(pos, entry.entry_position, now - entry.entered_ms))
+            self.ctl.publish("acd.abandon", {"queue": entry.queue, "callid": entry.callid})
+            self.dispatch()
+        elif entry.state == EntryState.CONNECTED:
+            talk = now - entry.connect_ms
+            wait = entry.connect_ms - entry.entered_ms
+            if call.hangup_side == "transfer":
+                self.log.queue_event("TRANSFER", callid=entry.callid, queue=entry.queue, agent=entry.agent,
+                                     data=(call.dst, wait, talk))
+            else:
+                ev = "COMPLETECALLER" if call.hangup_side == "caller" else "COMPLETEAGENT"
+                self.log.queue_event(ev, callid=entry.callid, queue=entry.queue, agent=entry.agent,
+                                     data=(wait, talk))
+            self._agent_done(entry, talk)
+            entry.state = EntryState.GONE
+
+    def _agent_done(self, entry: Entry, talk_ms: int) -> None:
+        q = self.config.queue(entry.queue)
+        wrap = q.wrapup_ms if q is not None else 0
+        self.aht.setdefault(entry.queue, deque(maxlen=AHT_SAMPLES)).append(talk_ms + wrap)
+        a = self.book.agents.get(entry.agent)
+        if a is not None and a.callid == entry.callid:
+            self.book.handle(a, AgentIn.HANGUP, talk_ms=talk_ms, wrapup_ms=wrap)
+
+    # ------------------------------------------------------------------ distribution
+    def dispatch(self) -> None:
+        """Offer waiting callers to ready agents (re-entrant calls are folded into one)."""
+        if self._dispatching:
+            self._again = True
+            return
+        self._dispatching = True
+        try:
+            self._again = True
+            while self._again:
+                self._again = False
+                for qn in list(self.entries):
+                    self._dispatch_queue(qn)
+        finally:
+            self._dispatching = False
+        self._arm_redispatch()
+
+    def _arm_redispatch(self) -> None:
+        busy = any(e.state in (EntryState.WAITING, EntryState.CALLBACK) for lst in self.entries.values() for e in lst)
+        if busy and self._tick_timer is None:
+            def tick() -> None:
+                self._tick_timer = None
+                self.dispatch()
+            self._tick_timer = self.ctl.clock.call_later(REDISPATCH_MS, tick)
+
+    def candidates(self, q: Any, entry: Entry) -> list[Candidate]:
+        """Ready members of ``q`` allowed at ``entry``'s wait, phone free."""
+        limit = q.penalty_limit(self.now_ms() - entry.entered_ms)
+        out = []
+        for i, m in enumerate(q.members):
+            if m.penalty > limit and m.agent != entry.owner:
+                continue
+            a = self.book.agents.get(m.agent)
+            if a is None or a.state != AgentState.READY or not self._phone_free(a.extension):
+                continue
+            out.append(Candidate(a, m.penalty, i))
+        return out
+
+    def _preferred(self, q: Any, entry: Entry) -> list[str]:
+        if q.strategy == "vip_owner":
+            return [entry.owner] if entry.owner else []
+        if q.strategy == "sticky" and entry.caller:
+            since = epoch_ms(self.ctl.clock.wall_time()) - q.sticky_days * 86_400_000
+            a = self.log.last_agent_for(entry.caller, since)
+            return [a] if a else []
+        if q.strategy == "region" and entry.caller:
+            r = self.config.region(entry.caller)
+            return list(r.agents) if r is not None else []
+        return []
+
+    def choose(self, q: Any, entry: Entry) -> list[LiveAgent]:
+        """The agents to ring for ``entry`` now (all of them for ringall, else the best one)."""
+        t0 = time.perf_counter_ns()
+        cands = self.candidates(q, entry)
+        if not cands:
+            return []
+        ctx = Context(queue=q.number, rr_last=self.rr_last, rng=self.rng, preferred=self._preferred(q, entry))
+        ranked = order(q.strategy, cands, ctx)
+        chosen = ranked if q.strategy == "ringall" else ranked[:1]
+        self.decision_ns.append(time.perf_counter_ns() - t0)
+        if q.strategy == "round_robin":
+            self.rr_last[q.number] = chosen[0].index
+        return [c.agent for c in chosen]
+
+    def _dispatch_queue(self, qn: str) -> None:
+        q = self.config.queue(qn)
+        lst = self.entries.get(qn, [])
+        if q is None:
+            return
+        if not lst:
+            return
+        if q.leave_empty and not self.members_logged_in(qn):
+            for e in [e for e in lst if e.state == EntryState.WAITING]:
+                pos = self.position(e)
+                self._leave(e)
+                self.log.queue_event("EXITEMPTY", callid=e.callid, queue=qn,
+                                     data=(pos, e.entry_position, self.now_ms() - e.entered_ms, q.exit_dest))
+                self._exit(e, q.exit_dest, "queue_closed")
+            return
+        now = self.now_ms()
+        for entry in sorted(lst, key=Entry.sort_key):
+            if entry.state not in (EntryState.WAITING, EntryState.CALLBACK) or entry.not_before_ms > now:
+                continue
+            agents = self.choose(q, entry)
+            if not agents:
+                continue
+            if entry.state == EntryState.CALLBACK:
+                self._call_back(entry, q, agents[0])
+            else:
+                self._offer(entry, q, agents)
+
+    def _offer(self, entry: Entry, q: Any, agents: list[LiveAgent]) -> None:
+        call, leg = entry.call, entry.leg
+        if call is None or leg is None or call.b is not leg:
+            return
+        branches, offered = [], []
+        for a in agents:
+            ch = self.ctl.extension_channel(a.extension)
+            if ch is None:
+                continue
+            branches.append(Branch([ch], a.number))
+            offered.append(a.number)
+        if not branches:
+            return
+        entry.state = EntryState.OFFERING
+        entry.offered = offered
+        entry.ring_start_ms = self.now_ms()
+        self._cancel_timers(entry)
+        if q.max_wait_ms:
+            self._later(entry, max(0, q.max_wait_ms - (self.now_ms() - entry.entered_ms)),
+                        lambda: self._timeout(entry))
+        for n in offered:
+            self.book.handle(self.book.agents[n], AgentIn.OFFER, queue=q.number, callid=entry.callid)
+        self._screen_pop(entry, q, offered)
+        stage = Stage(branches, strategy="ringall", ring_ms=q.ring_ms,
+                      next=lambda reason: self._offer_failed(entry, reason),
+                      on_answer=lambda ch: self._agent_answered(entry, ch),
+                      notes=[f"queue {q.number} offer {','.join(offered)}"])
+        if q.whisper:
+            stage.whisper = lambda ch: self._whisper(q)
+        stage.on_b_hangup = lambda ch: self._agent_hung_up(entry, ch)
+        call.redirect_stage(leg, stage, f"queue {q.number} > agents {','.join(offered)}")
+        if call.state == CallState.ALERTING and entry.state == EntryState.OFFERING:
+            self.play_to_caller(entry, self._moh(entry))       # music, not ringback, while agents ring
+
+    def _whisper(self, q: Any) -> Optional[Player]:
+        lib = self._lib()
+        if lib is None:
+            return TonePlayer("!1400/150", self.ctl.profile)
+        try:
+            return lib.player("queue_whisper_call_from", *lib.digits(q.number))
+        except Exception as e:
+            log.warning("queue whisper: %s", e)
+            return None
+
+    def _screen_pop(self, entry: Entry, q: Any, agents: list[str]) -> None:
+        call = entry.call
+        contact = self.config.contact(entry.caller) if entry.caller else None
+        data = {"queue": q.number, "queue_name": q.name, "callid": entry.callid, "caller": entry.caller,
+                "caller_name": (contact.name if contact is not None else "") or (call.caller_name if call else ""),
+                "contact_note": contact.note if contact is not None else "",
+                "wait_s": round((self.now_ms() - entry.entered_ms) / 1000, 1),
+                "priority": entry.priority, "vars": dict(getattr(call, "vars", {}) or {}),
+                "previous_calls": self.log.previous_calls(entry.caller) if entry.caller else {"count": 0},
+                "agents": agents,
+                "extensions": [self.book.agents[a].extension for a in agents]}
+        self.ctl.publish("acd.screen_pop", data)
+
+    def _offer_failed(self, entry: Entry, reason: str) -> Optional[Stage]:
+        """The agents did not answer (or could not ring): back to the queue, same place."""
+        for n in entry.offered:
+            a = self.book.agents.get(n)
+            if a is not None and a.state == AgentState.RINGING and a.callid == entry.callid:
+                self.book.handle(a, AgentIn.NO_ANSWER if reason == "no_answer" else AgentIn.CANCEL)
+        entry.offered = []
+        if entry.state == EntryState.GONE:
+            return None
+        q = self.config.queue(entry.queue)
+        entry.not_before_ms = self.now_ms() + (q.retry_ms if q is not None else 0)
+        entry.state = EntryState.WAITING
+        leg = QueueLeg(self, entry.queue, entry)
+        return Stage([Branch([leg], f"queue {entry.queue}")], ring_ms=self.ctl.setting("ring_timeout_ms"),
+                     notes=[f"queue {entry.queue} ring no answer"])
+
+    def _agent_of_channel(self, ch: Any) -> Optional[LiveAgent]:
+        ext = getattr(ch, "extension", None)
+        number = getattr(ext, "number", None) or getattr(ch, "number", "")
+        return self.book.by_extension.get(number)
+
+    def _agent_answered(self, entry: Entry, ch: Any) -> None:
+        a = self._agent_of_channel(ch)
+        now = self.now_ms()
+        for n in entry.offered:
+            other = self.book.agents.get(n)
+            if other is not None and other is not a and other.state == AgentState.RINGING \
+                    and other.callid == entry.callid:
+                self.book.handle(other, AgentIn.CANCEL)
+        entry.offered = []
+        self._cancel_timers(entry)
+        lst = self.entries.get(entry.queue, [])
+        if entry in lst:
+            lst.remove(entry)
+        entry.state = EntryState.CONNECTED
+        entry.connect_ms = now
+        entry.agent = a.number if a is not None else ""
+        if a is not None:
+            self.book.handle(a, AgentIn.ANSWER)
+        self.log.queue_event("CONNECT", callid=entry.callid, queue=entry.queue, agent=entry.agent,
+                             data=(now - entry.entered_ms, a.extension if a else "", now - entry.ring_start_ms))
+        self.ctl.publish("acd.connect", {"queue": entry.queue, "callid": entry.callid, "agent": entry.agent,
+                                         "wait_s": round((now - entry.entered_ms) / 1000, 1)})
+        self.dispatch()
+
+    def _agent_hung_up(self, entry: Entry, ch: Any) -> bool:
+        """The agent hung up first: with a survey, the caller stays to rate the call."""
+        q = self.config.queue(entry.queue)
+        call = entry.call
+        if q is None or not q.survey or entry.state != EntryState.CONNECTED or call is None:
+            return False
+        now = self.now_ms()
+        talk = now - entry.connect_ms
+        self.log.queue_event("COMPLETEAGENT", callid=entry.callid, queue=entry.queue, agent=entry.agent,
+                             data=(entry.connect_ms - entry.entered_ms, talk))
+        self._agent_done(entry, talk)
+        entry.state = EntryState.SURVEY
+        sw = self.ctl.switch
+        for row in (ch.row, call.a.row):
+            if row is not None:
+                sw.isolate(row)
+        survey = SurveyLeg(self, entry)
+        call.b = survey
+        call.notes.append("survey")
+        survey.start()
+        return True
+
+    def survey_score(self, entry: Entry, score: int) -> None:
+        self.log.queue_event("SURVEY", callid=entry.callid, queue=entry.queue, agent=entry.agent, data=(score,))
+        self.ctl.publish("acd.survey", {"queue": entry.queue, "callid": entry.callid, "agent": entry.agent,
+                                        "score": score})
+
+    # ------------------------------------------------------------------ callback
+    def _offer_callback(self, entry: Entry) -> None:
+        if entry.state != EntryState.WAITING or not entry.caller:
+            return
+        entry.callback_offered = True
+        entry.announcements.append(["queue_callback_offer"])
+        self._say_then_moh(entry, ["queue_callback_offer"])
+
+    def _request_callback(self, entry: Entry) -> None:
+        pos = self.position(entry)
+        entry.callback_number = entry.caller
+        self.log.queue_event("CALLBACKREQUEST", callid=entry.callid, queue=entry.queue,
+                             data=(entry.callback_number, pos, self.now_ms() - entry.entered_ms))
+        self._cancel_timers(entry)
+        entry.state = EntryState.CALLBACK           # keeps its place (same entered_ms / priority)
+        call, leg = entry.call, entry.leg
+        entry.call = None
+        self.ctl.publish("acd.callback", {"queue": entry.queue, "callid": entry.callid,
+                                          "number": entry.callback_number, "position": pos})
+        lib = self._lib()
+
+        def hang_up() -> None:
+            if call is not None and leg is not None and call.state == CallState.ANSWERED and call.b is leg:
+                leg.gone = True
+                call.hangup(leg)
+        if lib is not None and call is not None and call.a.row is not None:
+            try:
+                self.ctl.switch.play(call.a.row, lib.player("queue_callback_confirmed",
+                                                             then=lambda: self.ctl.clock.call_later(0, hang_up)))
+                return
+            except Exception as e:
+                log.warning("callback prompt: %s", e)
+        self.ctl.clock.call_later(0, hang_up)
+
+    def dial_string(self, number: str) -> str:
+        """What an agent's phone dials to reach outside ``number``: as is when the dial
+        plan knows it, else behind the prefix of the first outbound route that takes it."""
+        from firmware.routing.dialplan import Match, TargetKind
+        look = self.ctl.dialplan.lookup(number + "#")
+        if look.match == Match.COMPLETE and look.target.kind == TargetKind.OUTBOUND:
+            return number
+        for r in self.config.outbound_routes:
+            look = self.ctl.dialplan.lookup(r.prefix + number + "#")
+            if look.match == Match.COMPLETE and look.target.kind == TargetKind.OUTBOUND:
+                return r.prefix + number
+        return number
+
+    def _call_back(self, entry: Entry, q: Any, a: LiveAgent) -> None:
+        """Ring the agent first; when the agent answers, the phone dials the customer."""
+        ch = self.ctl.extension_channel(a.extension)
+        if ch is None or not hasattr(ch, "originate"):
+            return
+        entry.state = EntryState.CALLING_BACK
+        entry.callback_attempts += 1
+        entry.agent = a.number
+        entry.ring_start_ms = self.now_ms()
+        self.book.handle(a, AgentIn.OFFER, queue=q.number, callid=entry.callid)
+        self._screen_pop(entry, q, [a.number])
+        ch.originate(self.dial_string(entry.callback_number))
+        deadline = self.now_ms() + q.ring_ms
+        self._later(entry, CALLBACK_POLL_MS, lambda: self._watch_callback(entry, q, a, ch, deadline))
+
+    def _watch_callback(self, entry: Entry, q: Any, a: LiveAgent, ch: Any, deadline: int) -> None:
+        call = ch.call
+        if call is not None and a.state == AgentState.RINGING:          # the agent answered: dialling out
+            self.book.handle(a, AgentIn.ANSWER)
+            entry.call = call
+            entry.callid = call.id
+            call.notes.append(f"queue {q.number} callback")
+            call.on_end.append(lambda c: self._callback_ended(entry, q, a, c))
+            return
+        if self.now_ms() >= deadline and a.state == AgentState.RINGING:
+            ch.cancel(None)
+            self.book.handle(a, AgentIn.NO_ANSWER)
+            self._callback_retry(entry, q)
+            return
+        if a.state == AgentState.RINGING:
+            self._later(entry, CALLBACK_POLL_MS, lambda: self._watch_callback(entry, q, a, ch, deadline))
+
+    def _callback_ended(self, entry: Entry, q: Any, a: LiveAgent, call: "Call") -> None:
+        now = self.now_ms()
+        if call.answer is not None:
+            talk = int((call.end - call.answer).total_seconds() * 1000)
+            self.log.queue_event("CALLBACKCONNECT", callid=entry.callid, queue=q.number, agent=a.number,
+                                 data=(now - talk - entry.entered_ms, a.extension, entry.callback_attempts))
+            self.log.queue_event("COMPLETEAGENT" if call.hangup_side == "caller" else "COMPLETECALLER",
+                                 callid=entry.callid, queue=q.number, agent=a.number,
+                                 data=(now - talk - entry.entered_ms, talk))
+            self._leave(entry)
+            self._agent_done_cb(a, q, talk)
+            return
+        self._agent_done_cb(a, q, 0)
+        self._callback_retry(entry, q)
+
+    def _agent_done_cb(self, a: LiveAgent, q: Any, talk: int) -> None:
+        if a.state == AgentState.ON_CALL:
+            self.book.handle(a, AgentIn.HANGUP, talk_ms=talk, wrapup_ms=q.wrapup_ms)
+
+    def _callback_retry(self, entry: Entry, q: Any) -> None:
+        if entry.callback_attempts > q.callback_retries:
+            self._leave(entry)
+            self.log.queue_event("CALLBACKFAILED", callid=entry.callid, queue=q.number,
+                                 data=(entry.callback_attempts,))
+            return
+        entry.state = EntryState.CALLBACK
+        entry.not_before_ms = self.now_ms() + max(q.retry_ms, 1000)
+        self.dispatch()
+
+    # ------------------------------------------------------------------ agents
+    def _agent_changed(self, a: LiveAgent) -> None:
+        if a.state == AgentState.READY:
+            self.dispatch()
+        elif a.state == AgentState.LOGGED_OUT:
+            self.dispatch()          # leave-when-empty
+
+    def login(self, agent: str, pin: str, extension: str) -> str:
+        """Log ``agent`` in at ``extension`` with ``pin``. Returns "ok", "locked",
+        "wrong_pin", "no_agent" or "no_extension"."""
+        cfg = self.config.agent(agent)
+        now = self.now_ms()
+        fails, until = self.failed_pins.get(agent, (0, 0))
+        if until > now:
+            return "locked"
+        if cfg is None:
+            return "no_agent"
+        if self.config.extension(extension) is None:
+            return "no_extension"
+        if not check_pin(cfg.pin, pin):
+            fails += 1
+            self.failed_pins[agent] = (0, now + LOCKOUT_MS) if fails >= PIN_ATTEMPTS else (fails, 0)
+            log.info("agent %s: wrong PIN at %s (%d)", agent, extension, fails)
+            self.ctl.publish("acd.login_failed", {"agent": agent, "extension": extension,
+                                                  "locked": fails >= PIN_ATTEMPTS})
+            return "locked" if fails >= PIN_ATTEMPTS else "wrong_pin"
+        self.failed_pins.pop(agent, None)
+        self.book.handle(self.book.get(agent), AgentIn.LOGIN, extension=extension)
+        return "ok"
+
+    def logout(self, agent: str) -> bool:
+        a = self.book.agents.get(agent)
+        return a is not None and self.book.handle(a, AgentIn.LOGOUT)
+
+    def pause(self, agent: str, reason: str = "") -> bool:
+        a = self.book.agents.get(agent)
+        if reason and self.config.pause_reasons and reason not in {r.code for r in self.config.pause_reasons}:
+            raise ValueError(f"no pause reason {reason!r} (known: "
+                             f"{', '.join(r.code + ' ' + r.name for r in self.config.pause_reasons)})")
+        return a is not None and self.book.handle(a, AgentIn.PAUSE, reason=reason)
+
+    def unpause(self, agent: str) -> bool:
+        a = self.book.agents.get(agent)
+        return a is not None and self.book.handle(a, AgentIn.UNPAUSE)
+
+    def extend_wrapup(self, agent: str, ms: int = 30000) -> bool:
+        a = self.book.agents.get(agent)
+        return a is not None and self.book.handle(a, AgentIn.EXTEND, ms=ms)
+
+    def feature(self, chan: Any, name: str, arg: str) -> str:
+        """A feature code dialled at an extension (firmware.features.codes): on / off / invalid / refused."""
+        ext = getattr(chan, "extension", None)
+        if ext is None:
+            return "invalid"
+        here = self.agent_at(ext.number)
+        if name == "agent_login":
+            agent, _, pin = arg.partition("*")
+            if not agent:
+                return "invalid"
+            r = self.login(agent, pin, ext.number)
+            return "on" if r == "ok" else ("refused" if r == "locked" else "invalid")
+        if here is None:
+            return "invalid"
+        if name == "agent_logout":
+            return "off" if self.logout(here.number) else "invalid"
+        if name == "agent_pause":
+            try:
+                return "off" if self.pause(here.number, arg) else "invalid"
+            except ValueError:
+                return "invalid"
+        if name == "agent_unpause":
+            return "on" if self.unpause(here.number) else "invalid"
+        if name == "agent_wrapup":
+            return "on" if self.extend_wrapup(here.number) else "invalid"
+        return "invalid"
+
+    # ------------------------------------------------------------------ status
+    def queue_status(self, number: str) -> dict[str, Any]:
+        q = self.config.queue(number)
+        if q is None:
+            raise KeyError(f"no queue {number!r}")
+        now = self.now_ms()
+        entries = self.waiting(number)
+        agents = []
+        for m in q.members:
+            a = self.book.agents.get(m.agent)
+            st = a.status(now) if a is not None else {"agent": m.agent, "state": AgentState.LOGGED_OUT.value}
+            agents.append({**st, "penalty": m.penalty})
+        return {"number": q.number, "name": q.name, "strategy": q.strategy,
+                "waiting": [{"callid": e.callid, "caller": e.caller, "position": i + 1, "priority": e.priority,
+                             "state": e.state, "wait_s": round((now - e.entered_ms) / 1000, 1)}
+                            for i, e in enumerate(entries)],
+                "longest_wait_s": round(max((now - e.entered_ms for e in entries), default=0) / 1000, 1),
+                "agents": agents, "aht_s": round(self.aht_ms(number) / 1000, 1)}
+
+    def agents_status(self) -> list[dict[str, Any]]:
+        now = self.now_ms()
+        out = []
+        for cfg in self.config.agents:
+            a = self.book.agents.get(cfg.number)
+            st = a.status(now) if a is not None else {"agent": cfg.number, "state": "logged_out"}
+            st["name"] = cfg.name
+            st["queues"] = [q.number for q in self.config.queues_of(cfg.number)]
+            out.append(st)
+        return out
+
+    def status(self) -> list[dict[str, Any]]:
+        return [self.queue_status(q.number) for q in self.config.queues]
