@@ -63,6 +63,8 @@ class Box:
         self.acd_log = AcdLog(self.data.acd_db, clock.wall_time)
         self.acd = AcdService(self.ctl, self.acd_log)
         self.ctl.acd = self.acd
+        from firmware.voicemail.service import VoicemailService
+        self.voicemail = VoicemailService(self.ctl, self.data, cdr=self.cdr)
         self.sip: Any = None            #: SipService once :meth:`start_sip` ran
         self.started_tick = clock.ticks
         self.started_wall = time.time()
@@ -116,6 +118,7 @@ class Box:
         self.config = self.store.snapshot()
         self._config_version = self.config.version
         self.ctl.reload(self.config)
+        self.voicemail.refresh_all()
         log.info("configuration version %d applied", self.config.version)
         return {"version": self.config.version}
 
@@ -124,6 +127,7 @@ class Box:
         free port). Returns the bound address."""
         from firmware.channels.sip_service import SipService
         self.sip = SipService(self.ctl)
+        self.sip.mailbox_counts = self.voicemail.counts_for
         self.ctl.sip = self.sip
         try:
             return await self.sip.start(host, port)
@@ -138,6 +142,7 @@ class Box:
 
     def close(self) -> None:
         self.recording.close()
+        self.voicemail.close()
         self.store.close()
         self.cdr.close()
         self.acd_log.close()
@@ -189,6 +194,8 @@ class Box:
         register_recording(d, self)
         from firmware.acd.commands import register_acd
         register_acd(d, self)
+        from firmware.voicemail.commands import register_voicemail
+        register_voicemail(d, self)
         if isinstance(self.clock, VirtualClock):
             d.register("clock.advance", self._cmd_advance,
                        "virtual clock only: run {ms} milliseconds of ticks now")

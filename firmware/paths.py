@@ -62,11 +62,19 @@ class DataDir:
         return self.root / "recordings.db"      #: recordings index + access log (firmware.recording)
 
     @property
+    def voicemail(self) -> Path:
+        return self.root / "voicemail"          #: voicemail messages and greetings (WAV)
+
+    @property
+    def voicemail_db(self) -> Path:
+        return self.root / "voicemail.db"       #: voicemail index (firmware.voicemail.store)
+
+    @property
     def log(self) -> Path:
         return self.root / "hotline.log"
 
     def create(self) -> "DataDir":
         """Make the directories (idempotent)."""
-        for d in (self.root, self.sounds, self.recordings):
+        for d in (self.root, self.sounds, self.recordings, self.voicemail):
             d.mkdir(parents=True, exist_ok=True)
         return self

@@ -194,7 +194,7 @@ class Call:
             self.ctl.switch.isolate(by.row)
         self._finish()
 
-    def redirect(self, by: "Channel", number: str, note: str = "") -> bool:
+    def redirect(self, by: "Channel", number: str, note: str = "", rights_of: Any = None) -> bool:
         """An application B leg (IVR menu, queue, voicemail) hands the caller on to
         ``number`` — any number a forward may name (internal, or outside by the dial plan).
 
@@ -203,10 +203,12 @@ class Call:
         answered at once by the next application).  The call keeps its id, CDR and answer
         time.  Returns False, changing nothing, when ``number`` cannot be rung (no such
         number, not allowed, nobody reachable): the application then says so and goes on.
+        ``rights_of``: the extension whose outbound class allows an outside number (voicemail
+        "call back" dials out with the mailbox owner's rights); None = internal numbers only.
         """
         if self.state != CallState.ANSWERED or by is not self.b:
             return False
-        stage = self.ctl.resolver.number(number, why="redirect")
+        stage = self.ctl.resolver.number(number, why="redirect", rights_of=rights_of)
         if stage.refusal or not stage.branches:
             self.notes.append(stage.refusal or f"redirect to {number}: nothing to ring")
             return False

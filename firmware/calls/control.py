@@ -70,6 +70,7 @@ class CallControl:
         self.switch = Switch(board, clock, ec_taps=ec_taps, sink=self, net_rows=net_rows)
         self.sip: Any = None                    #: the SIP service when SIP runs (channels.sip_service)
         self.acd: Any = None                    #: the call centre (firmware.acd.service.AcdService)
+        self.voicemail: Any = None              #: the voicemail service (firmware.voicemail), set by the Box
         self.dialplan = DialPlan(config)
         self.resolver = Resolver(self)
         self.features = FeatureCodes(self)
@@ -296,6 +297,10 @@ class CallControl:
         call.begin()
         return call
 
+    def start_call(self, call: Call) -> Call:
+        """Start a call an application built itself (voicemail retrieval from a feature code)."""
+        return self._start(call)
+
     def place_call(self, a: Channel, digits: str, *, linkedid: Optional[str] = None,
                    pin_ok: bool = False) -> Optional[Call]:
         """``a`` dialled ``digits``: route them and start the call (failures included).
@@ -313,6 +318,8 @@ class CallControl:
             stage = Stage([], refusal=f"no such number {digits}")
         elif t.kind in (TargetKind.EXTENSION, TargetKind.RING_GROUP, TargetKind.CONFERENCE, TargetKind.QUEUE):
             stage = self.resolver.internal(t.number) or Stage([], refusal=f"no such number {digits}")
+        elif t.kind == TargetKind.VOICEMAIL:
+            stage = self.resolver.internal(t.dialled) or Stage([], refusal=f"no such number {digits}")
         else:   # outbound or emergency
             direction, trunk = "outbound", t.trunk_group or ""
             code, reason = ("", "") if t.kind == TargetKind.EMERGENCY else \

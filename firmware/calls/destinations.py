@@ -8,6 +8,9 @@
   that remembers who answered last) and overflows to ``no_answer_dest`` when nobody
   answers within ``ring_ms`` or everybody is busy;
 * a **conference room** is joined (PIN asked first when it has one);
+* a **voicemail number** answers with the mailbox's greeting and records a message (the
+  voicemail main number asks which mailbox and its PIN); an extension with a mailbox
+  sends callers there when not answered / busy, unless it has its own CFNA / CFB;
 * an **outside number** (a forward target) is dialled on the lines of the route's trunk
   group, if the forwarding extension may dial it.
 
@@ -55,6 +58,8 @@ class Resolver:
             return self.conference(number)
         if kind == "queue" and getattr(self.ctl, "acd", None) is not None:
             return self.ctl.acd.stage(number)
+        if kind == "voicemail":
+            return self.voicemail(number)
         return None
 
     def number(self, number: str, visited: frozenset = frozenset(), *, rights_of: Any = None,
@@ -137,7 +142,7 @@ class Resolver:
                 st = self.number(ext.cfb, visited, rights_of=ext, why="cfb")
                 st.notes.insert(0, f"cfb {number}>{ext.cfb}")
                 return st
-            return None
+            return self.own_mailbox(number, "unavailable" if reason == "no_answer" else "busy")
 
         if mobile is not None and ext.followme_mode == "together":
             return Stage([desk, mobile], ring_ms=max(ring_ms, self.ctl.setting("ring_timeout_ms")),
@@ -182,6 +187,28 @@ class Resolver:
             st.notes.insert(0, f"overflow {number}>{d}")
             return st
         return Stage(branches, strategy=strategy, ring_ms=g.ring_ms, next=overflow, on_answer=on_answer)
+
+    # ------------------------------------------------------------------ voicemail
+    def voicemail(self, number: str, greeting: str = "unavailable") -> Stage:
+        """A voicemail number: leave a message in its mailbox (``greeting`` busy /
+        unavailable), or the main number: retrieval after mailbox + PIN."""
+        vm = getattr(self.ctl, "voicemail", None)
+        box = self.config.voicemail_target(number)
+        if vm is None or box is None:
+            return Stage([], refusal=f"voicemail {number}: voicemail is not running on this box")
+        leg = vm.deposit_leg(box, greeting) if box else vm.retrieval_leg(None)
+        return Stage([Branch([leg], f"vm {box or 'main'}")], ring_ms=self.ctl.setting("ring_timeout_ms"),
+                     notes=[f"voicemail {box}" if box else "voicemail main"])
+
+    def own_mailbox(self, extension: str, greeting: str) -> Optional[Stage]:
+        """The extension's own mailbox after no answer / busy, if it has an enabled one."""
+        mb = self.config.mailbox(extension) if hasattr(self.config, "mailbox") else None
+        vm = getattr(self.ctl, "voicemail", None)
+        if mb is None or not mb.enabled or mb.kind != "extension" or vm is None:
+            return None
+        leg = vm.deposit_leg(extension, greeting)
+        return Stage([Branch([leg], f"vm {extension}")], ring_ms=self.ctl.setting("ring_timeout_ms"),
+                     notes=[f"voicemail {extension} ({greeting})"])
 
     # ------------------------------------------------------------------ conference rooms
     def conference(self, number: str) -> Stage:

@@ -124,7 +124,9 @@ class FxsChannel(Channel):
     def _dialtone(self) -> None:
         self.digits = ""
         ext = self.extension
-        self.play_tone("stutter" if ext is not None and (ext.dnd or ext.cfu) else "dial")
+        vm = self.ctl.voicemail
+        waiting = ext is not None and vm is not None and vm.waiting(ext.number)     # messages: stutter
+        self.play_tone("stutter" if ext is not None and (ext.dnd or ext.cfu or waiting) else "dial")
         self.set_state(FxsState.DIALTONE)
         self.start_timer(self.ctl.setting("first_digit_timeout_ms"), FxsIn.TIMEOUT, what="first_digit")
 

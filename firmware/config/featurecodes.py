@@ -38,7 +38,6 @@ FEATURE_CODES: tuple[FeatureCode, ...] = (
     FeatureCode("followme_on", "*21", False, "Follow-me on (ring your mobile too, as configured)"),
     FeatureCode("followme_off", "*22", False, "Follow-me off"),
     FeatureCode("day_night", "*28", False, "Day/night override: force the other mode; dial again to return to the schedule"),
-    FeatureCode("voicemail", "*98", False, "Voicemail (reserved for the voicemail feature)"),
     FeatureCode("record_toggle", "*1", False, "During a call: start / stop recording it (calls whose "
                                               "recording policy is on demand; docs/recording.md)"),
     FeatureCode("agent_login", "*61", True, "Agent login at this phone: *61 <agent number> * <PIN> #", True),
@@ -47,6 +46,9 @@ FEATURE_CODES: tuple[FeatureCode, ...] = (
                 True),
     FeatureCode("agent_unpause", "*64", False, "Agent ready again after a pause"),
     FeatureCode("agent_wrapup", "*65", False, "Agent: 30 s more wrap-up time (after-call work)"),
+    FeatureCode("voicemail", "*98", False, "Voicemail: listen to your own mailbox (PIN asked unless the mailbox "
+                                           "says own_phone_pin off)"),
+    FeatureCode("voicemail_main", "*97", False, "Voicemail from any phone: asks for the mailbox number and PIN"),
 )
 DEFAULT_FEATURE_CODES: Mapping[str, str] = {f.name: f.default for f in FEATURE_CODES}
 BY_NAME: Mapping[str, FeatureCode] = {f.name: f for f in FEATURE_CODES}

@@ -214,3 +214,16 @@ CONFIG_MIGRATIONS = CONFIG_MIGRATIONS + (
     Migration(6, "call centre: queues with members, agents, pause reasons, VIP callers, caller regions, "
                  "contacts", _V6),
 )
+
+_V7 = """
+CREATE TABLE mailboxes (
+    number TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL DEFAULT 'extension',
+    members TEXT NOT NULL DEFAULT '[]', enabled INTEGER NOT NULL DEFAULT 1, pin TEXT NOT NULL DEFAULT '',
+    email TEXT NOT NULL DEFAULT '', attach INTEGER NOT NULL DEFAULT 1,
+    delete_after_email INTEGER NOT NULL DEFAULT 0, max_message_s INTEGER NOT NULL DEFAULT 180,
+    max_messages INTEGER NOT NULL DEFAULT 100, own_phone_pin INTEGER NOT NULL DEFAULT 1)
+"""
+
+CONFIG_MIGRATIONS = CONFIG_MIGRATIONS + (
+    Migration(7, "voicemail: mailboxes of extensions and shared group mailboxes", _V7),
+)

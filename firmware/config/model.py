@@ -215,6 +215,31 @@ class SipTrunk:
         return tuple(out)
 
 
+@dataclass(frozen=True)
+class Mailbox:
+    """A voicemail box: an extension's own (``kind`` "extension", ``number`` = the
+    extension) or a shared group mailbox whose ``members`` see its message-waiting light
+    and may retrieve it.  ``pin`` "" = not set yet: the mailbox number is the PIN until
+    the owner sets one at the first login (the menu insists)."""
+    number: str
+    name: str = ""
+    kind: str = "extension"     #: extension | group
+    members: tuple[str, ...] = ()
+    enabled: bool = True
+    pin: str = field(default="", repr=False)
+    email: str = ""             #: new messages are emailed here ("" = no email)
+    attach: bool = True         #: attach the WAV to the email
+    delete_after_email: bool = False   #: delete the message once the email went out
+    max_message_s: int = 180    #: longest message, s
+    max_messages: int = 100     #: a full mailbox takes no more messages
+    own_phone_pin: bool = True  #: ask the PIN also when retrieving from the own phone (*98)
+
+    @property
+    def owners(self) -> tuple[str, ...]:
+        """Extensions whose phones show this mailbox's message-waiting indicator."""
+        return (self.number,) if self.kind == "extension" else self.members
+
+
 #: RTP payload names by companding law, the preferred first.
 _LAW_CODECS = {"alaw": ("PCMA", "PCMU"), "ulaw": ("PCMU", "PCMA")}
 
@@ -280,6 +305,7 @@ class Config:
     vip_callers: tuple[VipCaller, ...] = ()
     regions: tuple[Region, ...] = ()
     contacts: tuple[Contact, ...] = ()
+    mailboxes: tuple[Mailbox, ...] = ()
     _index: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -297,6 +323,16 @@ class Config:
         idx["agent"] = {a.number: a for a in self.agents}
         idx["vip"] = {v.number: v for v in self.vip_callers}
         idx["contact"] = {c.number: c for c in self.contacts}
+        idx["mbox"] = {m.number: m for m in self.mailboxes}
+        vm: dict[str, str] = {}
+        live = [m for m in self.mailboxes if m.enabled]
+        if live:
+            prefix, main = self.settings.get("voicemail_prefix", ""), self.settings.get("voicemail_main", "")
+            if prefix:
+                vm.update({prefix + m.number: m.number for m in live})
+            if main:
+                vm[main] = ""
+        idx["vm"] = vm
 
     # -- settings -------------------------------------------------------------
     def setting(self, key: str) -> Any:
@@ -357,11 +393,28 @@ class Config:
     def conference_room(self, number: str) -> Optional[ConferenceRoom]:
         return self._index["room"].get(number)
 
+    def mailbox(self, number: str) -> Optional[Mailbox]:
+        """The mailbox ``number`` (enabled or not), or None."""
+        return self._index["mbox"].get(number)
+
+    def mailboxes_of(self, extension: str) -> tuple[Mailbox, ...]:
+        """Enabled mailboxes whose message-waiting light shows on ``extension``'s phone."""
+        return tuple(m for m in self.mailboxes if m.enabled and extension in m.owners)
+
+    def voicemail_target(self, number: str) -> Optional[str]:
+        """For a voicemail number: the mailbox it leaves messages in, "" for the voicemail
+        main number (asks which mailbox); None for any other number."""
+        return self._index["vm"].get(number)
+
+    def voicemail_numbers(self) -> Mapping[str, str]:
+        """Every voicemail number -> mailbox ("" = the main number)."""
+        return MappingProxyType(self._index["vm"])
+
     def feature_code(self, name: str) -> str:
         return self.settings["feature_codes"].get(name, "")
 
     def destination_kind(self, number: str) -> Optional[str]:
-        """"extension", "ring_group", "conference", "queue" or None for an internal number."""
+        """"extension", "ring_group", "conference", "queue", "voicemail" or None for an internal number."""
         if number in self._index["ext"]:
             return "extension"
         if number in self._index["rg"]:
@@ -370,6 +423,8 @@ class Config:
             return "conference"
         if number in self._index["queue"]:
             return "queue"
+        if number in self._index["vm"]:
+            return "voicemail"
         return None
 
     # -- call centre ------------------------------------------------------------

@@ -35,11 +35,12 @@ from firmware.config.validate import (KEYS, SETTINGS_DEFAULTS, TABLES, reference
 EXPORT_FORMAT = "hotline-config"
 
 _JSON_COLUMNS = {"ring_groups": ("members",), "time_conditions": ("hours",), "queues": ("members",),
-                 "regions": ("agents",)}
+                 "regions": ("agents",), "mailboxes": ("members",)}
 _BOOL_COLUMNS = {"extensions": ("enabled", "dnd", "followme_confirm", "announce"), "lines": ("enabled",),
                  "time_conditions": ("holidays",), "conference_rooms": ("announce",),
                  "sip_trunks": ("register", "enabled"),
-                 "queues": ("join_empty", "leave_empty", "announce_position", "whisper", "survey")}
+                 "queues": ("join_empty", "leave_empty", "announce_position", "whisper", "survey"),
+                 "mailboxes": ("enabled", "attach", "delete_after_email", "own_phone_pin")}
 _MODEL = {
     "extensions": model.Extension, "trunk_groups": model.TrunkGroup, "lines": model.Line,
     "ring_groups": model.RingGroup, "inbound_routes": model.InboundRoute,
@@ -48,6 +49,7 @@ _MODEL = {
     "sip_trunks": model.SipTrunk,
     "queues": model.Queue, "agents": model.Agent, "pause_reasons": model.PauseReason,
     "vip_callers": model.VipCaller, "regions": model.Region, "contacts": model.Contact,
+    "mailboxes": model.Mailbox,
 }
 _WHAT = {
     "extensions": "extension", "trunk_groups": "trunk group", "lines": "line",
@@ -56,13 +58,14 @@ _WHAT = {
     "conference_rooms": "conference room", "sip_trunks": "SIP trunk",
     "queues": "queue", "agents": "agent", "pause_reasons": "pause reason", "vip_callers": "VIP caller",
     "regions": "region", "contacts": "contact",
+    "mailboxes": "mailbox",
 }
 _NUMBERED = ("extensions", "ring_groups", "conference_rooms", "queues")     #: share one number space
 _ID_TABLES = ("inbound_routes", "outbound_routes", "caller_lists")  #: integer ids given by the store
 
 
 def _sort_key(table: str) -> Callable[[Mapping[str, Any]], Any]:
-    if table in _NUMBERED:
+    if table in _NUMBERED or table == "mailboxes":
         return lambda r: (len(r["number"]), r["number"])
     if table in ("inbound_routes", "outbound_routes"):
         return lambda r: (r["priority"], r["id"] or 0)
@@ -180,7 +183,7 @@ class ConfigStore:
             cls = _MODEL[table]
             items = []
             for r in state[table]:
-                if table == "ring_groups":
+                if table in ("ring_groups", "mailboxes"):
                     r = {**r, "members": tuple(r["members"])}
                 elif table == "queues":
                     r = {**r, "members": tuple(model.QueueMember(**m) for m in r["members"])}
@@ -411,6 +414,12 @@ class ConfigStore:
     def add_contact(self, **fields: Any) -> str: return self._add("contacts", fields)
     def update_contact(self, number: str, /, **fields: Any) -> None: self._update("contacts", number, fields)
     def delete_contact(self, number: str) -> None: self._delete("contacts", number)
+
+    def mailboxes(self) -> list[dict]: return self._list("mailboxes")
+    def mailbox(self, number: str) -> Optional[dict]: return self._get("mailboxes", number)
+    def add_mailbox(self, **fields: Any) -> str: return self._add("mailboxes", fields)
+    def update_mailbox(self, number: str, /, **fields: Any) -> None: self._update("mailboxes", number, fields)
+    def delete_mailbox(self, number: str) -> None: self._delete("mailboxes", number)
 
     def outbound_routes(self) -> list[dict]: return self._list("outbound_routes")
     def outbound_route(self, id: int) -> Optional[dict]: return self._get("outbound_routes", id)

@@ -22,6 +22,7 @@ from firmware.config.featurecodes import DEFAULT_FEATURE_CODES, validate_feature
 from firmware.config import validate_acd as va
 from firmware.config import validate_features as vf
 from firmware.config import validate_sip as vs
+from firmware.config import validate_voicemail as vv
 from firmware.config.fields import (_bool, _choice, _digits, _int, _name, _text,
                                      _unknown_fields)
 from firmware.config.model import CALL_CLASSES, builtin_emergency_numbers
@@ -69,6 +70,8 @@ SETTINGS_DEFAULTS: Mapping[str, Any] = {
     "sip_dtmf": "rfc4733",                # what the box sends to phones: rfc4733|info|inband
     # call recording policies, format, retention, disk guard (firmware/recording/policy.py)
     "recording": dict(DEFAULT_RECORDING),
+    # voicemail and its email (checked in validate_voicemail.py; docs/voicemail.md)
+    **vv.VOICEMAIL_SETTINGS,
 }
 
 #: Allowed range (ms, inclusive) of each timeout setting.
@@ -89,7 +92,7 @@ DISCONNECT = ("any", "busy", "polarity", "loop")
 ANSWER = ("polarity", "timer")
 CID = ("auto", "bell202", "v23", "dtmf", "none")
 RG_STRATEGIES = ("ringall", "hunt", "round_robin")
-DEST_KINDS = ("extension", "ring_group", "conference", "queue")
+DEST_KINDS = ("extension", "ring_group", "conference", "queue", "voicemail")
 FOLLOWME_MODES = ("off", "after", "together")
 CONSULT_FLASH = ("conference", "return")
 ROUTE_CLASSES = CALL_CLASSES[1:]          # local, national, international
@@ -102,6 +105,7 @@ KEYS: Mapping[str, str] = {
     "sip_trunks": "name",
     "queues": "number", "agents": "number", "pause_reasons": "code", "vip_callers": "number",
     "regions": "prefix", "contacts": "number",
+    "mailboxes": "number",
 }
 
 
@@ -165,6 +169,8 @@ def validate_setting(key: str, value: Any) -> Any:
         return vs.sip_setting(key, value)
     if key == "recording":
         return validate_recording_setting(value)
+    if key in vv.VOICEMAIL_SETTINGS:
+        return vv.voicemail_setting(key, value)
     raise AssertionError(key)  # pragma: no cover
 
 
@@ -321,12 +327,12 @@ def _inbound_route(r: Mapping[str, Any]) -> dict:
         "line": _text(f"{t}.line", r.get("line", "") or ""),
         "cid_prefix": _digits(f"{t}.cid_prefix", r.get("cid_prefix", "") or "", 0, 20, "a number prefix"),
         "dest_kind": _choice(f"{t}.dest_kind", r.get("dest_kind", "ring_group"), DEST_KINDS),
-        "dest": _digits(f"{t}.dest", r.get("dest", ""), 2, 8, "an extension, ring group or queue number"),
+        "dest": _digits(f"{t}.dest", r.get("dest", ""), 2, 12, "an extension, ring group or queue number"),
         "priority": _int(f"{t}.priority", r.get("priority", 100), 0, 9999),
         "time_condition": _text(f"{t}.time_condition", r.get("time_condition", "") or "", 32),
         "night_dest_kind": _choice(f"{t}.night_dest_kind", r.get("night_dest_kind", "") or "ring_group",
                                    DEST_KINDS) if r.get("night_dest") else "",
-        "night_dest": _digits(f"{t}.night_dest", r.get("night_dest", "") or "", 0, 8,
+        "night_dest": _digits(f"{t}.night_dest", r.get("night_dest", "") or "", 0, 12,
                               "an extension, ring group or conference number"),
         "moh": _text(f"{t}.moh", r.get("moh", "") or "", 32),
         "did": vs.check_did(f"{t}.did", r.get("did", "")),
@@ -365,6 +371,7 @@ ROW_VALIDATORS: Mapping[str, Callable[[Mapping[str, Any]], dict]] = {
     "conference_rooms": vf.conference_room, "sip_trunks": vs.sip_trunk,
     "queues": va.queue, "agents": va.agent, "pause_reasons": va.pause_reason, "vip_callers": va.vip_caller,
     "regions": va.region, "contacts": va.contact,
+    "mailboxes": vv.mailbox,
 }
 TABLES = tuple(ROW_VALIDATORS)
 
@@ -437,7 +444,8 @@ def validate_config(state: Mapping[str, Any]) -> None:
             raise ConfigError("conference_rooms.number", f"{n} is an emergency number and cannot be a conference room")
     pools = {"extension": (exts, "extension"), "ring_group": (rgs, "ring group"),
              "conference": (rooms, "conference room"),
-             "queue": ({q["number"]: q for q in state.get("queues", ())}, "queue")}
+             "queue": ({q["number"]: q for q in state.get("queues", ())}, "queue"),
+             "voicemail": (vv.voicemail_numbers(state), "voicemail number")}
     for r in state["inbound_routes"]:
         if r["line"] and r["line"] not in lines and r["line"] not in trunks:
             raise ConfigError("inbound_routes.line", f"no line {r['line']!r} (and no SIP trunk of that name)")
@@ -451,6 +459,9 @@ def validate_config(state: Mapping[str, Any]) -> None:
     vf.check_feature_references(state, in_use)
     va.check_acd_references(state, {**in_use, **{n: f"conference room {n}" for n in rooms},
                                     **{n: "an emergency number" for n in emergency}})
+    vv.check_voicemail_references(state, {**in_use, **{n: f"conference room {n}" for n in rooms},
+                                          **{q["number"]: f"queue {q['number']}" for q in state.get("queues", ())},
+                                          **{n: "an emergency number" for n in emergency}})
     for r in state["outbound_routes"]:
         if r["trunk_group"] not in tgs:
             raise ConfigError("outbound_routes.trunk_group", f"no trunk group {r['trunk_group']!r}")
@@ -527,4 +538,6 @@ def references_to(state: Mapping[str, Any], table: str, key: Any) -> list[str]:
         out += vs.references_to_sip_trunk(state, key)
     elif table in ("agents", "queues"):
         out += va.references_to_acd(state, table, key)
+    if table in ("extensions", "mailboxes"):
+        out += vv.references_to_mailbox(state, table, key)
     return out

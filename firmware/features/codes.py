@@ -4,7 +4,8 @@ firmware.config.featurecodes, docs/feature-codes.md).
 ``FeatureCodes.run(chan, name, arg)`` carries the feature out for the phone ``chan`` and
 returns the outcome the phone plays: ``on`` / ``off`` (confirmation), ``invalid``
 (unknown or unusable code: info tone), ``refused`` (not allowed: e.g. a forward to a
-number the extension may not dial) or ``picked_up`` (the phone is now in a call).
+number the extension may not dial) or ``picked_up`` (the phone is now in a call: a
+picked-up call, or voicemail ``*98`` / ``*97``).
 Settings changed by codes (DND, forwards, follow-me, day/night) are written to the
 configuration store, so they survive a restart and show in the web UI.
 """
@@ -59,7 +60,10 @@ class FeatureCodes:
             return self._day_night()
         if name.startswith("agent_") and getattr(self.ctl, "acd", None) is not None:
             return self.ctl.acd.feature(chan, name, arg)
-        return "invalid"                  # reserved (voicemail) or unknown
+        if name in ("voicemail", "voicemail_main") and self.ctl.voicemail is not None:
+            return self.ctl.voicemail.start_retrieval(chan, self.ctl.config.feature_code(name),
+                                                      own=name == "voicemail")
+        return "invalid"                  # unknown, or voicemail not running
 
     # -- helpers
     def _set(self, number: str, outcome: str, **fields: Any) -> str:

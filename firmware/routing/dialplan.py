@@ -24,6 +24,7 @@ class TargetKind(str, enum.Enum):
     CONFERENCE = "conference"
     QUEUE = "queue"
     FEATURE = "feature"          #: number = feature name, dialled = the code; arg = what follows
+    VOICEMAIL = "voicemail"      #: a voicemail number: number = the mailbox ("" = main: asks which)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,9 @@ class DialPlan:
             self._exact[c.number] = Target(TargetKind.CONFERENCE, c.number, c.number)
         for q in getattr(config, "queues", ()):
             self._exact[q.number] = Target(TargetKind.QUEUE, q.number, q.number)
+        vm = config.voicemail_numbers() if hasattr(config, "voicemail_numbers") else {}
+        for n, box in vm.items():
+            self._exact[n] = Target(TargetKind.VOICEMAIL, n, box)
         self._codes = [(code, name, BY_NAME[name].takes_number)
                        for name, code in config.settings.get("feature_codes", {}).items() if code]
         groups = [tg.name for tg in config.trunk_groups]

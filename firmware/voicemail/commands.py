@@ -1,0 +1,83 @@
+"""Management commands of voicemail (``hotline ctl voicemail.list mailbox=801``...).
+
+* ``voicemail.status`` — mailboxes with new/old counts, legs in use, recent email outcomes;
+* ``voicemail.mailbox.add {number, kind?, members?, pin?, email?, ...}`` /
+  ``voicemail.mailbox.update {number, ...}`` / ``voicemail.mailbox.delete {number}`` /
+  ``voicemail.mailbox.list`` (PINs never listed, only ``pin_set``);
+* ``voicemail.list {mailbox?, folder?}`` — messages (newest last);
+* ``voicemail.delete {id}`` — delete a message (lamps follow);
+* ``voicemail.followups {all?}`` — messages not called back (overdue after 24 h), with
+  their call-back attempts; ``all`` also lists the done / unreachable ones.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from firmware.mgmt.commands import CommandError, Dispatcher
+
+_MAILBOX_LIST_FIELDS = ("number", "name", "kind", "members", "enabled", "email", "attach",
+                        "delete_after_email", "max_message_s", "max_messages", "own_phone_pin")
+
+
+def _text(v: Any) -> Any:
+    return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+
+def register_voicemail(d: Dispatcher, box: Any) -> None:
+    vm = box.voicemail
+
+    def mailbox_add(a: dict) -> dict:
+        fields = {k: _text(v) for k, v in a.items()}
+        box.update_config(lambda store: store.add_mailbox(**fields))
+        return vm.mailbox_status(str(fields.get("number")))
+
+    def mailbox_update(a: dict) -> dict:
+        fields = {k: _text(v) for k, v in a.items()}
+        number = fields.pop("number", None)
+        if not number:
+            raise ValueError("voicemail.mailbox.update needs 'number'")
+        box.update_config(lambda store: store.update_mailbox(number, **fields))
+        return vm.mailbox_status(number)
+
+    def mailbox_delete(a: dict) -> dict:
+        number = _text(a.get("number"))
+        if not number:
+            raise ValueError("voicemail.mailbox.delete needs 'number'")
+        box.update_config(lambda store: store.delete_mailbox(number))
+        return {"deleted": number}
+
+    def mailbox_list(a: dict) -> list[dict]:
+        out = []
+        for mb in box.config.mailboxes:
+            row = {k: getattr(mb, k) for k in _MAILBOX_LIST_FIELDS}
+            row["members"] = list(mb.members)
+            row["pin_set"] = bool(mb.pin)
+            new, old = vm.store.counts(mb.number)
+            row.update(new=new, old=old)
+            out.append(row)
+        return out
+
+    def messages(a: dict) -> list[dict]:
+        mailbox = _text(a.get("mailbox")) or None
+        return [m.to_dict() for m in vm.store.messages(mailbox, a.get("folder") or None)]
+
+    def delete(a: dict) -> dict:
+        try:
+            mid = int(a.get("id"))
+        except (TypeError, ValueError):
+            raise ValueError("voicemail.delete needs 'id' (a message id from voicemail.list)") from None
+        if vm.delete(mid) is None:
+            raise CommandError(f"no message {mid} (or it was already deleted)")
+        return {"deleted": mid}
+
+    d.register("voicemail.status", lambda a: vm.status(), "voicemail: mailboxes, counts, legs in use, email")
+    d.register("voicemail.mailbox.add", mailbox_add,
+               "add a mailbox {number, kind?: extension|group, members?, pin?, email?, attach?, "
+               "delete_after_email?, max_message_s?, max_messages?, own_phone_pin?}")
+    d.register("voicemail.mailbox.update", mailbox_update, "change a mailbox {number, fields...}")
+    d.register("voicemail.mailbox.delete", mailbox_delete, "delete a mailbox {number}")
+    d.register("voicemail.mailbox.list", mailbox_list, "mailboxes with counts (PINs never shown)")
+    d.register("voicemail.list", messages, "voicemail messages {mailbox?, folder?: new|old}")
+    d.register("voicemail.delete", delete, "delete voicemail message {id}")
+    d.register("voicemail.followups", lambda a: vm.followups(include_done=bool(a.get("all"))),
+               "messages not called back within 24 h, with attempts {all?}")
