@@ -16,11 +16,14 @@ from hal.clock import Clock, VirtualClock
 
 from firmware.acd.log import AcdLog
 from firmware.acd.service import AcdService
+from firmware.acd.supervision_log import SupervisionLog
 from firmware.calls.control import CallControl
 from firmware.cdr.record import CdrRecord
 from firmware.cdr.store import CdrStore
 from firmware.config.store import ConfigStore
+from firmware.features.supervise import SupervisionManager
 from firmware.mgmt.commands import CommandError, Dispatcher
+from firmware.mgmt.acdsupervisor import register_acd_supervisor
 from firmware.mgmt.provisioning import register_provisioning
 from firmware.paths import DataDir
 
@@ -65,6 +68,8 @@ class Box:
         self.ctl.acd = self.acd
         from firmware.voicemail.service import VoicemailService
         self.voicemail = VoicemailService(self.ctl, self.data, cdr=self.cdr)
+        self.supervision_log = SupervisionLog(self.data.acd_db)
+        self.ctl.supervision = SupervisionManager(self.ctl, self.supervision_log)
         self.sip: Any = None            #: SipService once :meth:`start_sip` ran
         self.started_tick = clock.ticks
         self.started_wall = time.time()
@@ -146,6 +151,7 @@ class Box:
         self.store.close()
         self.cdr.close()
         self.acd_log.close()
+        self.supervision_log.close()
 
     # ------------------------------------------------------------------ status
     def status(self) -> dict[str, Any]:
@@ -196,6 +202,7 @@ class Box:
         register_acd(d, self)
         from firmware.voicemail.commands import register_voicemail
         register_voicemail(d, self)
+        register_acd_supervisor(d, self)
         if isinstance(self.clock, VirtualClock):
             d.register("clock.advance", self._cmd_advance,
                        "virtual clock only: run {ms} milliseconds of ticks now")

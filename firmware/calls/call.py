@@ -185,6 +185,32 @@ class Call:
             self.ctl.switch.play(new.row, TonePlayer("ringback", self.ctl.profile))
         self.ctl.publish_call(self)
 
+    def take_over(self, old: "Channel", new: "Channel", note: str) -> None:
+        """A supervisor's phone ``new`` replaces the party ``old`` of this answered call
+        (supervisor take-over): ``new`` keeps ``old``'s side (A or B, the CDR's caller
+        stays), ``old`` leaves the call and hears that it ended."""
+        if self.state != CallState.ANSWERED or old not in (self.a, self.b):
+            return
+        was_b = old is self.b
+        if was_b:
+            self.b = new
+        else:
+            self.a = new
+        new.call = self
+        self.notes.append(note)
+        sw = self.ctl.switch
+        if old.row is not None:
+            sw.isolate(old.row)
+        if new.row is not None:
+            sw.stop(new.row)
+        if self.a is not None and self.b is not None:
+            self._bridge(self.a, self.b)
+        self.ctl.publish_call(self)
+        if was_b:
+            old.far_hangup(self)
+        else:
+            old.progress(self, "ended")
+
     def end_by_transfer(self, by: "Channel", note: str) -> None:
         """``by`` transferred the other party elsewhere: this call ends (ANSWERED, hung up
         by "transfer") without disturbing the party, who now belongs to another call."""

@@ -18,13 +18,16 @@ per tick (from its jitter buffer) and takes one (to RTP). Per tick (:meth:`Switc
    recorders tap what they need; network legs take their frame (sent at once).
 
 What a row hears is one of: silence, another row (bridge or one-way listen), a
-conference, or a player (which overrides the others while it plays).
+conference, or a player (which overrides the others while it plays).  On top of that a
+row may have a *mix set* (:meth:`Switch.mix`): the sum of further source rows added to
+what it hears — supervision (listen / whisper / barge) uses it without touching the
+call's own bridge.  Mix sets are summed in one batched numpy step per tick.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Protocol
+from typing import Any, Callable, Optional, Protocol, Sequence
 
 import numpy as np
 
@@ -117,6 +120,11 @@ class Switch:
         self._cpd: dict[int, CallProgressDetector] = {}
         self._cid: dict[int, CallerIdDecoder] = {}
         self._conferences: list[Conference] = []
+        self._mixes: dict[int, tuple[int, ...]] = {}  # row -> extra source rows it hears
+        self._mix_dirty = True
+        self._mix_dst = np.zeros(0, np.intp)
+        self._mix_src = np.zeros((0, 0), np.intp)
+        self._mix_w = np.zeros((0, 0, 1), np.int32)
         self._recorders: list[Recorder] = []
         self._taps: list[Any] = []                    # call recording (firmware.recording)
         self._swallow: dict[int, int] = {}            # row -> ticks of in-band DTMF still muted
@@ -140,6 +148,35 @@ class Switch:
         self._hears[row] = source
         self._dirty = True
 
+    def mix(self, row: int, sources: Sequence[int]) -> None:
+        """``row`` also hears the sum of ``sources`` (added to its bridge / conference; an
+        empty list removes the mix set). Kept across :meth:`connect` / :meth:`isolate` of
+        the rows involved — the owner (a supervision session) removes it; :meth:`release`
+        of a row drops its mix set and takes it out of every other mix set."""
+        srcs = tuple(dict.fromkeys(s for s in sources if s != row))
+        if srcs:
+            self._mixes[row] = srcs
+        else:
+            self._mixes.pop(row, None)
+        self._mix_dirty = True
+
+    def mixes(self, row: int) -> tuple[int, ...]:
+        """The extra sources ``row`` hears (see :meth:`mix`)."""
+        return self._mixes.get(row, ())
+
+    def _unmix(self, row: int) -> None:
+        changed = self._mixes.pop(row, None) is not None
+        for r, srcs in list(self._mixes.items()):
+            if row in srcs:
+                changed = True
+                rest = tuple(s for s in srcs if s != row)
+                if rest:
+                    self._mixes[r] = rest
+                else:
+                    del self._mixes[r]
+        if changed:
+            self._mix_dirty = True
+
     def hears(self, row: int) -> Any:
         """What ``row`` hears now: a Player, a row number, a Conference, or None."""
         return self._players.get(row) or self._hears.get(row)
@@ -158,6 +195,7 @@ class Switch:
     def release(self, row: int) -> None:
         """The leg is finished: isolate it, stop its player, detectors and recorders."""
         self.isolate(row)
+        self._unmix(row)
         self.stop(row)
         self.detect_progress(row, None)
         self.detect_caller_id(row, None)
@@ -286,6 +324,32 @@ class Switch:
                 if self._swallow[row] <= 0:
                     del self._swallow[row]
 
+    def _rebuild_mix(self) -> None:
+        """Mix sets as padded index arrays: ``src[i, k]`` the k-th source of ``dst[i]``,
+        ``w[i, k]`` 1 for a real source, 0 for padding."""
+        items = sorted(self._mixes.items())
+        k = max((len(s) for _r, s in items), default=0)
+        self._mix_dst = np.array([r for r, _s in items], np.intp)
+        src = np.zeros((len(items), k), np.intp)
+        w = np.zeros((len(items), k, 1), np.int32)
+        for i, (_r, s) in enumerate(items):
+            src[i, :len(s)] = s
+            w[i, :len(s)] = 1
+        self._mix_src, self._mix_w = src, w
+        self._mix_dirty = False
+
+    def _apply_mixes(self, tx: np.ndarray, clean: np.ndarray) -> None:
+        """tx[dst] += sum of clean[sources] for every mix set, saturated to int16."""
+        if self._mix_dirty:
+            self._rebuild_mix()
+        dst = self._mix_dst
+        if not dst.size:
+            return
+        acc = (clean[self._mix_src].astype(np.int32) * self._mix_w).sum(axis=1)
+        acc += tx[dst]
+        np.clip(acc, -32768, 32767, out=acc)
+        tx[dst] = acc
+
     def tick(self) -> None:
         pc = time.perf_counter_ns
         t0 = pc()
@@ -338,6 +402,8 @@ class Switch:
             if len(m) > 1:
                 gains = [conf.gains_db[r] for r in m]
                 tx[m] = mix_conference(clean[m], None if not any(gains) else gains)
+        if self._mixes:
+            self._apply_mixes(tx, clean)
         if self._players:
             done = []
             for row, pl in self._players.items():

@@ -15,6 +15,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Optional
 
 from firmware.calls.call import CallState
+from firmware.features.supervise import FEATURES as SUPERVISE_FEATURES
 from firmware.routing.dialplan import Match, TargetKind
 from firmware.routing.timeconditions import scheduled_mode
 
@@ -58,6 +59,9 @@ class FeatureCodes:
             return self._pickup(chan, target=arg) if arg else "invalid"
         if name == "day_night":
             return self._day_night()
+        if name in SUPERVISE_FEATURES:
+            sup = getattr(self.ctl, "supervision", None)
+            return sup.from_phone(chan, SUPERVISE_FEATURES[name], arg) if sup is not None and arg else "invalid"
         if name.startswith("agent_") and getattr(self.ctl, "acd", None) is not None:
             return self.ctl.acd.feature(chan, name, arg)
         if name in ("voicemail", "voicemail_main") and self.ctl.voicemail is not None:
