@@ -12,18 +12,107 @@ statistics, historical reports and staffing advice.
 """
 from __future__ import annotations
 
-from typing import Any
+import datetime as _dt
+from typing import Any, Optional
 
+from firmware.acd.reports import AGENT_COLUMNS, QUEUE_COLUMNS, agent_report, parse_time, queue_report, to_csv
+from firmware.acd.staffing import staffing_advice
+from firmware.acd.stats import AcdLogReader, live_stats, sl_target, sl_threshold_s
 from firmware.mgmt.commands import Dispatcher
+
+STATS_EVENT_S = 10          #: an ``acd.stats`` event this often while someone listens to events
 
 
 def _text(v: Any) -> str:
     return "" if v is None else str(v)
 
 
+def _float(a: dict, key: str) -> Optional[float]:
+    v = a.get(key)
+    if v is None or v == "":
+        return None
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        raise ValueError(f"{key} must be a number, not {v!r}") from None
+
+
+class AcdFigures:
+    """acd.stats / acd.report / acd.staffing for one box (reads its acd.db)."""
+
+    def __init__(self, box: Any) -> None:
+        self.box = box
+        self.reader = AcdLogReader(box.data.acd_db)
+
+    def now(self) -> _dt.datetime:
+        return self.box.clock.wall_time()
+
+    def stats(self, a: dict) -> dict:
+        return live_stats(self.reader, self.now(), config=self.box.config, queue=_text(a.get("queue")) or None,
+                          threshold_s=_float(a, "sl_threshold_s"))
+
+    def report(self, a: dict) -> Any:
+        if not a.get("from") or not a.get("to"):
+            raise ValueError("acd.report needs 'from' and 'to' (dates or times, e.g. 2026-03-14 or "
+                             "2026-03-14T09:00; local time)")
+        start, end = parse_time(a["from"]), parse_time(a["to"])
+        interval = _text(a.get("interval") or "hour")
+        queue = _text(a.get("queue")) or None
+        if a.get("agents"):
+            rows = agent_report(self.reader, start, end, "day" if interval == "day" else interval,
+                                agent=_text(a.get("agent")) or None, paid_hours_per_day=_float(a, "paid_hours"))
+            cols = AGENT_COLUMNS
+        else:
+            rows = queue_report(self.reader, start, end, interval, queue=queue, config=self.box.config,
+                                threshold_s=_float(a, "sl_threshold_s"))
+            cols = QUEUE_COLUMNS
+        if a.get("csv"):
+            return {"csv": to_csv(rows, cols), "rows": len(rows)}
+        return rows
+
+    def staffing(self, a: dict) -> dict:
+        queue = _text(a.get("queue")) or None
+        cfg = self.box.config
+        t = _float(a, "t_s") or (sl_threshold_s(cfg, queue) if queue else 15.0)
+        target = _float(a, "target_sl")
+        if target is not None and target > 1:
+            target /= 100.0                      # 80 -> 0.8
+        if target is None:
+            target = sl_target(cfg, queue) if queue else 0.8
+        return staffing_advice(self.reader, self.now(), queue=queue, weeks=int(a.get("weeks", 4)),
+                               interval=_text(a.get("interval") or "hour"), target_sl=target, t_s=t,
+                               max_occupancy=_float(a, "max_occupancy"))
+
+    def tick(self) -> None:
+        """Publish ``acd.stats`` every STATS_EVENT_S while event listeners exist and the
+        box has ACD logs."""
+        box = self.box
+        if box.clock.ticks % (STATS_EVENT_S * 50) or not getattr(box, "_publishers", None):
+            return
+        if not box.data.acd_db.exists():
+            return
+        try:
+            box.publish("acd.stats", self.stats({}))
+        except Exception:                                    # pragma: no cover
+            import logging
+            logging.getLogger("hotline.acd").exception("acd.stats event")
+
+
 def register_acd_supervisor(d: Dispatcher, box: Any) -> None:
     """Register the commands above on ``d`` for ``box``."""
     sup = box.ctl.supervision
+    fig = AcdFigures(box)
+    d.register("acd.stats", fig.stats,
+               "live call-centre figures (today): per queue waiting, longest wait, offered/answered/"
+               "abandoned, ASA, AHT, service level, abandonment, callbacks, surveys; agents by state "
+               "{queue?, sl_threshold_s?}")
+    d.register("acd.report", fig.report,
+               "historical report per {interval: 15min|hour|day} from {from} to {to} (local dates/times) "
+               "{queue?, agents?: true for the agent report, agent?, paid_hours?, sl_threshold_s?, csv?}")
+    d.register("acd.staffing", fig.staffing,
+               "Erlang C staffing advice per weekday and interval from the last {weeks?: 4} weeks "
+               "{queue?, interval?: hour|15min, target_sl?: 80, t_s?: 15, max_occupancy?}")
+    box.clock.on_tick(fig.tick)
 
     def start(a: dict) -> dict:
         if not a.get("supervisor") or not a.get("target"):

@@ -12,6 +12,12 @@ Provisioning, for installers who script it (options after the number/name):
                           --password PW [--trunk-group G] [--no-register] [--backup-host H] ...
     hotline ctl sip-trunk update NAME [--option ...] | list | delete NAME
 
+Call-centre figures (firmware/mgmt/acdctl.py):
+
+    hotline ctl acd stats [--queue Q]
+    hotline ctl acd report --interval 15min|hour|day --from DATE --to DATE [--queue Q] [--agents] [--csv]
+    hotline ctl acd staffing [--queue Q] [--weeks N]
+
 These are the commands ``extension.add`` ... ``sip_trunk.delete`` of
 firmware/mgmt/provisioning.py with friendlier arguments. A generated SIP password is
 printed once; the change is in force at once on the running box.
@@ -32,6 +38,7 @@ import json
 import sys
 from typing import Any, Optional
 
+from firmware.mgmt.acdctl import ACD_OPTIONS, acd_call
 from firmware.mgmt.client import DaemonNotRunning, MgmtClient, MgmtError
 from firmware.mgmt.render import render, render_event, render_provisioning, render_status, table
 
@@ -170,6 +177,9 @@ def register(subparsers) -> None:
     g = p.add_argument_group("provisioning (hotline ctl extension ... / hotline ctl sip-trunk ...)")
     for flag, key, kw in PROVISION_OPTIONS:
         g.add_argument(flag, dest=f"prov_{key}", default=None, **kw)
+    g = p.add_argument_group("call centre (hotline ctl acd stats|report|staffing)")
+    for flag, key, kw in ACD_OPTIONS:
+        g.add_argument(flag, dest=f"acd_{key}", default=None, **kw)
     p.set_defaults(func=run, ctl_parser=p)
 
 
@@ -205,7 +215,16 @@ def _run(args: argparse.Namespace) -> int:
     options = _given_options(args)
     try:
         what = {"sip_trunk": "sip-trunk", "extensions": "extension"}.get(args.command, args.command)
-        if what in ("extension", "sip-trunk"):
+        acd_options = {k: getattr(args, f"acd_{k}") for _f, k, _kw in ACD_OPTIONS
+                       if getattr(args, f"acd_{k}", None) is not None}
+        if what == "acd":
+            try:
+                command, cmd_args = acd_call(list(args.params), acd_options)
+            except ValueError as e:
+                raise UsageError(str(e)) from None
+        elif acd_options:
+            raise UsageError(f"--{next(iter(acd_options))} is for `hotline ctl acd ...` only")
+        elif what in ("extension", "sip-trunk"):
             command, cmd_args = provisioning_call(what, list(args.params), options)
         else:
             if options:
@@ -243,6 +262,8 @@ def format_result(command: str, result: Any, as_json: bool = False, wide: bool =
     tables with every field)."""
     if as_json:
         return json.dumps(result, ensure_ascii=False, indent=2)
+    if command == "acd.report" and isinstance(result, dict) and "csv" in result:
+        return result["csv"].rstrip("\n")
     if command == "status" and isinstance(result, dict):
         return render_status(result, wide=wide)
     if command == "help" and isinstance(result, dict) and isinstance(result.get("commands"), list):
