@@ -93,7 +93,7 @@ class SupervisionLeg:
     tech = "Supervise"
     row = None
 
-    def __init__(self, mgr: "SupervisionManager", *, supervisor: str, agent: str, extension: str,
+    def __init__(self, mgr: "SupervisionManager", *, supervisor: str, agent: str, target_ext: str,
                  mode: Mode) -> None:
         self.mgr = mgr
         self.ctl = mgr.ctl
@@ -101,7 +101,7 @@ class SupervisionLeg:
         self.name = f"supervise{self.id[4:]}"
         self.supervisor = supervisor       #: supervisor's extension
         self.agent = agent                 #: agent number as given (or the extension)
-        self.extension = extension         #: the agent's extension
+        self.target_ext = target_ext       #: the agent's extension (a number)
         self.mode = mode
         self.call: Optional[Call] = None   #: the supervisor's call
         self.state = SupState.RINGING
@@ -115,18 +115,18 @@ class SupervisionLeg:
     # -- channel interface used by Call
     @property
     def channel_id(self) -> str:
-        return f"Supervise/{self.extension}"
+        return f"Supervise/{self.target_ext}"
 
     @property
     def number(self) -> str:
-        return self.extension
+        return self.target_ext
 
     @property
     def display_name(self) -> str:
-        return f"Supervise {self.extension}"
+        return f"Supervise {self.target_ext}"
 
     def caller_identity(self) -> tuple[str, str]:
-        return self.extension, self.display_name
+        return self.target_ext, self.display_name
 
     def call_start(self):
         return self.ctl.clock.wall_time()
@@ -187,7 +187,7 @@ class SupervisionLeg:
             if call is self.call or call.state != CallState.ANSWERED:
                 continue
             for ch in (call.a, call.b):
-                if ch is not None and ch.row is not None and channel_number(ch) == self.extension:
+                if ch is not None and ch.row is not None and channel_number(ch) == self.target_ext:
                     other = call.other(ch)
                     return ch, call, (other.row if other is not None else None)
         return None
@@ -236,7 +236,7 @@ class SupervisionLeg:
         callid = self.target[1].id if self.target is not None else ""
         try:
             self._log_row = lg.start(self._now_ms(), supervisor=self.supervisor, agent=self.agent,
-                                     extension=self.extension, mode=self.mode.value, callid=callid)
+                                     extension=self.target_ext, mode=self.mode.value, callid=callid)
         except Exception:
             log.exception("could not write supervision_log")
 
@@ -301,7 +301,7 @@ class SupervisionLeg:
         self._log_start()            # the takeover itself is a logged stretch (ends at once)
         self._finish()
         if mine is not None:
-            mine.end_by_transfer(self, f"takeover of {self.extension} by {self.supervisor}")
+            mine.end_by_transfer(self, f"takeover of {self.target_ext} by {self.supervisor}")
         call.take_over(agent_ch, sup, f"taken over by supervisor {self.supervisor}")
         self._publish("supervise.takeover", call=call.id)
 
@@ -361,7 +361,7 @@ class SupervisionLeg:
     def status(self) -> dict[str, Any]:
         t = self.target
         return {"id": self.id, "supervisor": self.supervisor, "agent": self.agent,
-                "extension": self.extension, "mode": self.mode.value, "state": self.state.value,
+                "extension": self.target_ext, "mode": self.mode.value, "state": self.state.value,
                 "call": t[1].id if t is not None else None,
                 "supervisor_call": self.call.id if self.call is not None else None}
 
@@ -402,7 +402,7 @@ class SupervisionManager:
             raise ValueError(f"extension {supervisor} cannot supervise itself")
         if not self.allowed(supervisor):
             raise ValueError(f"extension {supervisor} is not a supervisor")
-        leg = SupervisionLeg(self, supervisor=supervisor, agent=agent, extension=ext, mode=mode)
+        leg = SupervisionLeg(self, supervisor=supervisor, agent=agent, target_ext=ext, mode=mode)
         self.sessions[leg.id] = leg
         return leg
 
@@ -445,7 +445,7 @@ class SupervisionManager:
         leg.takeover_on_attach = m == Mode.TAKEOVER
         stage = Stage([Branch([ch], supervisor)], ring_ms=self.ctl.setting("ring_timeout_ms"),
                       notes=[f"supervise {m.value} {target}"])
-        call = Call(self.ctl, leg, dst=supervisor, src=leg.extension, caller_name=leg.display_name,
+        call = Call(self.ctl, leg, dst=supervisor, src=leg.target_ext, caller_name=leg.display_name,
                     direction="internal", stage=stage)
         leg.call = call
         self.ctl._start(call)
