@@ -49,10 +49,11 @@ FEATURE_CODES: tuple[FeatureCode, ...] = (
     FeatureCode("voicemail", "*98", False, "Voicemail: listen to your own mailbox (PIN asked unless the mailbox "
                                            "says own_phone_pin off)"),
     FeatureCode("voicemail_main", "*97", False, "Voicemail from any phone: asks for the mailbox number and PIN"),
-    FeatureCode("supervise_listen", "*66", True, "Supervisor: listen to agent/extension <number> (silent monitor)"),
-    FeatureCode("supervise_whisper", "*67", True, "Supervisor: whisper to agent/extension <number> (the caller does not hear)"),
-    FeatureCode("supervise_barge", "*68", True, "Supervisor: barge in on agent/extension <number> (three-way)"),
-    FeatureCode("supervise_takeover", "*69", True, "Supervisor: take over the call of agent/extension <number>"),
+    FeatureCode("supervise_listen", "*66", True, "Supervisor: listen to agent/extension <number> # (silent monitor)", True),
+    FeatureCode("supervise_whisper", "*67", True, "Supervisor: whisper to agent/extension <number> # (the caller "
+                                                  "does not hear)", True),
+    FeatureCode("supervise_barge", "*68", True, "Supervisor: barge in on agent/extension <number> # (three-way)", True),
+    FeatureCode("supervise_takeover", "*69", True, "Supervisor: take over the call of agent/extension <number> #", True),
 )
 DEFAULT_FEATURE_CODES: Mapping[str, str] = {f.name: f.default for f in FEATURE_CODES}
 BY_NAME: Mapping[str, FeatureCode] = {f.name: f for f in FEATURE_CODES}

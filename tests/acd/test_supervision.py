@@ -190,3 +190,33 @@ def test_management_api_rings_the_supervisor(hx):
         d.run("supervise.start", {"supervisor": "803", "target": "555"})
     with pytest.raises(Exception, match="mode"):
         d.run("supervise.start", {"supervisor": "803", "target": "802", "mode": "shout"})
+
+
+def test_supervise_an_agent_by_number_on_a_queue_call(hx):
+    """With the ACD: the supervisor names the agent (1002, logged in at 802); live
+    statistics of the same call come from the ACD's own queue_log."""
+    from tests.acd.conftest import caller, fast_login, setup_queue
+    setup_queue(hx, members=("1002",))
+    fast_login(hx, "1002", "802")
+    remote = caller(hx)
+    assert hx.until(lambda: hx.state("fxs2") == "ringing", 15000)
+    hx.phone("fxs2").off_hook()
+    assert hx.until(lambda: remote.state.value == "talking", 3000)
+    hx.run(1500)
+    sup = supervise(hx, "*66", "1002")
+    (s,) = hx.ctl.supervision.status()
+    assert s["agent"] == "1002" and s["extension"] == "802" and s["state"] == "monitoring"
+    assert heard(hx, sup, remote, CALLER) > 0.5
+    assert heard(hx, sup, hx.phone("fxs2"), AGENT) > 0.5
+    sup.dial("5")
+    hx.run(600)
+    assert heard(hx, hx.phone("fxs2"), sup, SUP) > 0.5
+    assert heard(hx, remote, sup, SUP) < 0.05
+    stats = hx.box.dispatcher.run("acd.stats", {})
+    q = stats["queues"]["700"]
+    assert q["offered"] == 1 and q["answered"] == 1 and q["waiting"] == 0
+    assert q["sl_threshold_s"] == 15.0
+    a = next(x for x in stats["agents"] if x["agent"] == "1002")
+    assert a["state"] == "on_call" and a["answered"] == 1
+    rows = hx.box.dispatcher.run("supervise.log", {})
+    assert rows[0]["agent"] == "1002" and rows[0]["extension"] == "802" and rows[0]["mode"] == "whisper"
