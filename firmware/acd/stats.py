@@ -232,6 +232,21 @@ def sl_target(config: Any, queue: str, default: float = 0.8) -> float:
     return default
 
 
+def queue_members(config: Any, queue: str) -> Optional[list[str]]:
+    """The agent numbers of ``queue``'s members from the configuration (None when the
+    configuration has no such queue)."""
+    getter = getattr(config, "queue", None) if config is not None else None
+    if not callable(getter):
+        return None
+    try:
+        q = getter(queue)
+    except Exception:
+        return None
+    if q is None:
+        return None
+    return [str(getattr(m, "agent", m)) for m in getattr(q, "members", ()) or ()]
+
+
 def by_queue(calls: list[_Call], config: Any = None, threshold_s: Optional[float] = None) -> dict[str, dict]:
     """queue number → :func:`queue_figures` of its calls."""
     groups: dict[str, list[_Call]] = defaultdict(list)
@@ -339,7 +354,12 @@ def live_stats(reader: AcdLogReader, now: _dt.datetime, *, config: Any = None, q
         pending = [c for c in calls if c.queue == q and any(r["event"] == "CALLBACKREQUEST" for r in c.events)
                    and not any(r["event"] in ("CALLBACKCONNECT", "CALLBACKFAILED") for r in c.events)]
         fig["callbacks_pending"] = len(pending)
-        fig["agents"] = _state_counts([r for r in latest if r["queue"] in ("", q)])
+        members = queue_members(config, q)
+        if members is None:
+            fig["agents"] = _state_counts([r for r in latest if r["queue"] in ("", q)])
+        else:
+            state_of = {r["agent"]: r for r in latest}
+            fig["agents"] = _state_counts([state_of.get(m, {"state": "logged_out"}) for m in members])
     agent_rows = reader.agent_queue_rows(start, now_ms + 1)
     if queue:
         agent_rows = [r for r in agent_rows if r["queue"] in ("", queue)]

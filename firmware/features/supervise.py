@@ -338,6 +338,8 @@ class SupervisionLeg:
                 self.mode = data["mode"]
             return
         if inp == SupIn.DIGIT:
+            if self.sup_row is not None:          # the supervisor's keys are commands: nobody hears them
+                self.ctl.switch.swallow_dtmf(self.sup_row)
             mode = KEYS.get(data["d"])
             if mode is not None:
                 self._set_mode(mode)

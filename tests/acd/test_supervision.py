@@ -216,7 +216,32 @@ def test_supervise_an_agent_by_number_on_a_queue_call(hx):
     q = stats["queues"]["700"]
     assert q["offered"] == 1 and q["answered"] == 1 and q["waiting"] == 0
     assert q["sl_threshold_s"] == 15.0
+    assert q["agents"]["on_call"] == 1 and sum(q["agents"].values()) == 1     # queue 700's one member
     a = next(x for x in stats["agents"] if x["agent"] == "1002")
     assert a["state"] == "on_call" and a["answered"] == 1
     rows = hx.box.dispatcher.run("supervise.log", {})
     assert rows[0]["agent"] == "1002" and rows[0]["extension"] == "802" and rows[0]["mode"] == "whisper"
+
+
+def test_switch_mix_sets_are_summed_and_released(hx):
+    """Switch.mix: a row hears its bridge plus the sum of its mix set, saturated; release()
+    of a source row takes it out of every mix set."""
+    import numpy as np
+    sw = hx.ctl.switch
+    clean = np.zeros((sw.rows, 160), np.int16)
+    clean[1] = 1000
+    clean[2] = 2000
+    clean[3] = 31000
+    tx = np.zeros_like(clean)
+    tx[0] = 500                                   # what row 0 hears from its bridge
+    sw.mix(0, [1, 2, 0])                          # (a row never hears itself)
+    sw.mix(4, [3, 3, 2])                          # duplicates count once; 31000 + 2000 saturates
+    assert sw.mixes(0) == (1, 2) and sw.mixes(4) == (3, 2)
+    sw._apply_mixes(tx, clean)
+    assert (tx[0] == 3500).all() and (tx[4] == 32767).all() and (tx[1] == 0).all()
+    sw.release(2)
+    assert sw.mixes(0) == (1,) and sw.mixes(4) == (3,)
+    sw.release(4)
+    assert sw.mixes(4) == ()
+    sw.mix(0, [])
+    assert not sw._mixes
