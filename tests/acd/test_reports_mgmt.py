@@ -10,7 +10,6 @@ import pytest
 from firmware.mgmt import ctl as ctlmod
 from firmware.mgmt.acdctl import acd_call
 from tests.acd.test_stats import DAY, scripted_day
-from tests.firmware.conftest import hx  # noqa: F401
 
 
 def test_commands_on_a_box(hx):

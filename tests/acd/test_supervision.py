@@ -9,8 +9,7 @@ from __future__ import annotations
 import pytest
 
 from firmware.acd.supervision_log import SupervisionLog
-from tests.firmware.conftest import Harness, rms, tone_power  # noqa: F401  (hx fixture lives there)
-from tests.firmware.conftest import hx  # noqa: F401
+from tests.firmware.conftest import rms, tone_power       # (the hx fixture: tests/acd/conftest.py)
 
 CALLER, AGENT, SUP = 1000, 1800, 2500
 
