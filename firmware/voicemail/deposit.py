@@ -29,6 +29,7 @@ log = logging.getLogger("hotline.voicemail")
 
 MIN_MESSAGE_MS = 1000
 SILENCE_MS = 10_000
+KEY_TRIM_MS = 300            #: cut from the end of a message ended by a key (its DTMF tone)
 
 
 class DepositState(str, enum.Enum):
@@ -78,13 +79,14 @@ class DepositLeg(AppLeg):
         mb = self.vm.ctl.config.mailbox(self.mailbox)
         self.state = DepositState.RECORDING
         tag = self.call.id if self.call is not None else "msg"
-        self.start_recording(self.vm.store.temp_path(self.mailbox, tag))
+        self.start_recording(self.vm.store.temp_path(self.mailbox, tag), SILENCE_MS)
         self.arm((mb.max_message_s if mb is not None else 180) * 1000, "max_length")
 
-    def _save(self) -> None:
-        """Stop recording and keep the message if it has enough sound."""
+    def _save(self, trim_ms: int = 0) -> None:
+        """Stop recording and keep the message if it has enough sound (``trim_ms`` cut
+        from the end: the key that ended it)."""
         self.disarm()
-        rec = self.stop_recording()
+        rec = self.stop_recording(trim_ms)
         if rec is None:
             return
         if rec.voiced_ms < MIN_MESSAGE_MS:
@@ -106,7 +108,7 @@ class DepositLeg(AppLeg):
         if not op or call is None:
             return False
         if self.state == DepositState.RECORDING:
-            self._save()
+            self._save(trim_ms=KEY_TRIM_MS)
         self.quiet()
         if call.redirect(self, op, note=f"voicemail {self.mailbox}: 0 for the operator"):
             self.state = DepositState.GONE
@@ -148,7 +150,7 @@ class DepositLeg(AppLeg):
             return
         if s == DepositState.RECORDING:
             if inp == LegIn.DIGIT and d == "#":
-                self._save()
+                self._save(trim_ms=KEY_TRIM_MS)
                 self._goodbye()
             elif inp == LegIn.DIGIT and d == "0":
                 if not self._operator():

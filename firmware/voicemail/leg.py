@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import numpy as np
 
-from firmware.engine.media import Player, SamplesPlayer, TonePlayer
+from firmware.engine.media import Player, SamplesPlayer, TonePlayer, write_wav
 
 if TYPE_CHECKING:
     from firmware.calls.call import Call
@@ -55,17 +55,25 @@ class _Watched(Player):
 
 
 class Recording:
-    """What the caller says, to ``path`` (WAV written at stop: temp name, then renamed),
-    with the time since the caller last made a sound (for the silence limit)."""
+    """What the caller says (their row's echo-cancelled audio), kept in memory and written
+    as a WAV at :meth:`stop` (temp name, then renamed: ``write_wav``).  A switch tap: it
+    also measures the silence at the end, and tells the leg (``LegIn.SILENCE``) once the
+    caller has been quiet for ``silence_ms``.  ``trim_ms`` is cut from the end at stop
+    (the # key that ended it)."""
 
-    def __init__(self, leg: "AppLeg", path: Path) -> None:
+    def __init__(self, leg: "AppLeg", path: Path, silence_ms: int) -> None:
         self.leg = leg
         self.path = path
-        sw = leg.vm.ctl.switch
         self.row = leg.row_a
-        self.rec = sw.record([self.row], path)
-        self.frames = 0
+        self.silence_ms = silence_ms
+        self._frames: list[np.ndarray] = []
         self.quiet_frames = 0                  #: frames of silence at the end so far
+        self._told = False
+        leg.vm.ctl.switch.add_tap(self)
+
+    @property
+    def frames(self) -> int:
+        return len(self._frames)
 
     @property
     def ms(self) -> int:
@@ -76,13 +84,27 @@ class Recording:
         """Length without the silence at its end."""
         return (self.frames - self.quiet_frames) * 20
 
-    def meter(self, frame: np.ndarray) -> None:
-        self.frames += 1
+    def tap(self, clean: np.ndarray, tx: np.ndarray) -> None:
+        if self.row is None:
+            return
+        frame = clean[self.row].copy()
+        self._frames.append(frame)
         rms = float(np.sqrt(np.mean(frame.astype(np.float64) ** 2)))
         self.quiet_frames = self.quiet_frames + 1 if rms < SILENCE_RMS else 0
+        if not self._told and self.quiet_frames * 20 >= self.silence_ms:
+            self._told = True
+            self.leg.vm.ctl.clock.call_later(0, lambda: self.leg.handle(LegIn.SILENCE))
 
-    def stop(self) -> Path:
-        return self.leg.vm.ctl.switch.stop_recording(self.rec)
+    def stop(self, trim_ms: int = 0) -> Path:
+        """Stop and write the file; ``trim_ms`` (and trailing silence beyond 1 s) cut off."""
+        self.leg.vm.ctl.switch.remove_tap(self)
+        keep = max(0, self.frames - trim_ms // 20)
+        if self.quiet_frames > 50:
+            keep = min(keep, self.frames - self.quiet_frames + 50)
+        data = np.concatenate(self._frames[:keep]) if keep else np.zeros(0, np.int16)
+        self._frames = self._frames[:keep]
+        write_wav(self.path, data)
+        return self.path
 
 
 class AppLeg:
@@ -197,16 +219,14 @@ class AppLeg:
             self._timer = None
 
     # -- recording
-    def start_recording(self, path: Path) -> Recording:
-        self.recording = Recording(self, path)
-        self.vm.meter(self)
+    def start_recording(self, path: Path, silence_ms: int = 10_000) -> Recording:
+        self.recording = Recording(self, path, silence_ms)
         return self.recording
 
-    def stop_recording(self) -> Optional[Recording]:
+    def stop_recording(self, trim_ms: int = 0) -> Optional[Recording]:
         rec, self.recording = self.recording, None
         if rec is not None:
-            self.vm.unmeter(self)
-            rec.stop()
+            rec.stop(trim_ms)
         return rec
 
     def hang_up(self) -> None:

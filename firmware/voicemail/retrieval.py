@@ -255,9 +255,9 @@ class RetrievalLeg(AppLeg):
         self.say("mailbox_record_greeting")
         self.disarm()
 
-    def _greeting_done(self) -> None:
+    def _greeting_done(self, trim_ms: int = 0) -> None:
         self.disarm()
-        rec = self.stop_recording()
+        rec = self.stop_recording(trim_ms)
         if rec is None:
             return
         if rec.voiced_ms < 500:
@@ -375,10 +375,11 @@ class RetrievalLeg(AppLeg):
                     self.tone(BEEP)
                     return
                 self._beeped = False
-                self.start_recording(self.vm.store.temp_path(self.mailbox, f"greet-{self.greeting_kind}"))
+                self.start_recording(self.vm.store.temp_path(self.mailbox, f"greet-{self.greeting_kind}"), 5000)
                 self.arm(GREETING_MAX_MS, "greeting")
-            elif self.recording is not None and ((inp == LegIn.DIGIT and d == "#") or inp == LegIn.SILENCE
-                                                 or inp == LegIn.TIMEOUT):
+            elif self.recording is not None and inp == LegIn.DIGIT and d == "#":
+                self._greeting_done(trim_ms=300)
+            elif self.recording is not None and inp in (LegIn.SILENCE, LegIn.TIMEOUT):
                 self._greeting_done()
             return
         # menus: MAIN, MESSAGE, OPTIONS

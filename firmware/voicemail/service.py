@@ -19,9 +19,9 @@ from dsp.audio import read_wav
 
 from firmware.calls.call import Call
 from firmware.calls.plan import Branch, Stage
-from firmware.voicemail.deposit import SILENCE_MS, DepositLeg
+from firmware.voicemail.deposit import DepositLeg
 from firmware.voicemail.email import MAX_ATTEMPTS, POLL_MS, RETRY_MS, EmailJob, Mailer, SmtpAccount
-from firmware.voicemail.leg import AppLeg, LegIn
+from firmware.voicemail.leg import AppLeg
 from firmware.voicemail.mwi import AnalogMwi
 from firmware.voicemail.store import Message, VoicemailStore
 
@@ -47,11 +47,9 @@ class VoicemailService:
         self.mailer = Mailer(self._smtp_account, self._email_result)
         self.smtp_cafile: Optional[str] = None      #: extra CA to trust (tests: self-signed server)
         self.email_log: list[dict] = []              #: last email outcomes (for status)
-        self._meters: dict[AppLeg, Any] = {}
         self._poll_timer: Any = None
         self.legs: list[AppLeg] = []
         ctl.voicemail = self
-        ctl.clock.on_tick(self._tick)
         self.refresh_all(force=True)
 
     def close(self) -> None:
@@ -93,26 +91,6 @@ class VoicemailService:
 
     def read_audio(self, path: Path) -> np.ndarray:
         return read_wav(path)
-
-    # ------------------------------------------------------------------ recording meters
-    def meter(self, leg: AppLeg) -> None:
-        self._meters[leg] = True
-
-    def unmeter(self, leg: AppLeg) -> None:
-        self._meters.pop(leg, None)
-
-    def _tick(self) -> None:
-        if not self._meters:
-            return
-        clean = self.ctl.switch.clean
-        for leg in list(self._meters):
-            rec = leg.recording
-            if rec is None or rec.row is None:
-                continue
-            rec.meter(clean[rec.row])
-            if rec.quiet_frames * 20 >= SILENCE_MS:
-                self.ctl.clock.call_later(0, lambda leg=leg: leg.handle(LegIn.SILENCE))
-                self._meters.pop(leg, None)
 
     # ------------------------------------------------------------------ messages
     def is_full(self, mailbox: str) -> bool:
