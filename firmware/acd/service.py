@@ -73,6 +73,7 @@ class Entry:
     state: str = EntryState.WAITING
     not_before_ms: int = 0
     offered: list[str] = field(default_factory=list)
+    tried: set = field(default_factory=set)   #: agents offered this round (each gets a turn first)
     ring_start_ms: int = 0
     connect_ms: int = 0
     agent: str = ""
@@ -439,7 +440,11 @@ class AcdService:
             if a is None or a.state != AgentState.READY or not self._phone_free(a.extension):
                 continue
             out.append(Candidate(a, m.penalty, i))
-        return out
+        fresh = [c for c in out if c.agent.number not in entry.tried]
+        if out and not fresh:                           # everybody had a turn: a new round
+            entry.tried.clear()
+            fresh = out
+        return fresh
 
     def _preferred(self, q: Any, entry: Entry) -> list[str]:
         if q.strategy == "vip_owner":
@@ -509,6 +514,7 @@ class AcdService:
             return
         entry.state = EntryState.OFFERING
         entry.offered = offered
+        entry.tried.update(offered)
         entry.ring_start_ms = self.now_ms()
         self._cancel_timers(entry)
         if q.max_wait_ms:
@@ -693,6 +699,12 @@ class AcdService:
             entry.callid = call.id
             call.notes.append(f"queue {q.number} callback")
             call.on_end.append(lambda c: self._callback_ended(entry, q, a, c))
+            lib = self._lib()
+            if lib is not None and ch.row is not None:            # "callback for queue 700" while the line dials
+                try:
+                    self.ctl.switch.play(ch.row, lib.player("queue_callback_whisper", *lib.digits(q.number)))
+                except Exception as e:
+                    log.warning("callback whisper: %s", e)
             return
         if self.now_ms() >= deadline and a.state == AgentState.RINGING:
             ch.cancel(None)

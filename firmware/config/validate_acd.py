@@ -109,7 +109,8 @@ def agent(r: Mapping[str, Any]) -> dict:
     if isinstance(pin, int) and not isinstance(pin, bool):
         pin = str(pin)
     if not (isinstance(pin, str) and pin.startswith(_PIN_PREFIX)):
-        pin = _digits(f"{t}.pin", pin, 0, 8, "a PIN")      # never echoes the value in words
+        if not isinstance(pin, str) or not (pin.isdigit() or pin == "") or len(pin) > 8:
+            raise ConfigError(f"{t}.pin", "must be up to 8 digits")     # the value is not echoed
         pin = hash_pin(pin) if pin else ""
     return {
         "number": number,

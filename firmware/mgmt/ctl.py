@@ -18,6 +18,12 @@ Call-centre figures (firmware/mgmt/acdctl.py):
     hotline ctl acd report --interval 15min|hour|day --from DATE --to DATE [--queue Q] [--agents] [--csv]
     hotline ctl acd staffing [--queue Q] [--weeks N]
 
+Call centre (agents are people: they log in at any phone):
+
+    hotline ctl agent list | login AGENT EXTENSION PIN | logout AGENT | pause AGENT [REASON]
+    hotline ctl agent unpause AGENT | wrapup AGENT [MS]
+    hotline ctl queue list | status NUMBER
+
 These are the commands ``extension.add`` ... ``sip_trunk.delete`` of
 firmware/mgmt/provisioning.py with friendlier arguments. A generated SIP password is
 printed once; the change is in force at once on the running box.
@@ -147,6 +153,35 @@ def provisioning_call(what: str, params: list[str], options: dict[str, Any]) -> 
     return command, args
 
 
+#: ``hotline ctl agent|queue ACTION ...`` → (command, positional argument names).
+AGENT_CALLS: dict[tuple[str, str], tuple[str, tuple[str, ...], int]] = {
+    ("agent", "list"): ("acd.agents", (), 0),
+    ("agent", "login"): ("acd.agent.login", ("agent", "extension", "pin"), 3),
+    ("agent", "logout"): ("acd.agent.logout", ("agent",), 1),
+    ("agent", "pause"): ("acd.agent.pause", ("agent", "reason"), 1),
+    ("agent", "unpause"): ("acd.agent.unpause", ("agent",), 1),
+    ("agent", "wrapup"): ("acd.agent.wrapup", ("agent", "ms"), 1),
+    ("queue", "list"): ("acd.queues", (), 0),
+    ("queue", "status"): ("acd.queue.status", ("queue",), 1),
+}
+
+
+def agent_call(what: str, params: list[str]) -> tuple[str, dict]:
+    """``hotline ctl agent pause 1001 2`` → ("acd.agent.pause", {"agent": "1001", "reason": "2"})."""
+    usage = "; ".join(f"hotline ctl {w} {a} " + " ".join(n.upper() for n in names)
+                      for (w, a), (_, names, _) in AGENT_CALLS.items() if w == what)
+    if not params or (what, params[0]) not in AGENT_CALLS:
+        raise UsageError(f"say what to do: {usage}")
+    command, names, needed = AGENT_CALLS[(what, params[0])]
+    rest = params[1:]
+    if len(rest) < needed or len(rest) > len(names):
+        raise UsageError(f"{what} {params[0]} takes {' '.join(n.upper() for n in names) or 'nothing'}")
+    args: dict[str, Any] = dict(zip(names, rest))
+    if "ms" in args:
+        args["ms"] = parse_value(args["ms"])
+    return command, args
+
+
 def _flag(key: str) -> str:
     return next(f for f, k, _ in PROVISION_OPTIONS if k == key)
 
@@ -226,6 +261,8 @@ def _run(args: argparse.Namespace) -> int:
             raise UsageError(f"--{next(iter(acd_options))} is for `hotline ctl acd ...` only")
         elif what in ("extension", "sip-trunk"):
             command, cmd_args = provisioning_call(what, list(args.params), options)
+        elif what in ("agent", "queue"):
+            command, cmd_args = agent_call(what, list(args.params))
         else:
             if options:
                 raise UsageError(f"{_flag(next(iter(options)))} is for `hotline ctl extension ...` and "

@@ -36,7 +36,7 @@ def login(hx: Harness, agent: str, ext: str) -> None:
     port = PORT_OF_EXT[ext]
     dial(hx, port, f"*61{agent}*1234#", settle_ms=600)
     hx.phone(port).on_hook()
-    hx.run(300)
+    hx.run(1000)
     assert hx.box.acd.agent_extension(agent) == ext, f"agent {agent} not logged in at {ext}"
 
 
