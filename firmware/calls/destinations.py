@@ -142,7 +142,8 @@ class Resolver:
                 st = self.number(ext.cfb, visited, rights_of=ext, why="cfb")
                 st.notes.insert(0, f"cfb {number}>{ext.cfb}")
                 return st
-            return self.own_mailbox(number, "unavailable" if reason == "no_answer" else "busy")
+            unreachable = ch is None and not ext.dnd          # unregistered / no phone: "not available"
+            return self.own_mailbox(number, "unavailable" if reason == "no_answer" or unreachable else "busy")
 
         if mobile is not None and ext.followme_mode == "together":
             return Stage([desk, mobile], ring_ms=max(ring_ms, self.ctl.setting("ring_timeout_ms")),

@@ -165,9 +165,6 @@ class AppLeg:
     def player_done(self, player: Any) -> None:
         pass
 
-    def recall_channel(self) -> None:
-        return None
-
     def handle(self, inp: LegIn, **data: Any) -> None:     # pragma: no cover - abstract
         raise NotImplementedError
 

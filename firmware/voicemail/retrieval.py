@@ -328,7 +328,10 @@ class RetrievalLeg(AppLeg):
                 rec.path.unlink(missing_ok=True)
             return
         if inp == LegIn.ANSWERED:
-            self._login() if self.fixed else self._ask(RState.MAILBOX, "mailbox_enter_number")
+            if self.fixed:
+                self._login()
+            else:
+                self._ask(RState.MAILBOX, "mailbox_enter_number")
             return
         d = data.get("d", "")
         if inp == LegIn.PLAYED and self._after is not None:          # a confirmation ended

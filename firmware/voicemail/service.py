@@ -49,6 +49,7 @@ class VoicemailService:
         self.email_log: list[dict] = []              #: last email outcomes (for status)
         self._poll_timer: Any = None
         self.legs: list[AppLeg] = []
+        self._shown: dict[str, bool] = {}           #: extension -> messages waiting, as last told
         ctl.voicemail = self
         self.refresh_all(force=True)
 
@@ -158,6 +159,7 @@ class VoicemailService:
 
     def _notify(self, ext: str, force: bool = False) -> None:
         waiting = self.waiting(ext)
+        self._shown[ext] = waiting
         self.analog.update(ext, waiting, force=force)
         sip = self.ctl.sip
         if sip is not None:
@@ -167,13 +169,17 @@ class VoicemailService:
                 log.exception("SIP MWI for %s", ext)
 
     def refresh_all(self, force: bool = False) -> None:
-        """Bring every phone's indicator in line (start-up, configuration reload)."""
+        """Bring every phone's indicator in line after start-up (``force``: lamps that
+        should be on are set again) or a configuration reload (a new or removed mailbox,
+        a new member): only phones whose state changed are told."""
         owners = {e for mb in self.ctl.config.mailboxes if mb.enabled for e in mb.owners}
-        for ext in sorted(owners):
-            if force and not self.waiting(ext):
+        for ext in sorted(owners | set(self._shown)):
+            waiting = self.waiting(ext)
+            if force and not waiting:
                 self.analog.assume(ext, False)        # lamps start dark: nothing to send
-                continue
-            self._notify(ext, force=force)
+                self._shown[ext] = False
+            elif force or self._shown.get(ext, False) != waiting:
+                self._notify(ext, force=force)
 
     # ------------------------------------------------------------------ email
     def _smtp_account(self) -> Optional[SmtpAccount]:
