@@ -7,5 +7,6 @@ call-back follow-up list.  docs/voicemail.md is the guide.
 * :mod:`firmware.voicemail.retrieval` — the leg that logs in and plays the menu;
 * :mod:`firmware.voicemail.mwi` — message-waiting lamps / FSK on analog phones;
 * :mod:`firmware.voicemail.email` — SMTP on a worker thread, retried;
-* :mod:`firmware.voicemail.service` — the whole, as the box runs it.
+* :mod:`firmware.voicemail.service` — the whole, as the box runs it;
+* :mod:`firmware.voicemail.commands` — the `voicemail.*` management commands.
 """

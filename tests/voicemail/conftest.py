@@ -2,11 +2,23 @@
 tests/firmware) with mailboxes configured."""
 from __future__ import annotations
 
-from tests.firmware.conftest import Harness, hx, rms, tone_power  # noqa: F401 - fixtures/helpers
-
 import numpy as np
+import pytest
 
 from dsp.audio import read_wav
+from firmware.box import Box
+from firmware.paths import DataDir
+from hal.clock import VirtualClock
+from tests.firmware.conftest import Harness, rms, tone_power  # noqa: F401 - rms used by the tests
+
+
+@pytest.fixture
+def hx(tmp_path) -> Harness:
+    """A whole box on the simulated board and a virtual clock (as in tests/firmware)."""
+    clock = VirtualClock()
+    box = Box(DataDir.at(tmp_path / "data"), clock)
+    yield Harness(box, clock)
+    box.close()
 
 
 def setup_mailboxes(hx, **fields) -> None:

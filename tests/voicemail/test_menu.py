@@ -2,8 +2,6 @@
 and dialled directly."""
 from __future__ import annotations
 
-import numpy as np
-
 from tests.firmware.conftest import rms, tone_power
 from tests.firmware.features import dial, hang_up
 from tests.voicemail.conftest import leave_message, setup_mailboxes, wav_tone
@@ -33,7 +31,7 @@ def test_call_back_an_outside_caller_from_the_menu(hx):
     hx.run(4000)
     [m] = hx.box.voicemail.store.messages("801")
     assert m.caller == "13800138000"
-    back = ex.add_subscriber("13800138000", answer_after_ms=1000)
+    ex.add_subscriber("13800138000", answer_after_ms=1000)
     _login(hx)
     hx.phone("fxs1").dial("1")
     hx.run(2000)

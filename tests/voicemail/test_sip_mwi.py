@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 
-from hal.clock import VirtualClock
 from firmware.sip.mwi import MwiNotifier, parse_message_summary
 from firmware.sip.subscriptions import Subscriptions
 from tests.sip.test_mwi import subscribe
