@@ -88,6 +88,7 @@ class Call:
         self._announcing: Any = None                  #: answer announcement playing
         self._stage_failures: list[str] = []
         self.on_end: list = []                        #: callables(call) run once when the call ends
+        self.vars: dict[str, str] = {}                #: set by IVR menus; CDR userfield k=v, call events
 
     # -- entry points for channels
     def begin(self) -> None:
@@ -596,4 +597,4 @@ class Call:
                 "trunk": self.trunk, "notes": list(self.notes),
                 "duration_s": int(((self.end or now) - self.start).total_seconds()),
                 "billsec": int(((self.end or now) - self.answer).total_seconds()) if self.answer else 0,
-                "disposition": self.disposition}
+                "disposition": self.disposition, "vars": dict(self.vars)}

@@ -33,6 +33,7 @@ from firmware.engine.switch import Switch
 from firmware.features.codes import FeatureCodes
 from firmware.features.conference import ConferenceManager
 from firmware.features.tollguard import TollGuard
+from firmware.ivr.runner import IvrManager
 from firmware.routing.callerlists import blocking_entry
 from firmware.routing.dialplan import DialPlan, Match, TargetKind
 from firmware.routing.timeconditions import current_mode
@@ -75,6 +76,7 @@ class CallControl:
         self.resolver = Resolver(self)
         self.features = FeatureCodes(self)
         self.conferences = ConferenceManager(self)
+        self.ivr = IvrManager(self)
         self.tollguard = TollGuard(self, usage=usage, record=record_refusal)
         self.recording: Any = None              #: RecordingManager (firmware.recording) when the box has one
         self.calls: dict[str, Call] = {}
@@ -316,7 +318,8 @@ class CallControl:
         if t is None:
             log.info("%s dialled %r: no such number", a.name, digits)
             stage = Stage([], refusal=f"no such number {digits}")
-        elif t.kind in (TargetKind.EXTENSION, TargetKind.RING_GROUP, TargetKind.CONFERENCE, TargetKind.QUEUE):
+        elif t.kind in (TargetKind.EXTENSION, TargetKind.RING_GROUP, TargetKind.CONFERENCE, TargetKind.QUEUE,
+                        TargetKind.IVR):
             stage = self.resolver.internal(t.number) or Stage([], refusal=f"no such number {digits}")
         elif t.kind == TargetKind.VOICEMAIL:
             stage = self.resolver.internal(t.dialled) or Stage([], refusal=f"no such number {digits}")
@@ -466,7 +469,8 @@ class CallControl:
             "dcontext": "from-trunk" if call.direction == "inbound" else "from-internal",
             "lastapp": "Dial", "lastdata": lastdata,
             "disposition": call.disposition or "FAILED", "amaflags": "DOCUMENTATION",
-            "accountcode": "", "userfield": "; ".join(call.notes)[:255],
+            "accountcode": "", "userfield": "; ".join([*(f"{k}={v}" for k, v in call.vars.items()),
+                                                      *call.notes])[:255],
             "trunk": trunk_line, "hangup_side": call.hangup_side or "system",
             "direction": call.direction,
         }

@@ -11,6 +11,7 @@
 * a **voicemail number** answers with the mailbox's greeting and records a message (the
   voicemail main number asks which mailbox and its PIN); an extension with a mailbox
   sends callers there when not answered / busy, unless it has its own CFNA / CFB;
+* an **IVR menu** answers and walks the caller through its nodes (firmware/ivr);
 * an **outside number** (a forward target) is dialled on the lines of the route's trunk
   group, if the forwarding extension may dial it.
 
@@ -60,6 +61,8 @@ class Resolver:
             return self.ctl.acd.stage(number)
         if kind == "voicemail":
             return self.voicemail(number)
+        if kind == "ivr":
+            return self.ivr(number)
         return None
 
     def number(self, number: str, visited: frozenset = frozenset(), *, rights_of: Any = None,
@@ -212,6 +215,11 @@ class Resolver:
                      notes=[f"voicemail {extension} ({greeting})"])
 
     # ------------------------------------------------------------------ conference rooms
+    def ivr(self, number: str) -> Stage:
+        """An IVR menu answers at once and walks the caller through its nodes."""
+        leg = self.ctl.ivr.leg(number)
+        return Stage([Branch([leg], f"ivr {number}")], ring_ms=self.ctl.setting("ring_timeout_ms"))
+
     def conference(self, number: str) -> Stage:
         leg = self.ctl.conferences.leg(number)
         return Stage([Branch([leg], f"conf {number}")], ring_ms=self.ctl.setting("ring_timeout_ms"))

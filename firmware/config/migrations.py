@@ -227,3 +227,14 @@ CREATE TABLE mailboxes (
 CONFIG_MIGRATIONS = CONFIG_MIGRATIONS + (
     Migration(7, "voicemail: mailboxes of extensions and shared group mailboxes", _V7),
 )
+
+_V8 = """
+CREATE TABLE ivr_menus (
+    number TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '', start TEXT NOT NULL DEFAULT 'main',
+    nodes TEXT NOT NULL DEFAULT '{}', fallback TEXT NOT NULL DEFAULT '', loop_limit INTEGER NOT NULL DEFAULT 3,
+    direct_dial TEXT NOT NULL DEFAULT '[]', operator TEXT NOT NULL DEFAULT '')
+"""
+
+CONFIG_MIGRATIONS = CONFIG_MIGRATIONS + (
+    Migration(8, "IVR menus (a tree of nodes per menu number, as JSON)", _V8),
+)

@@ -174,6 +174,29 @@ class ConferenceRoom:
 
 
 @dataclass(frozen=True)
+class IvrMenu:
+    """One menu as the engine reads it (nodes are clean dicts, see the module doc)."""
+    number: str
+    name: str = ""
+    start: str = "main"
+    nodes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    fallback: str = ""              #: number callers go to after loop_limit loops / failures ("" = hang up)
+    loop_limit: int = 3             #: passes round a loop without input before the fallback
+    direct_dial: tuple[str, ...] = ()  #: extension ranges callers may dial ("801-899", "600")
+    operator: str = ""              #: key 0 goes here ("" = settings.operator)
+
+    def allows_direct(self, number: str) -> bool:
+        """``number`` is inside one of the ``direct_dial`` ranges."""
+        for r in self.direct_dial:
+            lo, _, hi = r.partition("-")
+            hi = hi or lo
+            if len(number) == len(lo) and lo <= number <= hi:
+                return True
+        return False
+
+
+
+@dataclass(frozen=True)
 class SipTrunk:
     """A SIP provider account (or another PBX) the box registers to and places/receives
     calls through.  Outbound routes reach it through its ``trunk_group``, like lines."""
@@ -306,6 +329,7 @@ class Config:
     regions: tuple[Region, ...] = ()
     contacts: tuple[Contact, ...] = ()
     mailboxes: tuple[Mailbox, ...] = ()
+    ivr_menus: tuple[IvrMenu, ...] = ()
     _index: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -333,6 +357,7 @@ class Config:
             if main:
                 vm[main] = ""
         idx["vm"] = vm
+        idx["ivr"] = {m.number: m for m in self.ivr_menus}
 
     # -- settings -------------------------------------------------------------
     def setting(self, key: str) -> Any:
@@ -409,12 +434,14 @@ class Config:
     def voicemail_numbers(self) -> Mapping[str, str]:
         """Every voicemail number -> mailbox ("" = the main number)."""
         return MappingProxyType(self._index["vm"])
+    def ivr_menu(self, number: str) -> Optional[IvrMenu]:
+        return self._index["ivr"].get(number)
 
     def feature_code(self, name: str) -> str:
         return self.settings["feature_codes"].get(name, "")
 
     def destination_kind(self, number: str) -> Optional[str]:
-        """"extension", "ring_group", "conference", "queue", "voicemail" or None for an internal number."""
+        """"extension", "ring_group", "conference", "queue", "voicemail", "ivr" or None for an internal number."""
         if number in self._index["ext"]:
             return "extension"
         if number in self._index["rg"]:
@@ -425,6 +452,8 @@ class Config:
             return "queue"
         if number in self._index["vm"]:
             return "voicemail"
+        if number in self._index["ivr"]:
+            return "ivr"
         return None
 
     # -- call centre ------------------------------------------------------------

@@ -35,7 +35,7 @@ from firmware.config.validate import (KEYS, SETTINGS_DEFAULTS, TABLES, reference
 EXPORT_FORMAT = "hotline-config"
 
 _JSON_COLUMNS = {"ring_groups": ("members",), "time_conditions": ("hours",), "queues": ("members",),
-                 "regions": ("agents",), "mailboxes": ("members",)}
+                 "regions": ("agents",), "mailboxes": ("members",), "ivr_menus": ("nodes", "direct_dial")}
 _BOOL_COLUMNS = {"extensions": ("enabled", "dnd", "followme_confirm", "announce"), "lines": ("enabled",),
                  "time_conditions": ("holidays",), "conference_rooms": ("announce",),
                  "sip_trunks": ("register", "enabled"),
@@ -49,7 +49,7 @@ _MODEL = {
     "sip_trunks": model.SipTrunk,
     "queues": model.Queue, "agents": model.Agent, "pause_reasons": model.PauseReason,
     "vip_callers": model.VipCaller, "regions": model.Region, "contacts": model.Contact,
-    "mailboxes": model.Mailbox,
+    "mailboxes": model.Mailbox, "ivr_menus": model.IvrMenu,
 }
 _WHAT = {
     "extensions": "extension", "trunk_groups": "trunk group", "lines": "line",
@@ -58,9 +58,9 @@ _WHAT = {
     "conference_rooms": "conference room", "sip_trunks": "SIP trunk",
     "queues": "queue", "agents": "agent", "pause_reasons": "pause reason", "vip_callers": "VIP caller",
     "regions": "region", "contacts": "contact",
-    "mailboxes": "mailbox",
+    "mailboxes": "mailbox", "ivr_menus": "IVR menu",
 }
-_NUMBERED = ("extensions", "ring_groups", "conference_rooms", "queues")     #: share one number space
+_NUMBERED = ("extensions", "ring_groups", "conference_rooms", "queues", "ivr_menus")     #: share one number space
 _ID_TABLES = ("inbound_routes", "outbound_routes", "caller_lists")  #: integer ids given by the store
 
 
@@ -189,6 +189,8 @@ class ConfigStore:
                     r = {**r, "members": tuple(model.QueueMember(**m) for m in r["members"])}
                 elif table == "regions":
                     r = {**r, "agents": tuple(r["agents"])}
+                elif table == "ivr_menus":
+                    r = {**r, "direct_dial": tuple(r["direct_dial"])}
                 elif table == "time_conditions":
                     r = {**r, "hours": MappingProxyType({d: tuple(v) for d, v in r["hours"].items()})}
                 items.append(cls(**r))
@@ -426,6 +428,12 @@ class ConfigStore:
     def add_outbound_route(self, **fields: Any) -> int: return self._add("outbound_routes", fields)
     def update_outbound_route(self, id: int, /, **fields: Any) -> None: self._update("outbound_routes", id, fields)
     def delete_outbound_route(self, id: int) -> None: self._delete("outbound_routes", id)
+
+    def ivr_menus(self) -> list[dict]: return self._list("ivr_menus")
+    def ivr_menu(self, number: str) -> Optional[dict]: return self._get("ivr_menus", number)
+    def add_ivr_menu(self, **fields: Any) -> str: return self._add("ivr_menus", fields)
+    def update_ivr_menu(self, number: str, /, **fields: Any) -> None: self._update("ivr_menus", number, fields)
+    def delete_ivr_menu(self, number: str) -> None: self._delete("ivr_menus", number)
 
 
 def _clean_document(doc: Any) -> dict[str, Any]:

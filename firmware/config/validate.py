@@ -27,6 +27,7 @@ from firmware.config.fields import (_bool, _choice, _digits, _int, _name, _text,
                                      _unknown_fields)
 from firmware.config.model import CALL_CLASSES, builtin_emergency_numbers
 from firmware.recording.policy import DEFAULT_RECORDING, validate_recording_setting
+from firmware.ivr import menu as ivr_menu
 
 __all__ = ["ConfigError", "SETTINGS_DEFAULTS", "TABLES", "KEYS", "validate_setting",
            "validate_settings", "validate_row", "validate_config", "references_to"]
@@ -92,7 +93,7 @@ DISCONNECT = ("any", "busy", "polarity", "loop")
 ANSWER = ("polarity", "timer")
 CID = ("auto", "bell202", "v23", "dtmf", "none")
 RG_STRATEGIES = ("ringall", "hunt", "round_robin")
-DEST_KINDS = ("extension", "ring_group", "conference", "queue", "voicemail")
+DEST_KINDS = ("extension", "ring_group", "conference", "queue", "voicemail", "ivr")
 FOLLOWME_MODES = ("off", "after", "together")
 CONSULT_FLASH = ("conference", "return")
 ROUTE_CLASSES = CALL_CLASSES[1:]          # local, national, international
@@ -105,7 +106,7 @@ KEYS: Mapping[str, str] = {
     "sip_trunks": "name",
     "queues": "number", "agents": "number", "pause_reasons": "code", "vip_callers": "number",
     "regions": "prefix", "contacts": "number",
-    "mailboxes": "number",
+    "mailboxes": "number", "ivr_menus": "number",
 }
 
 
@@ -372,6 +373,7 @@ ROW_VALIDATORS: Mapping[str, Callable[[Mapping[str, Any]], dict]] = {
     "queues": va.queue, "agents": va.agent, "pause_reasons": va.pause_reason, "vip_callers": va.vip_caller,
     "regions": va.region, "contacts": va.contact,
     "mailboxes": vv.mailbox,
+    "ivr_menus": ivr_menu.validate_menu_row,
 }
 TABLES = tuple(ROW_VALIDATORS)
 
@@ -442,10 +444,14 @@ def validate_config(state: Mapping[str, Any]) -> None:
     for n in rooms:
         if n in emergency:
             raise ConfigError("conference_rooms.number", f"{n} is an emergency number and cannot be a conference room")
+    menus = {m["number"]: m for m in state.get("ivr_menus", ())}
+    for n in menus:
+        if n in emergency:
+            raise ConfigError("ivr_menus.number", f"{n} is an emergency number and cannot be an IVR menu")
     pools = {"extension": (exts, "extension"), "ring_group": (rgs, "ring group"),
              "conference": (rooms, "conference room"),
              "queue": ({q["number"]: q for q in state.get("queues", ())}, "queue"),
-             "voicemail": (vv.voicemail_numbers(state), "voicemail number")}
+             "voicemail": (vv.voicemail_numbers(state), "voicemail number"), "ivr": (menus, "IVR menu")}
     for r in state["inbound_routes"]:
         if r["line"] and r["line"] not in lines and r["line"] not in trunks:
             raise ConfigError("inbound_routes.line", f"no line {r['line']!r} (and no SIP trunk of that name)")
@@ -455,6 +461,8 @@ def validate_config(state: Mapping[str, Any]) -> None:
             pool, what = pools[r[kcol]]
             if r[col] not in pool:
                 raise ConfigError(f"inbound_routes.{col}", f"no {what} {r[col]}")
+    ivr_menu.check_references(state, {*exts, *rgs, *rooms, *menus, *vv.voicemail_numbers(state),
+                                      *(q["number"] for q in state.get("queues", ()))})
     in_use = {**{n: f"extension {n}" for n in exts}, **{n: f"ring group {n}" for n in rgs}}
     vf.check_feature_references(state, in_use)
     va.check_acd_references(state, {**in_use, **{n: f"conference room {n}" for n in rooms},
@@ -493,6 +501,8 @@ def _describe(table: str, row: Mapping[str, Any]) -> str:
         return f"SIP trunk {row['name']}"
     if table == "queues":
         return f"queue {row['number']} ({row['name']})"
+    if table == "ivr_menus":
+        return f"IVR menu {row['number']} ({row['name']})"
     return f"{table[:-1].replace('_', ' ')} {row.get('id')} ({row.get('name', '')})"
 
 
@@ -538,6 +548,15 @@ def references_to(state: Mapping[str, Any], table: str, key: Any) -> list[str]:
         out += vs.references_to_sip_trunk(state, key)
     elif table in ("agents", "queues"):
         out += va.references_to_acd(state, table, key)
+    elif table == "ivr_menus":
+        for r in state["inbound_routes"]:
+            if "ivr" in (r["dest_kind"], r["night_dest_kind"]) and key in (r["dest"], r["night_dest"]):
+                out.append(f"inbound route {r['id']} ({r['name']}) sends calls to it")
     if table in ("extensions", "mailboxes"):
         out += vv.references_to_mailbox(state, table, key)
+    if table in ("extensions", "ring_groups", "conference_rooms", "queues", "ivr_menus"):
+        out += [x for x in ivr_menu.references_to_number(state, key)
+                if not x.startswith(f"IVR menu {key} ")]
+    if table == "time_conditions":
+        out += ivr_menu.references_to_time_condition(state, key)
     return out

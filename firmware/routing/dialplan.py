@@ -23,6 +23,7 @@ class TargetKind(str, enum.Enum):
     EMERGENCY = "emergency"
     CONFERENCE = "conference"
     QUEUE = "queue"
+    IVR = "ivr"
     FEATURE = "feature"          #: number = feature name, dialled = the code; arg = what follows
     VOICEMAIL = "voicemail"      #: a voicemail number: number = the mailbox ("" = main: asks which)
 
@@ -70,6 +71,8 @@ class DialPlan:
         vm = config.voicemail_numbers() if hasattr(config, "voicemail_numbers") else {}
         for n, box in vm.items():
             self._exact[n] = Target(TargetKind.VOICEMAIL, n, box)
+        for m in getattr(config, "ivr_menus", ()):
+            self._exact[m.number] = Target(TargetKind.IVR, m.number, m.number)
         self._codes = [(code, name, BY_NAME[name].takes_number)
                        for name, code in config.settings.get("feature_codes", {}).items() if code]
         groups = [tg.name for tg in config.trunk_groups]
