@@ -22,6 +22,7 @@ from firmware.cdr.record import CdrRecord
 from firmware.cdr.store import CdrStore
 from firmware.config.store import ConfigStore
 from firmware.features.supervise import SupervisionManager
+from firmware.ivr.commands import register_ivr_commands
 from firmware.mgmt.commands import CommandError, Dispatcher
 from firmware.mgmt.acdsupervisor import register_acd_supervisor
 from firmware.mgmt.provisioning import register_provisioning
@@ -203,6 +204,7 @@ class Box:
         from firmware.voicemail.commands import register_voicemail
         register_voicemail(d, self)
         register_acd_supervisor(d, self)
+        register_ivr_commands(d, self)
         if isinstance(self.clock, VirtualClock):
             d.register("clock.advance", self._cmd_advance,
                        "virtual clock only: run {ms} milliseconds of ticks now")

@@ -435,6 +435,31 @@ class ConfigStore:
     def update_ivr_menu(self, number: str, /, **fields: Any) -> None: self._update("ivr_menus", number, fields)
     def delete_ivr_menu(self, number: str) -> None: self._delete("ivr_menus", number)
 
+    def put_ivr_menus(self, rows: list[Mapping[str, Any]]) -> list[str]:
+        """Add or replace several IVR menus in one change (menus may name each other);
+        all are validated together, and nothing changes if one is refused."""
+        clean = []
+        for i, r in enumerate(rows):
+            try:
+                clean.append(validate_row("ivr_menus", r))
+            except ConfigError as e:
+                raise ConfigError(e.field, f"{e.message} (menu {i + 1} of {len(rows)})") from None
+
+        def change(state: dict[str, Any]) -> list[str]:
+            numbers = [m["number"] for m in clean]
+            if len(set(numbers)) != len(numbers):
+                raise ConfigError("ivr_menus.number", "the same menu number is given twice")
+            state["ivr_menus"] = [m for m in state["ivr_menus"] if m["number"] not in numbers]
+            for m in clean:
+                self._check_number_free(state, "ivr_menus", m["number"])
+                state["ivr_menus"].append(m)
+            validate_config(state)
+            for m in clean:
+                self.db.execute("DELETE FROM ivr_menus WHERE number = ?", [m["number"]])
+                self.db["ivr_menus"].insert(self._encode("ivr_menus", m))
+            return numbers
+        return self._transaction(change)
+
 
 def _clean_document(doc: Any) -> dict[str, Any]:
     """Validate an import document row by row; returns the clean state (routes get ids)."""

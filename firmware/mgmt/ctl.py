@@ -24,6 +24,11 @@ Call centre (agents are people: they log in at any phone):
     hotline ctl agent unpause AGENT | wrapup AGENT [MS]
     hotline ctl queue list | status NUMBER
 
+IVR menus and prompts (files are read / written by ctl; docs/ivr.md):
+
+    hotline ctl ivr import MENUS.json | export [MENUS.json] [number=N] | list | show N | delete N
+    hotline ctl prompt upload NAME FILE.wav [language=zh] | list | delete NAME
+
 These are the commands ``extension.add`` ... ``sip_trunk.delete`` of
 firmware/mgmt/provisioning.py with friendlier arguments. A generated SIP password is
 printed once; the change is in force at once on the running box.
@@ -39,6 +44,7 @@ unknown command, arguments the command refused); 3 no daemon serves the data dir
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime as _dt
 import json
 import sys
@@ -246,8 +252,40 @@ def _given_options(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def ivr_call(what: str, params: list[str]) -> tuple[str, dict, str]:
+    """``hotline ctl ivr import FILE.json | export [FILE.json] [number=N] | list | show N |
+    delete N`` and ``hotline ctl prompt upload NAME FILE.wav | list | delete NAME``:
+    (command, arguments, file to write the result to or "")."""
+    action, rest = params[0], params[1:]
+    kv = parse_params([p for p in rest if "=" in p])
+    pos = [p for p in rest if "=" not in p]
+    try:
+        if what == "ivr" and action == "import" and len(pos) == 1:
+            with open(pos[0], encoding="utf-8") as f:
+                return "ivr.import", {"doc": json.load(f)}, ""
+        if what == "ivr" and action == "export" and len(pos) <= 1:
+            return "ivr.export", kv, pos[0] if pos else ""
+        if what == "ivr" and action in ("show", "delete") and len(pos) == 1:
+            return f"ivr.{action}", {"number": pos[0]}, ""
+        if what == "prompt" and action == "upload" and len(pos) == 2:
+            with open(pos[1], "rb") as f:
+                return "prompt.upload", {"name": pos[0], "data": base64.b64encode(f.read()).decode(), **kv}, ""
+        if what == "prompt" and action == "delete" and len(pos) == 1:
+            return "prompt.delete", {"name": pos[0], **kv}, ""
+        if action == "list" and not pos:
+            return f"{what}.list", kv, ""
+    except OSError as e:
+        raise UsageError(f"{what} {action}: {e.strerror}: {e.filename}") from None
+    except ValueError as e:
+        raise UsageError(f"{what} {action}: the file is not JSON ({e})") from None
+    raise UsageError(f"`{what} {' '.join(params)}` is not known: hotline ctl ivr import FILE.json | ivr export "
+                     "[FILE.json] [number=N] | ivr list | ivr show N | ivr delete N | prompt upload NAME FILE.wav "
+                     "[language=zh] | prompt list | prompt delete NAME")
+
+
 def _run(args: argparse.Namespace) -> int:
     options = _given_options(args)
+    out_file = ""
     try:
         what = {"sip_trunk": "sip-trunk", "extensions": "extension"}.get(args.command, args.command)
         acd_options = {k: getattr(args, f"acd_{k}") for _f, k, _kw in ACD_OPTIONS
@@ -263,6 +301,8 @@ def _run(args: argparse.Namespace) -> int:
             command, cmd_args = provisioning_call(what, list(args.params), options)
         elif what in ("agent", "queue"):
             command, cmd_args = agent_call(what, list(args.params))
+        elif what in ("ivr", "prompt") and args.params and "=" not in args.params[0]:
+            command, cmd_args, out_file = ivr_call(what, list(args.params))
         else:
             if options:
                 raise UsageError(f"{_flag(next(iter(options)))} is for `hotline ctl extension ...` and "
@@ -288,6 +328,11 @@ def _run(args: argparse.Namespace) -> int:
                 _err("`hotline ctl help` lists the commands" if command == args.command else
                      "this box's firmware has no provisioning commands yet")
             return EXIT_USAGE if e.code in USAGE_CODES else EXIT_FAILED
+        if out_file:
+            with open(out_file, "w", encoding="utf-8") as f:
+                json.dump(result, f, ensure_ascii=False, indent=2)
+            print(f"wrote {out_file}")
+            return EXIT_OK
         print(format_result(command, result, as_json=args.json, wide=args.wide))
         return EXIT_OK
     finally:
