@@ -307,8 +307,8 @@ def _ring_group(r: Mapping[str, Any]) -> dict:
         "strategy": _choice(f"{t}.strategy", r.get("strategy", "ringall"), RG_STRATEGIES),
         "ring_ms": _int(f"{t}.ring_ms", r.get("ring_ms", 20000), 2000, 600000, " ms"),
         "members": clean,
-        "no_answer_dest": _digits(f"{t}.no_answer_dest", r.get("no_answer_dest", "") or "", 0, 8,
-                                  "an extension or ring group number"),
+        "no_answer_dest": _digits(f"{t}.no_answer_dest", r.get("no_answer_dest", "") or "", 0, 12,
+                                  "an extension, ring group or voicemail number"),
     }
 
 
@@ -436,8 +436,8 @@ def validate_config(state: Mapping[str, Any]) -> None:
             if m not in exts:
                 raise ConfigError("ring_groups.members", f"extension {m} does not exist")
         d = rg["no_answer_dest"]
-        if d and d not in exts and d not in rgs:
-            raise ConfigError("ring_groups.no_answer_dest", f"no extension or ring group {d}")
+        if d and d not in exts and d not in rgs and d not in vv.voicemail_numbers(state):
+            raise ConfigError("ring_groups.no_answer_dest", f"no extension, ring group or voicemail number {d}")
         if d == rg["number"]:
             raise ConfigError("ring_groups.no_answer_dest", f"ring group {d} cannot forward to itself")
     rooms = {c["number"]: c for c in state["conference_rooms"]}

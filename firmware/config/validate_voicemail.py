@@ -178,4 +178,7 @@ def references_to_mailbox(state: Mapping[str, Any], table: str, key: Any) -> lis
         for col in ("cfu", "cfb", "cfna"):
             if number and e.get(col) == number:
                 out.append(f"extension {e['number']} forwards to it ({col})")
+    for rg in state["ring_groups"]:
+        if number and rg["no_answer_dest"] == number:
+            out.append(f"ring group {rg['number']} ({rg['name']}) sends unanswered calls to it")
     return out

@@ -139,3 +139,21 @@ def test_followups_overdue_then_called_back_from_cdrs(hx):
     assert listed[0]["status"] == "done" and listed[0]["answered"]
     assert vm.followups() == []                                   # answered: off the list
     assert hx.box.dispatcher.run("voicemail.followups", {"all": True})[0]["attempts"] == 1
+
+
+def test_ring_group_overflows_to_a_group_mailbox(hx):
+    s = hx.box.store
+    s.add_mailbox(number="500", kind="group", members=["801", "802", "803", "804"])
+    s.update_ring_group("600", ring_ms=4000, no_answer_dest="6500")
+    hx.box.reload()
+    remote = hx.board.exchange.ring_in("fxo1", caller="13911112222")
+    assert hx.until(lambda: _recording(hx), 40_000), "reception did not overflow to voicemail"
+    remote.play_tone("700")
+    hx.run(3000)
+    remote.hangup()
+    hx.run(3000)
+    [m] = hx.box.voicemail.store.messages("500")
+    assert m.caller == "13911112222" and wav_tone(m.path, 700) > 0.5
+    assert all(hx.phone(f"fxs{i}").lamp for i in range(1, 5))
+    with pytest.raises(ConfigError, match="mailboxes.number"):
+        s.delete_mailbox("500")                                   # ring group 600 still uses it
