@@ -16,9 +16,10 @@ text on access, so editing the text (``set``/``add``) is always the truth.
 """
 from __future__ import annotations
 
+import functools
 import re
 import secrets
-from typing import Callable, Iterable, NamedTuple, Optional, Union
+from typing import Any, Callable, Iterable, NamedTuple, Optional, Union
 
 from firmware.sip.headers import (MAGIC_COOKIE, Address, CSeq, Via, canonical_name,
                                   split_list)
@@ -88,8 +89,10 @@ _SINGLE = ("To", "From", "Call-ID", "CSeq", "Max-Forwards", "Content-Length")
 _MANDATORY_REQUEST = ("To", "From", "Call-ID", "CSeq", "Via", "Max-Forwards")
 _MANDATORY_RESPONSE = ("To", "From", "Call-ID", "CSeq", "Via")
 _TOKEN = re.compile(r"[A-Za-z0-9\-.!%*_+`'~]+")
+_NONE: list[str] = []
 
 
+@functools.lru_cache(maxsize=512)
 def _key(name: str) -> str:
     return canonical_name(name).lower()
 
@@ -99,15 +102,40 @@ class SipMessage:
     (the :class:`Target` a received message came from; None for locally built ones).
     """
 
-    __slots__ = ("_headers", "body", "source")
+    __slots__ = ("_headers", "body", "source", "_index", "_views")
 
     def __init__(self, headers: Optional[Iterable[tuple[str, str]]] = None,
                  body: bytes = b"") -> None:
         self._headers: list[tuple[str, str]] = []
         self.body = bytes(body)
         self.source: Optional[Target] = None
+        self._index: Optional[dict[str, list[str]]] = None   #: lower-case name -> values
+        self._views: dict[str, Any] = {}                      #: parsed header views
         for name, value in headers or ():
             self.add(name, value)
+
+    def _changed(self) -> None:
+        """Headers were edited: forget the index and the parsed views."""
+        self._index = None
+        if self._views:
+            self._views = {}
+
+    def _values(self, k: str) -> list[str]:
+        idx = self._index
+        if idx is None:
+            idx = {}
+            for n, v in self._headers:
+                idx.setdefault(n.lower(), []).append(v)
+            self._index = idx
+        return idx.get(k, _NONE)
+
+    def _view(self, key: str, make: Callable[[], Any]) -> Any:
+        """A parsed header view, parsed once per version of the headers (parse errors
+        are not cached: they are raised again on every access)."""
+        v = self._views.get(key)
+        if v is None:
+            v = self._views[key] = make()
+        return v
 
     # -- raw header access
     @property
@@ -118,16 +146,12 @@ class SipMessage:
 
     def get(self, name: str, default: Optional[str] = None) -> Optional[str]:
         """The first value of header ``name`` (any case or compact form) or ``default``."""
-        k = _key(name)
-        for n, v in self._headers:
-            if n.lower() == k:
-                return v
-        return default
+        vals = self._values(_key(name))
+        return vals[0] if vals else default
 
     def get_all(self, name: str) -> list[str]:
         """Every header line's value of ``name``, in order (not split at commas)."""
-        k = _key(name)
-        return [v for n, v in self._headers if n.lower() == k]
+        return list(self._values(_key(name)))
 
     def get_list(self, name: str) -> list[str]:
         """Every element of a list header (Via, Route, Supported...), split at commas
@@ -143,6 +167,7 @@ class SipMessage:
     def add(self, name: str, value: str) -> None:
         """Append a header line (after any others)."""
         self._headers.append((canonical_name(name), str(value).strip()))
+        self._changed()
 
     def prepend(self, name: str, value: str) -> None:
         """Insert a header line before the first line of the same name (or at the top)."""
@@ -153,6 +178,7 @@ class SipMessage:
         else:
             i = 0
         self._headers.insert(i, (canonical_name(name), str(value).strip()))
+        self._changed()
 
     def set(self, name: str, value: str) -> None:
         """Replace every line of ``name`` by one line (where the first one was)."""
@@ -164,12 +190,14 @@ class SipMessage:
         self._headers[idx[0]] = (canonical_name(name), str(value).strip())
         for i in reversed(idx[1:]):
             del self._headers[i]
+        self._changed()
 
     def remove(self, name: str) -> int:
         """Remove every line of ``name``; returns how many there were."""
         k = _key(name)
         before = len(self._headers)
         self._headers = [(n, v) for n, v in self._headers if n.lower() != k]
+        self._changed()
         return before - len(self._headers)
 
     # -- structured views (parsed on access)
@@ -177,38 +205,43 @@ class SipMessage:
     def call_id(self) -> str:
         return self.get("Call-ID") or ""
 
+    # Views are parsed once per version of the headers; Address and Via are mutable, so
+    # callers get a copy (cheaper than parsing again) and may change it freely.
     @property
     def cseq(self) -> CSeq:
-        return CSeq.parse(self.get("CSeq") or "")
+        c = self._view("cseq", lambda: CSeq.parse(self.get("CSeq") or ""))
+        return CSeq(c.number, c.method)
 
     @property
     def from_addr(self) -> Address:
-        return Address.parse(self.get("From") or "", "From")
+        return self._view("from", lambda: Address.parse(self.get("From") or "", "From")).copy()
 
     @property
     def to_addr(self) -> Address:
-        return Address.parse(self.get("To") or "", "To")
+        return self._view("to", lambda: Address.parse(self.get("To") or "", "To")).copy()
 
     @property
     def from_tag(self) -> Optional[str]:
-        return self.from_addr.tag
+        return self._view("from", lambda: Address.parse(self.get("From") or "", "From")).tag
 
     @property
     def to_tag(self) -> Optional[str]:
-        return self.to_addr.tag
+        return self._view("to", lambda: Address.parse(self.get("To") or "", "To")).tag
 
     @property
     def vias(self) -> list[Via]:
         """Every Via element, top first."""
-        return [Via.parse(v) for v in self.get_list("Via")]
+        return [v.copy() for v in self._view("vias", lambda: [Via.parse(v) for v in self.get_list("Via")])]
 
     @property
     def top_via(self) -> Via:
         """The first Via element; SipParseError when there is none."""
-        first = self.get("Via")
-        if first is None:
-            raise SipParseError("message has no Via header")
-        return Via.parse(split_list(first)[0])
+        def top() -> Via:
+            first = self.get("Via")
+            if first is None:
+                raise SipParseError("message has no Via header")
+            return Via.parse(split_list(first)[0])
+        return self._view("top_via", top).copy()
 
     def set_top_via(self, via: Via) -> None:
         """Replace the first Via element (other elements on the same line are kept)."""
@@ -232,6 +265,7 @@ class SipMessage:
                     self._headers[i] = ("Via", ", ".join(elems))
                 else:
                     del self._headers[i]
+                self._changed()
                 return
         raise SipParseError("message has no Via header")
 
@@ -540,11 +574,12 @@ def make_response(request: SipRequest, status: int, reason: Optional[str] = None
         if name in ("Via", "From", "Call-ID", "CSeq"):
             resp._headers.append((name, value))
         elif name == "To":
-            if to_tag and "tag" not in Address.parse(value, "To").params:
+            if to_tag and request.to_tag is None:
                 value = f"{value};tag={to_tag}"
             resp._headers.append((name, value))
         elif name == "Timestamp" and status == 100:
             resp._headers.append((name, value))
+    resp._changed()
     return resp
 
 

@@ -44,6 +44,7 @@ ErrorHandler = Callable[[bytes, Addr, SipParseError], None]
 TransportErrorHandler = Callable[[Target, Exception], None]
 
 MAX_UDP = 65507     #: largest UDP payload over IPv4, bytes
+UDP_RCVBUF = 4 * 1024 * 1024   #: bytes asked for the SIP UDP socket's receive buffer
 MTU_LIMIT = 1300    #: requests larger than this go over TCP when possible (§18.1.1), bytes
 
 
@@ -165,6 +166,14 @@ class UdpTransport(Transport):
         self._transport, _ = await loop.create_datagram_endpoint(
             lambda: _UdpProtocol(self), local_addr=(host, port))
         self.local_addr = _addr(self._transport.get_extra_info("sockname"))
+        sock = self._transport.get_extra_info("socket")
+        if sock is not None:
+            # a burst of calls must wait in the kernel, not be dropped (a lost ACK makes
+            # the server retransmit its final response for seconds); capped by rmem_max
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_RCVBUF)
+            except OSError:
+                pass
         return self.local_addr
 
     def send(self, msg: Union[SipMessage, bytes], addr: Addr) -> None:
