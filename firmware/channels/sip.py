@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from firmware.channels.base import Channel
 from firmware.channels.fxs import CONFIRM_TONE
+from firmware.engine.switch import NoFreeRow
 from firmware.routing.dialplan import Match, TargetKind
 from firmware.sip import sdp as sdpmod
 from firmware.sip.media import RtpSession
@@ -123,8 +124,12 @@ class SipLeg(Channel):
         svc = self.service
         rtp = RtpSession(law="alaw", on_dtmf=self._rtp_dtmf, jitter=svc.jitter_buffer())
         port = rtp.bind(svc.media_host, svc.rtp_ports)
+        try:
+            self.row = self.ctl.switch.attach(rtp)
+        except NoFreeRow:
+            rtp.close()
+            raise
         self.rtp = rtp
-        self.row = self.ctl.switch.attach(rtp)
         self.ctl.bind_row(self)
         for s in [self.session, *self.forks]:
             if s is not None:
@@ -310,9 +315,10 @@ class SipLeg(Channel):
         self.dialled = number
         try:
             self._open_media()
-        except OSError as e:
-            log.warning("%s: no RTP port: %s", self.name, e)
-            s.reject(503, "No media port")
+        except (OSError, NoFreeRow) as e:
+            log.warning("%s: refused, no media: %s", self.name, e)
+            s.reject(503, "Service Unavailable (all network channels in use)"
+                     if isinstance(e, NoFreeRow) else "No media port")
             self._finish()
             return
         if s.remote_sdp is not None:
@@ -409,8 +415,8 @@ class SipLeg(Channel):
             return
         try:
             self._open_media()
-        except OSError as e:
-            log.warning("%s: no RTP port: %s", self.name, e)
+        except (OSError, NoFreeRow) as e:
+            log.warning("%s: cannot ring, no media: %s", self.name, e)
             self.call = None
             return
         self.service.leg_active(self)

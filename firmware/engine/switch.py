@@ -71,6 +71,10 @@ class _NullSink:
     def player_done(self, row, player): pass
 
 
+class NoFreeRow(RuntimeError):
+    """Every network row is lent out: the box is at its limit of network calls."""
+
+
 class Conference:
     """An N-party bridge: each member hears all the others (``gains_db`` per member)."""
 
@@ -202,10 +206,10 @@ class Switch:
 
     # network legs
     def attach(self, leg: NetLeg) -> int:
-        """Lend a free network row to ``leg``; returns the row. :class:`RuntimeError` when
+        """Lend a free network row to ``leg``; returns the row. :class:`NoFreeRow` when
         all ``net_rows`` are in use (the caller refuses the call: 503 / congestion)."""
         if not self._free_net:
-            raise RuntimeError(f"all {self.rows - self.board_rows} network channels are in use")
+            raise NoFreeRow(f"all {self.rows - self.board_rows} network channels are in use")
         row = self._free_net.pop()
         self._net[row] = leg
         self.dtmf.reset(row)

@@ -87,3 +87,34 @@ def test_bench_engine_json(capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["bridged_calls_per_core"] > 0 and out["measured_at_calls"] == 4
     assert "engine_over_dsp_60ch" in out
+
+
+class _Leg:
+    """A network leg saying a constant and keeping what it is sent."""
+    def __init__(self, value: int) -> None:
+        self.value, self.sent = value, []
+
+    def receive_frame(self):
+        return np.full(160, self.value, dtype=np.int16)
+
+    def send_frame(self, samples) -> None:
+        self.sent.append(int(samples[0]))
+
+
+def test_network_rows_are_lent_and_refused_when_all_are_out():
+    from firmware.engine.switch import NoFreeRow
+    clock = VirtualClock()
+    sw = Switch(ConstBoard(2), clock, ec_taps=32, net_rows=2)
+    a, b = _Leg(300), _Leg(500)
+    ra, rb = sw.attach(a), sw.attach(b)
+    assert {ra, rb} == {2, 3} and sw.net_in_use == 2
+    try:
+        sw.attach(_Leg(1))
+        raise AssertionError("a third network leg got a row")
+    except NoFreeRow as e:
+        assert "2 network channels are in use" in str(e)
+    sw.connect(ra, rb)
+    clock.run_ticks(3)
+    assert a.sent[-1] == 500 and b.sent[-1] == 300
+    sw.detach(rb)
+    assert sw.net_in_use == 1 and sw.attach(_Leg(7)) == rb
