@@ -17,6 +17,7 @@ call on hold (it offered ``sendonly``/``inactive`` or the old ``c=0.0.0.0`` styl
 from __future__ import annotations
 
 import copy
+import functools
 import ipaddress
 import secrets
 from dataclasses import dataclass, field
@@ -134,6 +135,7 @@ class Connection:
         return f"{self.nettype} {self.addrtype} {self.address}"
 
 
+@functools.lru_cache(maxsize=1024)
 def _addrtype(address: str) -> str:
     try:
         return "IP6" if ipaddress.ip_address(address).version == 6 else "IP4"

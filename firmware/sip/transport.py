@@ -22,6 +22,7 @@ datagrams over 64 KiB are reported to ``on_error`` with status 513.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import logging
 import socket
@@ -52,7 +53,10 @@ class TransportError(OSError):
     """A message could not be handed to the network (too large, no such transport)."""
 
 
+@functools.lru_cache(maxsize=1024)
 def _same_ip(a: str, b: str) -> bool:
+    if a == b:
+        return True
     try:
         return ipaddress.ip_address(a) == ipaddress.ip_address(b)
     except ValueError:

@@ -39,6 +39,8 @@ def split_quoted(text: str, sep: str) -> list[str]:
     Backslash escapes inside quotes are honoured. Used for header lists (``,``) and
     parameter lists (``;``).
     """
+    if '"' not in text and "<" not in text:
+        return text.split(sep)               # nothing to protect: the common case
     parts: list[str] = []
     start = 0
     in_quote = False
