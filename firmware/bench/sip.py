@@ -64,6 +64,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
 BENCH_NUMBER = "2000"             #: the number the UAC calls (routed to the sipp UAS)
 BENCH_EXTENSION = "7001"          #: the SIP extension the bench calls from on Hotline
+BENCH_RELAY = "7002"              #: trunk caller's DID lands here and is forwarded out (CFU)
 MAX_FAILED_PCT = 1.0              #: a rate step holds with fewer failed calls than this (%)
 KEEP_UP_SLACK_MS = 2000           #: ... and when its last call ends at most this late (ms)
 MAX_RESPONSE_MS = 100             #: ... and INVITE → 200 takes at most this long on average (ms)
@@ -227,10 +228,15 @@ def _hotline_missing() -> Optional[str]:
 
 
 def write_hotline_config(data_dir: Path, uas_port: int, sip_port: int,
-                         password: str) -> None:
+                         password: str, uac_port: Optional[int] = None) -> None:
     """Config for the bench: SIP extension 7001 (``password``) may call 2000, which an
     outbound route sends through trunk group ``bench`` to SIP trunk ``bench-uas``
-    (``HOST:uas_port``, no registration); SIP bound to ``HOST:sip_port``."""
+    (``HOST:uas_port``, no registration); SIP bound to ``HOST:sip_port``.
+
+    With ``uac_port`` the sipp UAC on ``HOST:uac_port`` is also a SIP trunk
+    (``bench-uac``, trusted by address like a carrier, so no digest challenge — the
+    work sippy does): its calls to DID 2000 reach extension 7002, which forwards them
+    unconditionally to 2000 out of trunk ``bench-uas``: trunk in, trunk out."""
     from firmware.config.store import ConfigStore
     with ConfigStore.at(str(data_dir)) as store:
         store.update_settings({"sip_bind": f"{HOST}:{sip_port}"})
@@ -241,10 +247,18 @@ def write_hotline_config(data_dir: Path, uas_port: int, sip_port: int,
                             trunk_group="bench", register=False)
         store.add_outbound_route(name="Bench number", prefix="", pattern=BENCH_NUMBER, strip=0,
                                  trunk_group="bench", call_class="local", priority=1)
+        if uac_port:
+            store.add_extension(number=BENCH_RELAY, name="Bench relay", kind="sip", port=None,
+                                secret=password, outbound_class="international", cfu=BENCH_NUMBER)
+            store.add_trunk_group(name="bench-in", description="hotline bench sip: the sipp UAC")
+            store.add_sip_trunk(name="bench-uac", host=HOST, port=uac_port, transport="udp",
+                                trunk_group="bench-in", register=False)
+            store.add_inbound_route(name="Bench DID", line="bench-uac", did=BENCH_NUMBER,
+                                    dest_kind="extension", dest=BENCH_RELAY, priority=1)
 
 
-def start_hotline(tmpdir: Path, uas_port: int, password: str = "bench-Pw-7001-xyz"
-                  ) -> tuple[subprocess.Popen, int]:
+def start_hotline(tmpdir: Path, uas_port: int, password: str = "bench-Pw-7001-xyz",
+                  uac_port: Optional[int] = None) -> tuple[subprocess.Popen, int]:
     """Configure and start ``hotline run --sim --data <tmpdir>/data --web off --sip
     127.0.0.1:<port>`` relaying number 2000 to the UAS on ``uas_port``; returns
     (process, sip_port) once it listens. :class:`TargetUnavailable` with the reason
@@ -256,7 +270,7 @@ def start_hotline(tmpdir: Path, uas_port: int, password: str = "bench-Pw-7001-xy
     data = tmpdir / "data"
     sip_port = free_udp_port()
     try:
-        write_hotline_config(data, uas_port, sip_port, password)
+        write_hotline_config(data, uas_port, sip_port, password, uac_port)
     except Exception as e:
         raise TargetUnavailable(f"cannot write the bench config ({e})") from None
     cmd = [sys.executable, "-m", "firmware.cli", "run", "--sim", "--data", str(data),
@@ -335,15 +349,16 @@ def read_sipp_stats(path: Path) -> dict[str, str]:
 
 async def run_uac(host: str, port: int, rate: float, calls: int, workdir: Path, *,
                   hold_ms: int = 200, auth: Optional[tuple[str, str]] = None,
-                  number: str = BENCH_NUMBER, max_response_ms: float = MAX_RESPONSE_MS
-                  ) -> RateStep:
+                  number: str = BENCH_NUMBER, max_response_ms: float = MAX_RESPONSE_MS,
+                  local_port: Optional[int] = None) -> RateStep:
     """Offer ``calls`` calls at ``rate`` per second with the sipp UAC scenario to
-    ``host:port``; ``auth`` = (user, password) answers digest challenges."""
+    ``host:port``; ``auth`` = (user, password) answers digest challenges; the UAC sends
+    from ``HOST:local_port`` (default: any free port)."""
     step = RateStep(rate=rate, calls=calls, planned_ms=calls / rate * 1000 + hold_ms,
                     max_response_ms=max_response_ms)
     stat = workdir / f"uac_{int(rate * 10)}_{calls}.csv"
     stat.unlink(missing_ok=True)
-    cmd = [sipp_path(), "-sf", str(UAC_SCENARIO), "-i", HOST, "-p", str(free_udp_port()),
+    cmd = [sipp_path(), "-sf", str(UAC_SCENARIO), "-i", HOST, "-p", str(local_port or free_udp_port()),
            "-s", number, "-r", f"{rate:g}", "-m", str(calls), "-d", str(hold_ms),
            "-l", str(max(50, int(rate * 6))), "-nostdin", "-recv_timeout", str(RECV_TIMEOUT_MS),
            "-max_recv_loops", "10000", "-trace_stat", "-stf", str(stat), "-fd", "1",
@@ -439,7 +454,8 @@ async def run_target(name: str, host: str, port: int, uas_port: int, workdir: Pa
                      duration_s: float = 5.0, rate: Optional[float] = None,
                      calls: Optional[int] = None, hold_ms: int = 200,
                      auth: Optional[tuple[str, str]] = None, start_rate: float = 25,
-                     max_rate: float = 2000, max_response_ms: float = MAX_RESPONSE_MS) -> dict:
+                     max_rate: float = 2000, max_response_ms: float = MAX_RESPONSE_MS,
+                     local_port: Optional[int] = None) -> dict:
     """Call setups per second of a target at ``host:port`` that relays calls to the sipp
     UAS on ``uas_port``. With ``rate`` one step at that rate, else the ramp of
     :func:`find_sustained_rate`. Each step offers ``calls`` calls (default rate ×
@@ -452,7 +468,7 @@ async def run_target(name: str, host: str, port: int, uas_port: int, workdir: Pa
     async def step(r: float) -> RateStep:
         n = calls or max(5, int(round(r * duration_s)))
         return await run_uac(host, port, r, n, workdir, hold_ms=hold_ms, auth=auth,
-                             max_response_ms=max_response_ms)
+                             max_response_ms=max_response_ms, local_port=local_port)
 
     if rate:
         s = await step(rate)
@@ -976,7 +992,7 @@ async def bench(a: argparse.Namespace, workdir: Path, say: Callable[[str], None]
                            "hold_ms": a.hold_ms, "max_response_ms": a.max_response_ms, "setups_per_s": None,
                            "reference_setups_per_s": None, "ratio_vs_sippy": None,
                            "concurrent_media_calls": None, "late_or_lost_pct": None,
-                           "reference": None, "hotline": None, "media": None,
+                           "reference": None, "hotline": None, "media": None, "caller": None,
                            "hotline_unavailable": None}
     rate = None if a.max_rate else a.rate
     uas, uas_port, media_port = start_uas(workdir)
@@ -996,8 +1012,11 @@ async def bench(a: argparse.Namespace, workdir: Path, say: Callable[[str], None]
         if a.hotline:
             say("hotline: starting the daemon …")
             password = "bench-Pw-7001-xyz"
+            trunk_in = a.caller == "trunk"
+            uac_port = free_udp_port() if trunk_in else None
+            out["caller"] = a.caller
             try:
-                hp, h_port = start_hotline(workdir, uas_port, password)
+                hp, h_port = start_hotline(workdir, uas_port, password, uac_port)
             except TargetUnavailable as e:
                 out["hotline_unavailable"] = str(e)
             else:
@@ -1005,8 +1024,9 @@ async def bench(a: argparse.Namespace, workdir: Path, say: Callable[[str], None]
                     auth = (BENCH_EXTENSION, password)
                     hot = await run_target("hotline", HOST, h_port, uas_port, workdir,
                                            duration_s=a.duration, rate=rate, calls=a.calls,
-                                           hold_ms=a.hold_ms, auth=auth, start_rate=a.start_rate,
-                                           max_response_ms=a.max_response_ms)
+                                           hold_ms=a.hold_ms, auth=None if trunk_in else auth,
+                                           start_rate=a.start_rate,
+                                           max_response_ms=a.max_response_ms, local_port=uac_port)
                     out["hotline"] = hot
                     out["setups_per_s"] = hot["setups_per_s"]
                     if a.media:
@@ -1056,6 +1076,12 @@ def print_table(out: dict) -> None:
               f"{s['late_or_lost_pct']:.3f} %  {'held' if s['held'] else 'NOT held'}"
               + (f"\n      failed calls: {'; '.join(s['failed_reasons'])}" if s['failed_reasons'] else ""))
     print("sippy does not relay media (SDP passes end to end), so only Hotline has an RTP figure.")
+    if out.get("caller") == "trunk":
+        print("Hotline's caller is a SIP trunk trusted by address (no digest), as sippy is driven; "
+              "--caller extension adds a digest challenge (407 + ACK) to every call.")
+    elif out.get("caller") == "extension":
+        print("Hotline's caller is SIP extension 7001: every call is digest-challenged (407 + ACK), "
+              "work sippy's b2bua_simple does not do.")
     if out.get("hotline_unavailable"):
         print(f"hotline: not available yet ({out['hotline_unavailable']})")
     print(f"targets: setups/s ≥ 1.0× sippy (issue measured sippy near {ISSUE_SIPPY_RATE}/s); "
@@ -1075,6 +1101,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--max-response-ms", type=float, default=MAX_RESPONSE_MS, metavar="MS",
                     help="a rate step holds only if INVITE→200 averages at most this")
     ap.add_argument("--hold-ms", type=int, default=200, metavar="MS", help="pause between ACK and BYE")
+    ap.add_argument("--caller", choices=("trunk", "extension"), default="trunk",
+                    help="who calls Hotline: a SIP trunk trusted by address, as sippy is driven "
+                         "(default), or SIP extension 7001 with a digest challenge per call")
     ap.add_argument("--media-calls", type=int, metavar="N",
                     help="measure N concurrent RTP calls only (default: steps 25, 50, 100, 150)")
     ap.add_argument("--reference", action=argparse.BooleanOptionalAction, default=True,

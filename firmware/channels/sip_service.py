@@ -31,7 +31,7 @@ from firmware.sip.subscriptions import Subscriptions, make_notify
 from firmware.sip.qualify import Qualifier
 from firmware.sip.registrar import Binding, Registrar
 from firmware.sip.session import InviteSession
-from firmware.sip.trunk_registration import (Provider, TrunkRegistration, caller_identity_headers,
+from firmware.sip.trunk_registration import (Provider, TrunkRegistration, caller_identity_headers, is_cid_number,
                                              providers_for)
 from firmware.sip.ua import Caller, SipStack, is_ip
 from firmware.sip.uri import SipUri
@@ -328,11 +328,18 @@ class SipService:
         hdrs = list(headers)
         if leg.trunk is not None:
             t = leg.trunk
-            number = t.cid_number or call.src or t.username
+            # the first presentable number: the trunk's fixed caller ID, the caller's own
+            # (an outside caller forwarded out may be "anonymous" or a SIP name), the account
+            number = next((n for n in (t.cid_number, call.src, t.username) if is_cid_number(n)), "")
             prov = self.trunk_regs[t.name].active if t.name in self.trunk_regs else None
             prov = prov or self._providers(t)[0]
-            hdrs += caller_identity_headers(prov, number, call.caller_name, t.cid_mode)
-            from_user = number if t.cid_mode in ("from", "both") else (t.username or number)
+            if number:
+                hdrs += caller_identity_headers(prov, number, call.caller_name, t.cid_mode)
+                from_user = number if t.cid_mode in ("from", "both") else (t.username or number)
+            else:
+                log.info("%s: caller %r has no number to present on trunk %s: calling as anonymous",
+                         leg.name, call.src, t.name)
+                from_user = "anonymous"
             from_domain = t.sip_domain
         s = self.stack.invite(target, ruri, from_user=from_user, from_name=from_name, to=to,
                               owner=leg, offer=offer, headers=hdrs, from_domain=from_domain)

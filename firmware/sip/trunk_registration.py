@@ -69,7 +69,7 @@ from firmware.sip.headers import Address, Via
 from firmware.sip.message import (SipRequest, SipResponse, Target, new_call_id, new_tag)
 from firmware.sip.uri import SipParseError, SipUri, digits_only
 
-__all__ = ["Provider", "RegState", "RegIn", "TrunkRegistration", "caller_identity_headers",
+__all__ = ["Provider", "RegState", "RegIn", "TrunkRegistration", "caller_identity_headers", "is_cid_number",
            "providers_for", "refresh_delay_ms", "REFRESH_MARGIN_S"]
 
 REFRESH_MARGIN_S = 60          #: refresh at most this long before expiry, s
@@ -630,6 +630,11 @@ def _retry_after_ms(resp: Optional[SipResponse]) -> int:
 _NUMBER_CHARS = frozenset("0123456789+*#")
 
 
+def is_cid_number(number: str) -> bool:
+    """Can ``number`` be presented as caller ID on a trunk (digits, * and #, a leading +)?"""
+    return bool(number) and all(c in _NUMBER_CHARS for c in number) and "+" not in number[1:]
+
+
 def caller_identity_headers(provider: Provider, number: str, name: str = "",
                             mode: str = "from", *, hide: bool = False) -> list[tuple[str, str]]:
     """Header lines that present caller ID ``number``/``name`` on an outbound INVITE
@@ -646,7 +651,7 @@ def caller_identity_headers(provider: Provider, number: str, name: str = "",
     mode = (mode or "").strip().lower()
     if mode not in ("from", "pai", "both"):
         raise ValueError(f"caller ID mode {mode!r} is not one of: from, pai, both")
-    if not number or any(c not in _NUMBER_CHARS for c in number) or "+" in number[1:]:
+    if not is_cid_number(number):
         raise ValueError(f"caller ID number {number!r} may only hold digits, * and # "
                          f"(and a leading +)")
     domain = provider.aor_domain

@@ -150,3 +150,18 @@ def test_hotline_not_ready_is_reported_not_raised(tmp_path, monkeypatch):
 def test_bad_options_are_refused(capsys):
     assert cli.main(["bench", "sip", "--duration", "0"]) == 2
     assert "must be positive" in capsys.readouterr().err
+
+
+@needs_sipp
+@pytest.mark.parametrize("caller", ["trunk", "extension"])
+def test_hotline_relays_sipp_calls_as_trunk_or_extension_caller(capsys, caller):
+    """Trunk caller: sipp's From user is 'bench' (no number), the call lands on DID 2000,
+    extension 7002 forwards it out of trunk bench-uas (the caller ID falls back to
+    anonymous); extension caller: every INVITE is digest-challenged first."""
+    rc = cli.main(["bench", "sip", "--json", "--duration", "2", "--rate", "10", "--no-reference",
+                   "--no-media", "--caller", caller])
+    assert rc == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["caller"] == caller and out["hotline_unavailable"] is None
+    step = out["hotline"]["steps"][0]
+    assert step["calls"] == 20 and step["ok"] == 20 and step["held"], step
