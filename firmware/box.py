@@ -87,7 +87,7 @@ class Box:
             fn(event, data)
 
     def _write_cdr(self, fields: dict) -> None:
-        self.cdr.write(CdrRecord(**fields))
+        self.cdr.submit(CdrRecord(**fields))
 
     def _record_refusal(self, kind: str, who: str, number: str, reason: str) -> None:
         self.cdr.log_refusal(self.clock.wall_time(), kind, who, number, reason)
@@ -171,6 +171,7 @@ class Box:
                     "version": VERSION, "config_version": self.config.version},
             "ports": ports, "calls": s["calls"], "counters": s["counters"],
             "engine": self.ctl.switch.stats.as_dict(),
+            "cdr": self.cdr.writer_status,
         }
 
     # ------------------------------------------------------------------ commands

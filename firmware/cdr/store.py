@@ -1,7 +1,10 @@
-"""CdrStore: call detail records in SQLite (via sqlite-utils), WAL, one commit per call.
+"""CdrStore: call detail records in SQLite (via sqlite-utils), WAL, committed per call.
 
 All SQL of the CDR store lives here.  ``write()`` commits before it returns (journal in
 WAL mode with ``synchronous=FULL``), so a crash right after a call ends loses nothing.
+``submit()`` (what the running box uses) hands the record to a group-commit thread
+(firmware.cdr.writer): the event loop never waits for the disk, the record is on disk
+a few ms later, and every reader here sees all submitted records.
 Times are stored as ISO-8601 UTC text with microseconds (sortable as text).
 
 CSV export follows Asterisk's cdr_csv (``cdr/cdr_csv.c``, ``build_csv_record``), the
@@ -31,6 +34,7 @@ from typing import IO, Any, Iterator, Optional, Union
 import sqlite_utils
 
 from firmware.cdr.record import FIELD_NAMES, UTC, CdrRecord
+from firmware.cdr.writer import GroupCommitWriter
 from firmware.config.migrations import Migration, apply_migrations
 
 _TIME_FIELDS = ("start", "answer", "end")
@@ -115,12 +119,17 @@ def csv_line(rec: CdrRecord, tz: Optional[dt.tzinfo] = None, *, uniqueid: bool =
     return ",".join(out) + "\n"
 
 
+_INSERT = (f"INSERT INTO cdr ({', '.join(f'[{k}]' for k in FIELD_NAMES)}) "
+           f"VALUES ({', '.join('?' for _ in FIELD_NAMES)})")
+
+
 class CdrStore:
     """The call records of one box, in the SQLite file ``path`` (created on open)."""
 
     def __init__(self, path: Union[str, os.PathLike]) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
+        self._writer: Optional[GroupCommitWriter] = None
         conn = sqlite3.connect(str(self.path), timeout=10.0, check_same_thread=False)
         self.db = sqlite_utils.Database(conn)
         try:
@@ -132,8 +141,42 @@ class CdrStore:
             raise
 
     def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
         with self._lock:
             self.db.close()
+
+    def submit(self, rec: CdrRecord) -> None:
+        """Store one record without waiting for the disk (group commit, see the module
+        docstring); readers of this store see it at once."""
+        if self._writer is None:
+            self._writer = GroupCommitWriter(self._insert_many, name="cdr-writer")
+        self._writer.submit(self._row(rec))
+
+    def flush(self, timeout_s: float = 5.0) -> bool:
+        """Wait until submitted records are committed (False: the disk is failing)."""
+        return self._writer.flush(timeout_s) if self._writer is not None else True
+
+    @property
+    def writer_status(self) -> dict[str, Any]:
+        """Queued / committed records and the last write error ("" when writing works)."""
+        w = self._writer
+        if w is None:
+            return {"queued": 0, "batches": 0, "written": 0, "failures": 0, "last_error": ""}
+        return {"queued": w.queued, "batches": w.batches, "written": w.items,
+                "failures": w.failures, "last_error": w.last_error}
+
+    @staticmethod
+    def _row(rec: CdrRecord) -> list[Any]:
+        row = {k: getattr(rec, k) for k in FIELD_NAMES}
+        for k in _TIME_FIELDS:
+            row[k] = _iso(row[k])
+        return [row[k] for k in FIELD_NAMES]
+
+    def _insert_many(self, rows: list[list[Any]]) -> None:
+        with self._lock:
+            with self.db.atomic():
+                self.db.conn.executemany(_INSERT, rows)
 
     def __enter__(self) -> "CdrStore":
         return self
@@ -143,14 +186,10 @@ class CdrStore:
 
     def write(self, rec: CdrRecord) -> int:
         """Store one record and commit at once; returns its row id (the export's sequence)."""
-        row = {k: getattr(rec, k) for k in FIELD_NAMES}
-        for k in _TIME_FIELDS:
-            row[k] = _iso(row[k])
-        cols = ", ".join(f"[{k}]" for k in FIELD_NAMES)
-        marks = ", ".join("?" for _ in FIELD_NAMES)
+        self.flush()
         with self._lock:
             with self.db.atomic():
-                cur = self.db.execute(f"INSERT INTO cdr ({cols}) VALUES ({marks})", [row[k] for k in FIELD_NAMES])
+                cur = self.db.execute(_INSERT, self._row(rec))
             return int(cur.lastrowid)
 
     @staticmethod
@@ -181,6 +220,7 @@ class CdrStore:
              dst: Optional[str] = None, *, until: Any = None, tz: Optional[dt.tzinfo] = None) -> list[CdrRecord]:
         """Records newest first.  ``since``/``until``: a date (midnight) or datetime (naive =
         in ``tz``, default local time), by call start; ``limit`` None = all."""
+        self.flush()
         where, args = self._where(since, until, src, dst, tz)
         sql = f"SELECT * FROM cdr{where} ORDER BY start DESC, id DESC"
         if limit is not None:
@@ -190,10 +230,12 @@ class CdrStore:
             return [self._record(r) for r in self.db.query(sql, args)]
 
     def count(self) -> int:
+        self.flush()
         with self._lock:
             return int(next(self.db.query("SELECT COUNT(*) AS n FROM cdr"))["n"])
 
     def _rows_oldest_first(self, since: Any, tz: Optional[dt.tzinfo]) -> Iterator[tuple[int, CdrRecord]]:
+        self.flush()
         where, args = self._where(since, None, None, None, tz)
         with self._lock:
             rows = list(self.db.query(f"SELECT * FROM cdr{where} ORDER BY start, id", args))
@@ -217,6 +259,7 @@ class CdrStore:
     # -- outbound usage, refusals, caller-list counters ------------------------------
     def outbound_seconds(self, since: dt.datetime, src: Optional[str] = None) -> int:
         """Billed seconds of outbound calls that started at/after ``since`` (of ``src``)."""
+        self.flush()
         sql = "SELECT COALESCE(SUM(billsec), 0) AS s FROM cdr WHERE direction = 'outbound' AND start >= ?"
         args: list = [_iso(to_utc(since))]
         if src is not None:
