@@ -29,7 +29,7 @@ from firmware.acd.agents import AgentBook, AgentIn, AgentState, LiveAgent
 from firmware.acd.legs import QueueLeg, SurveyLeg
 from firmware.acd.log import AcdLog, epoch_ms
 from firmware.acd.strategies import Candidate, Context, order
-from firmware.calls.call import CallState
+from firmware.calls.call import CallIn, CallState
 from firmware.calls.plan import Branch, Stage
 from firmware.config.validate_acd import check_pin
 from firmware.engine.media import Player, TonePlayer
@@ -55,6 +55,7 @@ class EntryState:
     SURVEY = "survey"
     CALLBACK = "callback"        #: the caller hung up and waits for a call back
     CALLING_BACK = "calling_back"
+    EXITING = "exiting"          #: leaving while an agent rang: the offer is withdrawn first
     GONE = "gone"
 
 
@@ -83,6 +84,7 @@ class Entry:
     callback_number: str = ""
     callback_attempts: int = 0
     owner: str = ""              #: VIP owning agent
+    exit_to: tuple = ()          #: (destination, prompt) once the entry leaves during an offer
 
     def sort_key(self) -> tuple:
         return (-self.priority, self.entered_ms, self.seq)
@@ -272,6 +274,10 @@ class AcdService:
         entry.leg = leg
         if entry.state == EntryState.GONE:
             return
+        if entry.state == EntryState.EXITING:
+            self._leave(entry)
+            self._exit(entry, *entry.exit_to)
+            return
         entry.state = EntryState.WAITING
         q = self.config.queue(entry.queue)
         self.play_to_caller(entry, self._moh(entry))
@@ -310,9 +316,16 @@ class AcdService:
         q = self.config.queue(entry.queue)
         dest = q.exit_dest if q is not None else ""
         pos = self.position(entry)
-        self._leave(entry)
         self.log.queue_event("EXITWITHTIMEOUT", callid=entry.callid, queue=entry.queue,
                              data=(pos, entry.entry_position, self.now_ms() - entry.entered_ms, dest))
+        call = entry.call
+        if entry.state == EntryState.OFFERING and call is not None and call.state == CallState.ALERTING:
+            self._cancel_timers(entry)                 # stop the agents' phones, come back, then leave
+            entry.state = EntryState.EXITING
+            entry.exit_to = (dest, "queue_full")
+            call.handle(CallIn.TIMEOUT, what="no_answer")
+            return
+        self._leave(entry)
         self._exit(entry, dest, "queue_full")
 
     def _leave(self, entry: Entry) -> None:
@@ -387,8 +400,11 @@ class AcdService:
             talk = now - entry.connect_ms
             wait = entry.connect_ms - entry.entered_ms
             if call.hangup_side == "transfer":
+                onward = [c for c in list(self.ctl.calls.values())   # the agent's consult call, which
+                          if c is not call and c.a is call.b]       # the caller is about to take over
+                to = onward[0].dst if onward else ""
                 self.log.queue_event("TRANSFER", callid=entry.callid, queue=entry.queue, agent=entry.agent,
-                                     data=(call.dst, wait, talk))
+                                     data=(to, wait, talk))
             else:
                 ev = "COMPLETECALLER" if call.hangup_side == "caller" else "COMPLETEAGENT"
                 self.log.queue_event(ev, callid=entry.callid, queue=entry.queue, agent=entry.agent,
@@ -559,13 +575,17 @@ class AcdService:
 
     def _offer_failed(self, entry: Entry, reason: str) -> Optional[Stage]:
         """The agents did not answer (or could not ring): back to the queue, same place."""
+        exiting = entry.state == EntryState.EXITING
         for n in entry.offered:
             a = self.book.agents.get(n)
             if a is not None and a.state == AgentState.RINGING and a.callid == entry.callid:
-                self.book.handle(a, AgentIn.NO_ANSWER if reason == "no_answer" else AgentIn.CANCEL)
+                self.book.handle(a, AgentIn.NO_ANSWER if reason == "no_answer" and not exiting else AgentIn.CANCEL)
         entry.offered = []
         if entry.state == EntryState.GONE:
             return None
+        if exiting:
+            return Stage([Branch([QueueLeg(self, entry.queue, entry)], f"queue {entry.queue}")],
+                         ring_ms=self.ctl.setting("ring_timeout_ms"), notes=[f"queue {entry.queue} exit"])
         q = self.config.queue(entry.queue)
         entry.not_before_ms = self.now_ms() + (q.retry_ms if q is not None else 0)
         entry.state = EntryState.WAITING

@@ -117,3 +117,18 @@ def test_login_elsewhere_moves_the_agent_and_one_agent_per_phone(hx):
     assert acd.agent_extension("1001") == "803"
     fast_login(hx, "1002", "803")
     assert acd.agent_extension("1001") is None and acd.agent_extension("1002") == "803"
+
+
+def test_agent_transfers_the_caller_and_the_transfer_is_logged(hx):
+    setup_queue(hx, members=("1001",), wrapup_ms=0)
+    fast_login(hx, "1001", "802")
+    remote = caller(hx)
+    assert hx.until(lambda: ringing_ports(hx) == ["fxs2"], 12000)
+    hx.phone("fxs2").off_hook(); hx.run(1500)
+    hx.phone("fxs2").flash(); hx.run(1000)                 # hold, second dial tone
+    hx.phone("fxs2").dial("803"); hx.run(2500)
+    hx.phone("fxs2").on_hook(); hx.run(1500)               # blind transfer to 803
+    assert hx.until(lambda: hx.state("fxs3") == "ringing", 4000)
+    tr = events(hx, "TRANSFER")
+    assert len(tr) == 1 and tr[0]["data1"] == "803" and tr[0]["agent"] == "1001"
+    assert states(hx, "1001")[-1] == "ready" and remote.in_call

@@ -132,3 +132,36 @@ def test_screen_pop_at_offer_time(hx):
     assert pop["caller"] == "13800138000" and pop["caller_name"] == "Zhang San"
     assert pop["queue"] == "700" and pop["extensions"] == ["802"] and pop["agents"] == ["1001"]
     assert pop["previous_calls"]["count"] == 1 and pop["wait_s"] >= 0 and pop["vars"] == {}
+
+
+def test_max_wait_while_an_agent_rings_withdraws_the_offer_and_exits(hx):
+    setup_queue(hx, members=("1001",), max_wait_ms=12000, exit_dest="801", ring_ms=20000)
+    fast_login(hx, "1001", "802")
+    remote = caller(hx)
+    assert hx.until(lambda: ringing_ports(hx) == ["fxs2"], 12000)
+    assert hx.until(lambda: hx.state("fxs1") == "ringing", 14000)
+    assert hx.state("fxs2") == "idle" and remote.in_call
+    assert hx.box.acd.agents_status()[0]["state"] == "ready"       # withdrawn, not a ring-no-answer
+    assert events(hx, "RINGNOANSWER") == [] and len(events(hx, "EXITWITHTIMEOUT")) == 1
+
+
+def test_caller_hanging_up_is_an_abandon_waiting_or_while_an_agent_rings(hx):
+    setup_queue(hx, members=("1001",))
+    acd = hx.box.acd
+    fast_login(hx, "1001", "802")
+    acd.pause("1001")
+    first = caller(hx, "fxo1", "13800000001")
+    assert hx.until(lambda: len(acd.waiting("700")) == 1, 12000)
+    hx.run(3000)
+    first.hangup()
+    hx.run(1000)
+    ab = events(hx, "ABANDON")
+    assert len(ab) == 1 and ab[0]["data1"] == "1" and ab[0]["data2"] == "1" and int(ab[0]["data3"]) >= 3000
+    acd.unpause("1001")
+    second = caller(hx, "fxo2", "13800000002")
+    assert hx.until(lambda: ringing_ports(hx) == ["fxs2"], 12000)
+    second.hangup()
+    hx.run(1500)
+    assert len(events(hx, "ABANDON")) == 2 and hx.state("fxs2") == "idle"
+    assert acd.agents_status()[0]["state"] == "ready" and events(hx, "RINGNOANSWER") == []
+    assert acd.waiting("700") == []
