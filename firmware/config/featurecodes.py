@@ -48,6 +48,8 @@ FEATURE_CODES: tuple[FeatureCode, ...] = (
     FeatureCode("agent_wrapup", "*65", False, "Agent: 30 s more wrap-up time (after-call work)"),
     FeatureCode("voicemail", "*98", False, "Voicemail: listen to your own mailbox (PIN asked unless the mailbox "
                                            "says own_phone_pin off)"),
+    FeatureCode("record_prompt", "*77", True, "Record a prompt from this phone: *77 <prompt number> # "
+                                              "(beep, speak, #; 1 save, 2 again, 3 cancel)", True),
     FeatureCode("voicemail_main", "*97", False, "Voicemail from any phone: asks for the mailbox number and PIN"),
     FeatureCode("supervise_listen", "*66", True, "Supervisor: listen to agent/extension <number> # (silent monitor)", True),
     FeatureCode("supervise_whisper", "*67", True, "Supervisor: whisper to agent/extension <number> # (the caller "

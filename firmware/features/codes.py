@@ -15,6 +15,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Optional
 
 from firmware.calls.call import CallState
+from firmware.features import prompt_recording
 from firmware.features.supervise import FEATURES as SUPERVISE_FEATURES
 from firmware.routing.dialplan import Match, TargetKind
 from firmware.routing.timeconditions import scheduled_mode
@@ -64,6 +65,8 @@ class FeatureCodes:
             return sup.from_phone(chan, SUPERVISE_FEATURES[name], arg) if sup is not None and arg else "invalid"
         if name.startswith("agent_") and getattr(self.ctl, "acd", None) is not None:
             return self.ctl.acd.feature(chan, name, arg)
+        if name == "record_prompt":
+            return prompt_recording.start(self.ctl, chan, arg)
         if name in ("voicemail", "voicemail_main") and self.ctl.voicemail is not None:
             return self.ctl.voicemail.start_retrieval(chan, self.ctl.config.feature_code(name),
                                                       own=name == "voicemail")

@@ -246,6 +246,8 @@ _GROUPS: dict[str, list[tuple]] = {
         ("prompt_enter_number", "请输入语音编号，以井号键结束",
          "please enter the prompt number, then press the hash key"),
         ("prompt_saved", "语音已保存", "prompt saved"),
+        ("prompt_save_menu", "保存请按一，重新录制请按二，取消请按三",
+         "press one to save, two to record again, or three to cancel"),
     ],
     "recording": [
         ("call_may_be_recorded", "您的通话可能会被录音", "this call may be recorded"),
