@@ -166,3 +166,23 @@ def test_outside_caller_walks_the_menu_with_dtmf(hx):
     assert hx.until(lambda: hx.state("fxs2") == "ringing", 5000), "the caller's tone 1 reaches 802"
     call = hx.ctl.channel("fxo1").call
     assert call.vars["dept"] == "sales" and call.direction == "inbound"
+
+
+def test_menu_sends_callers_to_voicemail_and_queue(hx):
+    hx.box.store.add_mailbox(number="802", pin="1234")
+    hx.box.store.add_queue(number="5000", name="Support")
+    install(hx, number="7400", nodes={
+        "main": {"type": "collect", "prompts": ["welcome"], "keys": {"1": "vm", "2": "q"}},
+        "vm": {"type": "goto", "target": "6802"},
+        "q": {"type": "goto", "target": "5000"}})
+    assert hx.box.config.destination_kind("6802") == "voicemail"
+    _in_menu(hx, number="7400")
+    press(hx, "fxs1", "1")
+    call = hx.ctl.channel("fxs1").call
+    assert hx.until(lambda: call.b is not None and call.b.tech != "IVR", 3000)
+    assert "vm" in call.b.channel_id.lower() or "voicemail" in " ".join(call.notes)
+    hang_up(hx, "fxs1")
+    _in_menu(hx, number="7400")
+    press(hx, "fxs1", "2")
+    call = hx.ctl.channel("fxs1").call
+    assert any("ivr 7400 q>5000" in n for n in call.notes) and call.state.value != "ended"
