@@ -434,6 +434,7 @@ class Call:
         self.ctl.call_answered(self)
         if self.state != CallState.ANSWERED:          # answered into a refusal (limits)
             return
+        self.a.progress(self, "answered")          # first: an FXS caller stops its ringback here
         whisper = self.stage.whisper(chan) if self.stage.whisper is not None else None
         announcement = self.ctl.answer_announcement(self)
         if whisper is not None and chan.row is not None:
@@ -444,7 +445,6 @@ class Call:
             self._announcing = announcement
         else:
             self._bridge(self.a, chan)
-        self.a.progress(self, "answered")
         chan.connected(self)
 
     def player_done(self, row: int, player: Any) -> None:

@@ -455,9 +455,10 @@ class RecordingManager:
             done.append(row["id"])
         return done
 
-    def purge_expired(self) -> list[int]:
-        """Delete the files whose retention ran out; their rows stay (state ``deleted``)."""
-        now = self.ctl.clock.wall_time()
+    def purge_expired(self, now: Optional[_dt.datetime] = None) -> list[int]:
+        """Delete the files whose retention ran out by ``now`` (default: the clock's
+        time); their rows stay (state ``deleted``)."""
+        now = now or self.ctl.clock.wall_time()
         gone = []
         for row in self.index.expired(now):
             try:
