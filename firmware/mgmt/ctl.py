@@ -11,6 +11,8 @@ Provisioning, for installers who script it (options after the number/name):
     hotline ctl sip-trunk add NAME --host H [--port P] [--transport udp|tcp] --username U
                           --password PW [--trunk-group G] [--no-register] [--backup-host H] ...
     hotline ctl sip-trunk update NAME [--option ...] | list | delete NAME
+    hotline ctl recording list [since=DATE until=DATE agent=N number=N queue=N min_duration=S ...]
+    hotline ctl recording export [same filters] [path=FILE.zip] | play id=N | start|stop call=ID
 
 Call-centre figures (firmware/mgmt/acdctl.py):
 
@@ -188,6 +190,24 @@ def agent_call(what: str, params: list[str]) -> tuple[str, dict]:
     return command, args
 
 
+RECORDING_ACTIONS = ("list", "export", "play", "start", "stop", "status", "access", "purge")
+
+
+def recording_call(params: list[str]) -> tuple[str, dict]:
+    """``hotline ctl recording list number=801 since=2026-01-01`` → ``recording.list``
+    with those filters; ``who`` (logged for play/export) defaults to the user running ctl."""
+    if not params or params[0] not in RECORDING_ACTIONS:
+        raise UsageError(f"say what to do: hotline ctl recording {'|'.join(RECORDING_ACTIONS)} [key=value ...]")
+    args = parse_params(params[1:])
+    if params[0] in ("play", "export", "start", "stop") and "who" not in args:
+        import getpass
+        try:
+            args["who"] = getpass.getuser()
+        except Exception:                               # pragma: no cover
+            pass
+    return f"recording.{params[0]}", args
+
+
 def _flag(key: str) -> str:
     return next(f for f, k, _ in PROVISION_OPTIONS if k == key)
 
@@ -303,6 +323,8 @@ def _run(args: argparse.Namespace) -> int:
             command, cmd_args = agent_call(what, list(args.params))
         elif what in ("ivr", "prompt") and args.params and "=" not in args.params[0]:
             command, cmd_args, out_file = ivr_call(what, list(args.params))
+        elif what == "recording" and not options:
+            command, cmd_args = recording_call(list(args.params))
         else:
             if options:
                 raise UsageError(f"{_flag(next(iter(options)))} is for `hotline ctl extension ...` and "
@@ -350,6 +372,9 @@ def format_result(command: str, result: Any, as_json: bool = False, wide: bool =
         return render_status(result, wide=wide)
     if command == "help" and isinstance(result, dict) and isinstance(result.get("commands"), list):
         return table(result["commands"], ["name", "help"], headers={"name": "COMMAND", "help": ""})
+    if command == "recording.list" and isinstance(result, list):
+        return table(result, ["id", "start", "duration_s", "caller", "callee", "agent", "queue", "direction",
+                              "state", "path"]) if result else "no recordings"
     text = render_provisioning(command, result)
     if text is not None:
         return text

@@ -1,9 +1,9 @@
 """Writing recordings while calls run: one tap in the switch for all of them.
 
 :class:`RecordingBank` is registered once on the switch (``Switch.add_tap``). Each tick
-it copies, with one fancy-indexed numpy copy, the cleaned received frame of both
-parties of every active recording (``clean[idx]``, 2 rows per recording) and appends
-it to a list: the tick stays cheap however many recordings run. Every
+it copies, with one ``np.take`` into a preallocated second-long buffer, the cleaned
+received frame of both parties of every active recording (2 rows per recording): the
+tick stays cheap however many recordings run. Every
 :data:`FLUSH_TICKS` ticks (1 s) the blocks are stacked and each
 :class:`RecordingWriter` gets its two 8000-sample halves, interleaves (stereo: caller
 left, callee right) or mixes (mono) them, encodes (A-law or 16-bit PCM) and writes
@@ -107,7 +107,8 @@ class RecordingBank:
         self.on_flush = on_flush
         self._idx = np.zeros(0, np.intp)
         self._silent: list[int] = []            # positions in idx of a party without a row
-        self._blocks: list[np.ndarray] = []
+        self._buf = np.zeros((FLUSH_TICKS, 0, 160), np.int16)   # ticks x 2N x 160, filled in place
+        self._n = 0                              # ticks in _buf
 
     def add(self, w: RecordingWriter) -> None:
         self.flush()
@@ -137,23 +138,26 @@ class RecordingBank:
                     idx.append(r)
         self._idx = np.array(idx, np.intp)
         self._silent = silent
+        if self._buf.shape[1] != len(idx):
+            self._buf = np.zeros((FLUSH_TICKS, len(idx), 160), np.int16)
 
     # -- the switch side (every tick)
     def tap(self, clean: np.ndarray, tx: np.ndarray) -> None:
         if not self.writers:
             return
-        self._blocks.append(clean[self._idx])
-        if len(self._blocks) >= FLUSH_TICKS:
+        np.take(clean, self._idx, axis=0, out=self._buf[self._n])
+        self._n += 1
+        if self._n >= FLUSH_TICKS:
             self.flush()
             if self.on_flush is not None:
                 self.on_flush()
 
     def flush(self) -> None:
         """Hand the pending frames to the writers (one write per file)."""
-        if not self._blocks:
+        if not self._n:
             return
-        blocks = np.stack(self._blocks)          # ticks x 2N x 160
-        self._blocks = []
+        blocks = self._buf[:self._n]             # ticks x 2N x 160
+        self._n = 0
         if self._silent:
             blocks[:, self._silent] = 0
         for i, w in enumerate(list(self.writers)):

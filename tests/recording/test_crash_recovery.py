@@ -68,6 +68,17 @@ def test_kill_9_during_recording_leaves_a_playable_file(tmp_path):
         assert power(x[:, 0], 1000) > 0.6
         assert sox_info(path)["Duration"].split("=")[1].split()[0] == str(int(row["duration_s"] * 8000 + 0.5))
         assert read_format(path)[0].channels == 2
+        # hotline ctl recording list / export against the restarted daemon
+        ctl = [sys.executable, "-m", "firmware.cli", "ctl", "--data", str(data), "recording"]
+        out = subprocess.run(ctl + ["list", "number=801"], capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0 and "recovered" in out.stdout and row["path"] in out.stdout
+        dest = tmp_path / "x.zip"
+        out = subprocess.run(ctl + ["export", f"path={dest}", "who=auditor"], capture_output=True, text=True,
+                             timeout=30)
+        assert out.returncode == 0 and dest.exists(), out.stderr
+        assert [(e["who"], e["action"]) for e in c.call("recording.access")] == [("auditor", "export")]
+        out = subprocess.run(ctl + ["frobnicate"], capture_output=True, text=True, timeout=30)
+        assert out.returncode == 2 and "recording list|export" in out.stderr
     finally:
         proc.terminate()
         try:
