@@ -68,7 +68,9 @@ def _run(calls: int, ticks: int, taps: int, record: bool, where: Path, fmt: WavF
             bank.add(w)
     clock.run_ticks(50)                                  # warm up (one flush)
     if bank is not None:
+        bank.flush()
         bank.flush_wall_s = 0.0
+    before = sum(w.data_bytes for w in writers)
     t0 = time.process_time()
     clock.run_ticks(ticks)
     cpu = time.process_time() - t0
@@ -76,7 +78,7 @@ def _run(calls: int, ticks: int, taps: int, record: bool, where: Path, fmt: WavF
     if bank is not None:
         bank.flush()
         out["disk_s_per_audio_s"] = bank.flush_wall_s / (ticks * TICK_MS / 1000)
-        out["bytes_written"] = sum(w.data_bytes for w in writers)
+        out["bytes_written"] = sum(w.data_bytes for w in writers) - before
         for w in writers:
             w.close()
             w.path.unlink(missing_ok=True)
