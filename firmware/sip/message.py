@@ -467,6 +467,12 @@ def _validate(msg: SipMessage) -> None:
         vias = msg.vias
         if not vias:
             raise SipParseError("Via header is empty")
+        for via in vias:
+            if via.protocol != "SIP/2.0":
+                raise SipParseError(f"Via protocol {via.protocol} is not SIP/2.0")
+            branch = via.params.get("branch")
+            if branch is not None and (not branch or not _TOKEN.fullmatch(branch)):
+                raise SipParseError(f"Via branch {branch!r} is not a token")
         mf = msg.get("Max-Forwards")
         if mf is not None and (not digits_only(mf) or int(mf) > 255):
             raise SipParseError(f"Max-Forwards {mf!r} is not a number 0-255")

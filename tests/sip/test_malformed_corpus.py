@@ -36,8 +36,6 @@ KNOWN_GAPS: dict[tuple[str, ...], str] = {
         "a bad request line (URI scheme, version, spacing) is raised before the headers are "
         "read, so make_error_response has no message and the request is dropped instead of "
         "answered 416/505/400",
-    ("via/empty-branch", "via/branch-with-space", "version/via-sip-3.0"):
-        "Via branch must be a non-empty token and the Via protocol SIP/2.0: both are accepted",
     ("via/empty",):
         "an empty Via value raises IndexError in top_via (make_error_response)",
 }
