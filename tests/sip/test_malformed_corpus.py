@@ -43,7 +43,8 @@ KNOWN_GAPS: dict[tuple[str, ...], str] = {
 
 def known_gap(name: str) -> str:
     for prefixes, reason in KNOWN_GAPS.items():
-        if name.startswith(prefixes):
+        # a key ending in "-" is a prefix; any other key names one case
+        if any(name.startswith(p) if p.endswith("-") else name == p for p in prefixes):
             return reason
     return ""
 
