@@ -64,6 +64,7 @@ class Box:
         self.recording = RecordingManager(self.ctl, self.data.recordings, self.data.recordings_db,
                                           publish=self.publish)
         self.ctl.recording = self.recording
+        self.add_publisher(self.recording.on_event)          # acd.connect: queue and agent of a call
         self.acd_log = AcdLog(self.data.acd_db, clock.wall_time)
         self.acd = AcdService(self.ctl, self.acd_log)
         self.ctl.acd = self.acd

@@ -85,7 +85,7 @@ class Call:
         self.limit_timer: Optional[Timer] = None      #: outbound minutes guard
         self._timer: Optional[Timer] = None
         self._hunt_timer: Optional[Timer] = None
-        self._announcing: Any = None                  #: answer announcement playing
+        self._announcing: Any = None                  #: players (whisper, announcement) before the bridge
         self._stage_failures: list[str] = []
         self.on_end: list = []                        #: callables(call) run once when the call ends
         self.vars: dict[str, str] = {}                #: set by IVR menus; CDR userfield k=v, call events
@@ -437,19 +437,25 @@ class Call:
         self.a.progress(self, "answered")          # first: an FXS caller stops its ringback here
         whisper = self.stage.whisper(chan) if self.stage.whisper is not None else None
         announcement = self.ctl.answer_announcement(self)
+        playing = []                                # the bridge opens when all are done
         if whisper is not None and chan.row is not None:
-            sw.play(chan.row, whisper)              # the bridge opens when it is done
-            self._announcing = whisper
-        elif announcement is not None and self.a.row is not None:
-            sw.play(self.a.row, announcement)       # the bridge opens when it is done
-            self._announcing = announcement
+            sw.play(chan.row, whisper)              # the agent hears the whisper...
+            playing.append(whisper)
+        if announcement is not None and self.a.row is not None:
+            sw.play(self.a.row, announcement)       # ...while the caller hears the announcement
+            playing.append(announcement)
+        if playing:
+            self._announcing = playing
         else:
             self._bridge(self.a, chan)
         chan.connected(self)
 
     def player_done(self, row: int, player: Any) -> None:
-        """A player on one of our rows finished (the answer announcement)."""
-        if self._announcing is not None and self._announcing is player:
+        """A player on one of our rows finished (whisper / answer announcement)."""
+        if self._announcing and any(p is player for p in self._announcing):
+            self._announcing = [p for p in self._announcing if p is not player]
+            if self._announcing:
+                return
             self._announcing = None
             if self.state == CallState.ANSWERED and self.b is not None and not self.on_hold:
                 self._bridge(self.a, self.b)

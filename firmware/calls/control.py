@@ -191,7 +191,13 @@ class CallControl:
             return None
 
     def call_answered(self, call: Call) -> None:
-        """Start the minutes guard of an answered outside call."""
+        """Start call recording when its policy says always; start the minutes guard of
+        an answered outside call."""
+        if self.recording is not None:
+            try:
+                self.recording.call_answered(call)
+            except Exception:                                   # recording never stops a call
+                log.exception("recording: call %s", call.id)
         if call.direction != "outbound":
             return
         ext = getattr(call.a, "extension", None)

@@ -2,14 +2,17 @@
 start-up recovery. One per box (``Box.recording``; call control reaches it as
 ``ctl.recording``).
 
-Call control tells it about every call change (:meth:`call_changed`, from
-``CallControl.publish_call``): when a call is answered the policy is decided
-(:mod:`firmware.recording.policy`) and ``always`` starts a recording; parties moving
-(transfer, redirect) re-point the tap; the end of the call closes the file. ``on_demand``
+Call control tells it when a call is answered by a person (:meth:`call_answered`, from
+``CallControl.call_answered``, after the stage's on_answer): the policy is decided
+(:mod:`firmware.recording.policy`) and ``always`` starts a recording — not while an
+application (IVR, queue, voicemail) holds the call. Every other change comes through
+:meth:`call_changed` (from ``CallControl.publish_call``): parties moving (transfer,
+redirect) re-point the tap, a new B party whose policy is never stops it, the end of the
+call closes the file. ``on_demand``
 calls are started/stopped by the feature key (``record_toggle``, default ``*1``) pressed
 by an extension during the call (:meth:`digit`), or by the management API
 (``recording.start`` / ``recording.stop``). ACD tells it a call went through a queue
-with ``Call.recording_hint(queue=..., agent=...)`` (:meth:`hint`).
+with ``Call.recording_hint(queue=..., agent=...)`` or its ``acd.connect`` event (:meth:`hint`).
 
 Disk safety (:meth:`guard`): before each start and after each 1-s flush, free space on
 the recordings' filesystem below ``min_free_mb`` or the recordings' total above
@@ -72,6 +75,7 @@ class _CodeBuf:
 @dataclass
 class _CallInfo:
     decision: Optional[Decision] = None
+    decided_for: Any = None              #: the B party the decision was made with
     queue: str = ""
     agent: str = ""
     codes: dict[Any, _CodeBuf] = field(default_factory=dict)
@@ -112,17 +116,19 @@ class RecordingManager:
     # ------------------------------------------------------------------ policy
     def decision(self, call: "Call") -> Decision:
         info = self._calls.setdefault(call.id, _CallInfo())
-        if info.decision is None:
+        if info.decision is None or info.decided_for is not call.b:      # a new B party: decide again
             info.decision = self._decide(call, info)
+            info.decided_for = call.b
         return info.decision
 
     def _decide(self, call: "Call", info: _CallInfo) -> Decision:
         exts = [e.number for e in (getattr(c, "extension", None) for c in (call.a, call.b)) if e is not None]
-        if info.agent and info.agent not in exts:
-            exts.append(info.agent)
+        queue = info.queue
+        if not queue and self.ctl.config.destination_kind(call.dst) == "queue":
+            queue = call.dst                         # dialled / routed straight to a queue
         route = getattr(call, "route", None)
         keys = [route.name, str(route.id)] if route is not None else []
-        return decide(self.setting, queue=info.queue, extensions=exts, trunk=self._trunk(call), route=keys)
+        return decide(self.setting, queue=queue, extensions=exts, trunk=self._trunk(call), route=keys)
 
     @staticmethod
     def _trunk(call: "Call") -> str:
@@ -150,8 +156,22 @@ class RecordingManager:
         info.queue = queue or info.queue
         info.agent = agent or info.agent
         info.decision = None
+        act = self.active.get(call.id)
+        if act is not None:
+            try:
+                self.index.update(act.rec_id, queue=info.queue, agent=info.agent)
+            except Exception as e:
+                log.warning("recording %d: queue/agent not indexed (%s)", act.rec_id, e)
         if call.state == CallState.ANSWERED:
             self._apply_policy(call)
+
+    def on_event(self, event: str, data: dict) -> None:
+        """Box events: ``acd.connect`` {queue, callid, agent} gives the queue and agent of
+        a queue call (the same as ``Call.recording_hint``)."""
+        if event == "acd.connect":
+            call = self.ctl.calls.get(str(data.get("callid", "")))
+            if call is not None:
+                self.hint(call, queue=str(data.get("queue") or ""), agent=str(data.get("agent") or ""))
 
     # ------------------------------------------------------------------ call events
     def call_changed(self, call: "Call") -> None:
@@ -166,17 +186,25 @@ class RecordingManager:
         if call.state != CallState.ANSWERED:
             return
         act = self.active.get(call.id)
-        if act is None:
-            self._apply_policy(call)
-        else:
+        if act is not None:
+            if self.decision(call).mode == "never":     # the new B party's policy says never
+                self._stop(call, "policy never")
+                return
             rows = self._rows(call)
             if rows != act.writer.rows:
                 act.writer.rows = rows
                 self.bank.rows_changed()
 
+    def call_answered(self, call: "Call") -> None:
+        """``call`` was answered (again, after a redirect): an ``always`` policy starts
+        recording now — after the stage's on_answer, so ACD's queue/agent are known."""
+        self._apply_policy(call)
+
     def _apply_policy(self, call: "Call") -> None:
         d = self.decision(call)
         act = self.active.get(call.id)
+        if call.b is None or call.b.row is None:
+            return               # answered by an application (IVR, queue, voicemail): wait for a person
         if d.mode == "always" and act is None:
             try:
                 self.start(call, by="policy " + d.source)
