@@ -9,7 +9,6 @@ DTMF tones, FSK, call-progress tones. The transcript and the CDR rows are printe
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import sys

@@ -15,7 +15,6 @@ Times: ``*_ms`` are the clock's monotonic milliseconds (ticks × 20).
 """
 from __future__ import annotations
 
-import datetime as _dt
 import itertools
 import logging
 import math

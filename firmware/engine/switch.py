@@ -26,8 +26,8 @@ call's own bridge.  Mix sets are summed in one batched numpy step per tick.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Protocol, Sequence
+from dataclasses import dataclass
+from typing import Any, Optional, Protocol, Sequence
 
 import numpy as np
 

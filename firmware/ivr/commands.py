@@ -18,7 +18,6 @@ import binascii
 from pathlib import Path
 from typing import Any, Optional
 
-from firmware.config import ConfigError
 from firmware.ivr import menu as ivr_menu
 from firmware.ivr.transfer import export_doc, menus_of
 from firmware.mgmt.commands import CommandError, Dispatcher

@@ -25,7 +25,7 @@ import socket
 import time
 from collections import deque
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Optional
 
 from firmware.mgmt import protocol
 from firmware.paths import DataDir

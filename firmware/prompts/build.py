@@ -23,7 +23,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import wave
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +30,7 @@ from typing import Mapping, Optional, Sequence
 
 import numpy as np
 
-from dsp.levels import dbm0_of_rms, rms_for_dbm0
+from dsp.levels import dbm0_of_rms
 from firmware.engine.media import write_wav
 from firmware.prompts.catalogue import LANGUAGES, PROMPTS, Prompt
 from firmware.prompts.library import BUILTIN_DIR

@@ -17,7 +17,6 @@ Files are 8 kHz mono 16-bit PCM WAV (``dsp.audio.read_wav`` says what is wrong o
 from __future__ import annotations
 
 import datetime as _dt
-import os
 import re
 from pathlib import Path
 from typing import Callable, Optional, Union

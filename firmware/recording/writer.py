@@ -16,7 +16,6 @@ file (header fixed if possible) and reports to its ``on_error``; the call goes o
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Callable, Optional
 
