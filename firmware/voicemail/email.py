@@ -94,6 +94,7 @@ class Mailer:
         self._jobs: "queue.Queue[Optional[tuple[SmtpAccount, EmailJob]]]" = queue.Queue()
         self._results: "queue.Queue[tuple[EmailJob, Optional[str]]]" = queue.Queue()
         self._thread: Optional[threading.Thread] = None
+        self._answered = threading.Condition()         #: notified when a result is queued
         self.in_flight = 0
 
     def submit(self, job: EmailJob) -> bool:
@@ -121,6 +122,15 @@ class Mailer:
             except Exception as e:                    # noqa: BLE001 - any failure is retried
                 err = f"{type(e).__name__}: {e}"
             self._results.put((job, err))
+            with self._answered:
+                self._answered.notify_all()
+
+    def wait_result(self, timeout_s: float) -> bool:
+        """Block until a finished job waits for :meth:`poll` (True) or ``timeout_s``
+        passes (False). For tools and tests that drive the engine on a virtual clock
+        while a real SMTP server answers in real time; the engine itself never waits."""
+        with self._answered:
+            return self._answered.wait_for(lambda: not self._results.empty(), timeout_s)
 
     def poll(self) -> int:
         """Hand finished jobs to ``on_result`` (engine thread); returns how many."""
