@@ -482,28 +482,23 @@ def validate_config(state: Mapping[str, Any]) -> None:
             raise ConfigError(f"{table}.id", "the same id is used twice")
 
 
+#: how a row is named in messages: table -> (label, key column, name column or "")
+_DESCRIBE = {
+    "extensions": ("extension", "number", "name"), "ring_groups": ("ring group", "number", "name"),
+    "lines": ("line", "name", ""), "trunk_groups": ("trunk group", "name", ""),
+    "conference_rooms": ("conference room", "number", "name"),
+    "time_conditions": ("time condition", "name", ""), "holidays": ("holiday", "date", ""),
+    "sip_trunks": ("SIP trunk", "name", ""), "queues": ("queue", "number", "name"),
+    "ivr_menus": ("IVR menu", "number", "name"),
+}
+
+
 def _describe(table: str, row: Mapping[str, Any]) -> str:
-    if table == "extensions":
-        return f"extension {row['number']} ({row['name']})"
-    if table == "ring_groups":
-        return f"ring group {row['number']} ({row['name']})"
-    if table == "lines":
-        return f"line {row['name']}"
-    if table == "trunk_groups":
-        return f"trunk group {row['name']}"
-    if table == "conference_rooms":
-        return f"conference room {row['number']} ({row['name']})"
-    if table == "time_conditions":
-        return f"time condition {row['name']}"
-    if table == "holidays":
-        return f"holiday {row['date']}"
-    if table == "sip_trunks":
-        return f"SIP trunk {row['name']}"
-    if table == "queues":
-        return f"queue {row['number']} ({row['name']})"
-    if table == "ivr_menus":
-        return f"IVR menu {row['number']} ({row['name']})"
-    return f"{table[:-1].replace('_', ' ')} {row.get('id')} ({row.get('name', '')})"
+    label, key, name = _DESCRIBE.get(table, (table[:-1].replace("_", " "), "id", "name"))
+    text = f"{label} {row.get(key)}"
+    if name:
+        text += f" ({row.get(name, '')})"
+    return text
 
 
 def references_to(state: Mapping[str, Any], table: str, key: Any) -> list[str]:
