@@ -265,14 +265,6 @@ class Call:
         self.ctl.publish_call(self)
         return True
 
-    def recording_hint(self, queue: str = "", agent: str = "") -> None:
-        """ACD: this call went through ``queue`` (its number) and extension ``agent``
-        serves it; call recording decides its policy again (a queue policy outranks the
-        others; docs/recording.md). Call it when the agent answers."""
-        rec = self.ctl.recording
-        if rec is not None:
-            rec.hint(self, queue=queue, agent=agent)
-
     def recall_after(self, ms: int, recall_stage: Stage) -> None:
         """Blind transfer: if nobody answers within ``ms``, ring ``recall_stage`` instead."""
         self.stage.next = lambda reason: recall_stage

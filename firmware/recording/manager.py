@@ -12,7 +12,7 @@ call closes the file. ``on_demand``
 calls are started/stopped by the feature key (``record_toggle``, default ``*1``) pressed
 by an extension during the call (:meth:`digit`), or by the management API
 (``recording.start`` / ``recording.stop``). ACD tells it a call went through a queue
-with ``Call.recording_hint(queue=..., agent=...)`` or its ``acd.connect`` event (:meth:`hint`).
+with its ``acd.connect`` event, or any application calls :meth:`hint`.
 
 Disk safety (:meth:`guard`): before each start and after each 1-s flush, free space on
 the recordings' filesystem below ``min_free_mb`` or the recordings' total above
@@ -167,7 +167,7 @@ class RecordingManager:
 
     def on_event(self, event: str, data: dict) -> None:
         """Box events: ``acd.connect`` {queue, callid, agent} gives the queue and agent of
-        a queue call (the same as ``Call.recording_hint``)."""
+        a queue call (see :meth:`hint`)."""
         if event == "acd.connect":
             call = self.ctl.calls.get(str(data.get("callid", "")))
             if call is not None:

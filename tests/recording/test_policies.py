@@ -1,5 +1,5 @@
 """Policy precedence (queue > extension > trunk > inbound route > default), the
-"this call may be recorded" announcement, the ACD hook ``Call.recording_hint`` and the
+"this call may be recorded" announcement, the ACD hook ``RecordingManager.hint`` and the
 policy document's validation."""
 from __future__ import annotations
 
@@ -89,9 +89,9 @@ def test_recording_hint_from_acd(hx):
     rec = hx.box.recording
     (call,) = hx.ctl.calls.values()
     assert call.id in rec.active                                   # extension 802: always
-    call.recording_hint(queue="701", agent="802")                  # the queue says never
+    rec.hint(call, queue="701", agent="802")                  # the queue says never
     assert call.id not in rec.active
-    call.recording_hint(queue="700", agent="802")
+    rec.hint(call, queue="700", agent="802")
     assert call.id in rec.active
     hx.run(1200)
     hang_up(hx, "fxs1")
