@@ -238,3 +238,27 @@ CREATE TABLE ivr_menus (
 CONFIG_MIGRATIONS = CONFIG_MIGRATIONS + (
     Migration(8, "IVR menus (a tree of nodes per menu number, as JSON)", _V8),
 )
+
+
+def _v9(db: sqlite_utils.Database) -> None:
+    """Web logins (the first one: admin/admin, which must be changed at first login) and the
+    audit log of configuration changes."""
+    from firmware.config.passwords import hash_login_password
+    db.execute("""CREATE TABLE users (
+        username TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '', role TEXT NOT NULL,
+        password_hash TEXT NOT NULL, agent TEXT NOT NULL DEFAULT '', lang TEXT NOT NULL DEFAULT '',
+        enabled INTEGER NOT NULL DEFAULT 1, must_change INTEGER NOT NULL DEFAULT 0,
+        changed TEXT NOT NULL DEFAULT '')""")
+    db.execute("""CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, actor TEXT NOT NULL,
+        action TEXT NOT NULL, target TEXT NOT NULL, key TEXT NOT NULL DEFAULT '',
+        detail TEXT NOT NULL DEFAULT '')""")
+    db.execute("CREATE INDEX audit_log_time ON audit_log (time)")
+    db.execute("INSERT INTO users (username, name, role, password_hash, must_change) VALUES (?, ?, ?, ?, 1)",
+               ["admin", "Administrator", "admin", hash_login_password("admin")])
+
+
+CONFIG_MIGRATIONS = CONFIG_MIGRATIONS + (
+    Migration(9, "web UI logins with roles (admin/admin until the first login changes it) and the "
+                 "audit log of configuration changes", _v9),
+)

@@ -65,3 +65,46 @@ def check_password(field: str, password: object, number: str = "") -> str:
     if len(set(password)) == 1:
         raise ConfigError(field, "must not be one character repeated")
     return password
+
+
+# --------------------------------------------------------------------------- web logins
+# Web UI accounts are hashed with argon2id (argon2-cffi's defaults: RFC 9106 low-memory
+# profile); the hash string carries its own parameters and salt.
+
+def hash_login_password(password: str) -> str:
+    """The argon2id hash string of a web login password."""
+    from argon2 import PasswordHasher
+    return PasswordHasher().hash(password)
+
+
+def verify_login_password(stored_hash: str, password: str) -> bool:
+    """True when ``password`` matches ``stored_hash`` (False for any malformed hash)."""
+    from argon2 import PasswordHasher
+    from argon2.exceptions import Argon2Error
+    if not stored_hash:
+        return False
+    try:
+        return PasswordHasher().verify(stored_hash, password)
+    except (Argon2Error, ValueError):
+        return False
+
+
+LOGIN_MIN_LENGTH = 8            #: characters at least in a web login password
+
+
+def check_login_password(field: str, password: object, username: str = "") -> str:
+    """``password`` if it is acceptable for the web login ``username``, else ConfigError."""
+    if not isinstance(password, str):
+        raise ConfigError(field, "is not text")
+    if len(password) < LOGIN_MIN_LENGTH:
+        raise ConfigError(field, f"is {len(password)} characters long; a login password needs at least "
+                                 f"{LOGIN_MIN_LENGTH}")
+    if len(password) > 128:
+        raise ConfigError(field, f"is {len(password)} characters long (at most 128)")
+    if username and password.lower() in (username.lower(), username.lower() * 2):
+        raise ConfigError(field, "must not be the user name")
+    if password.lower() in OBVIOUS or password.lower() in ("admin", "adminadmin", "admin1234"):
+        raise ConfigError(field, "is one of the first passwords attackers try; choose another")
+    if len(set(password)) < 4:
+        raise ConfigError(field, "needs at least 4 different characters")
+    return password

@@ -12,23 +12,33 @@ another backend can be added beside SQLite later.  Every write:
 Readers (``snapshot()``) read everything in one transaction; in WAL mode they never
 wait for a writer and never see half a change.  A store object may be shared between
 threads (one lock per object); other processes open their own.
+
+Every change is also written to the ``audit_log`` table in the same transaction: when,
+who (``with store.acting("web:alice"):`` -- per thread; ``"daemon"`` otherwise), what
+(add/update/delete/settings/import, table, key) and the changed fields, with secrets
+(PINs, passwords) masked.  Web logins (``users``) live here too, outside the engine's
+snapshot and the exported configuration.
 """
 from __future__ import annotations
 
 import json
 import os
 import sqlite3
+import contextlib
+import datetime as dt
 import threading
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, Optional, Union
+from typing import Any, Callable, Iterator, Mapping, Optional, Union
 
 import sqlite_utils
 
 from firmware.config import model
 from firmware.config.errors import ConfigError
 from firmware.config.migrations import CONFIG_MIGRATIONS, apply_migrations, schema_version
+from firmware.config.passwords import check_login_password, hash_login_password, verify_login_password
 from firmware.config.seed import default_config
+from firmware.config.validate_users import ROLES, validate_user
 from firmware.config.validate import (KEYS, SETTINGS_DEFAULTS, TABLES, references_to, validate_config,
                                       validate_row, validate_setting, validate_settings)
 
@@ -88,6 +98,7 @@ class ConfigStore:
     def __init__(self, path: Union[str, os.PathLike], *, country: str = "cn") -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
+        self._who = threading.local()
         seed = default_config(country)
         validate_config(_clean_document(seed))   # a bad country fails before the file is touched
         conn = sqlite3.connect(str(self.path), timeout=10.0, check_same_thread=False)
@@ -207,12 +218,40 @@ class ConfigStore:
         return doc
 
     # -- writing ----------------------------------------------------------------------
-    def _transaction(self, change: Callable[[dict[str, Any]], Any]) -> Any:
+    @contextlib.contextmanager
+    def acting(self, actor: str) -> Iterator["ConfigStore"]:
+        """Changes made by this thread inside the block are audited as ``actor``
+        (e.g. ``"web:alice"``, ``"phone:801"``)."""
+        before = getattr(self._who, "actor", None)
+        self._who.actor = actor
+        try:
+            yield self
+        finally:
+            self._who.actor = before
+
+    @property
+    def actor(self) -> str:
+        """Who the audit log names for changes from this thread now."""
+        return getattr(self._who, "actor", None) or "daemon"
+
+    def _audit(self, action: str, target: str, key: Any = "", detail: Any = "") -> None:
+        if isinstance(detail, Mapping):
+            detail = json.dumps(_masked(detail), ensure_ascii=False, sort_keys=True, default=str)
+        self.db.execute("INSERT INTO audit_log (time, actor, action, target, key, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                        [_now_iso(), self.actor, action, target, "" if key is None else str(key), str(detail)])
+
+    def _transaction(self, change: Callable[[dict[str, Any]], Any],
+                     audit: Optional[Callable[[Any], tuple]] = None, bump: bool = True) -> Any:
+        """Run ``change(state)`` in one write transaction; ``audit(result)`` gives the
+        (action, target, key, detail) written to the audit log with it."""
         with self._lock:
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                result = change(self._load())
-                self.db.execute("UPDATE config_meta SET value = value + 1 WHERE key = 'version'")
+                result = change(self._load() if bump else {})
+                if bump:
+                    self.db.execute("UPDATE config_meta SET value = value + 1 WHERE key = 'version'")
+                if audit is not None:
+                    self._audit(*audit(result))
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
@@ -247,7 +286,8 @@ class ConfigStore:
         Validated first: any problem raises ConfigError and nothing changes.  Missing
         settings take their defaults; a missing table section means an empty table.
         """
-        self._transaction(lambda state: self._replace_all(state, doc))
+        self._transaction(lambda state: self._replace_all(state, doc),
+                          audit=lambda _: ("import", "config", "", "the whole configuration was replaced"))
 
     def set_setting(self, key: str, value: Any) -> None:
         self.update_settings({key: value})
@@ -262,7 +302,7 @@ class ConfigStore:
             for k, v in clean.items():
                 self.db.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
                                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [k, json.dumps(v)])
-        self._transaction(change)
+        self._transaction(change, audit=lambda _: ("settings", "settings", ",".join(sorted(clean)), clean))
 
     def _check_number_free(self, state: dict[str, Any], table: str, number: str) -> None:
         for other in _NUMBERED:
@@ -285,7 +325,7 @@ class ConfigStore:
             tbl = self.db[table]
             tbl.insert(self._encode(table, ins))
             return row[key] if row[key] is not None else tbl.last_pk
-        return self._transaction(change)
+        return self._transaction(change, audit=lambda k: ("add", table, k, row))
 
     def _update(self, table: str, keyval: Any, fields: Mapping[str, Any]) -> None:
         key = KEYS[table]
@@ -309,7 +349,8 @@ class ConfigStore:
             upd = self._encode(table, row)
             upd.pop(key)
             self.db[table].update(keyval, upd)
-        self._transaction(change)
+            return {k: v for k, v in row.items() if r.get(k) != v}
+        self._transaction(change, audit=lambda diff: ("update", table, keyval, diff))
 
     def _delete(self, table: str, keyval: Any) -> None:
         key = KEYS[table]
@@ -324,7 +365,7 @@ class ConfigStore:
             state[table] = [r for r in rows if r[key] != keyval]
             validate_config(state)
             self.db.execute(f"DELETE FROM [{table}] WHERE [{key}] = ?", [keyval])
-        self._transaction(change)
+        self._transaction(change, audit=lambda _: ("delete", table, keyval, ""))
 
     # -- per-table API (generated below) -------------------------------------------------
     def extensions(self) -> list[dict]: return self._list("extensions")
@@ -458,7 +499,156 @@ class ConfigStore:
                 self.db.execute("DELETE FROM ivr_menus WHERE number = ?", [m["number"]])
                 self.db["ivr_menus"].insert(self._encode("ivr_menus", m))
             return numbers
-        return self._transaction(change)
+        return self._transaction(change, audit=lambda ns: ("put", "ivr_menus", ",".join(ns), ""))
+
+    # -- web logins (not part of the engine's configuration) -----------------------------
+    def users(self) -> list[dict]:
+        """Web logins without their password hashes, sorted by user name."""
+        with self._lock:
+            rows = list(self.db.query("SELECT * FROM users ORDER BY username"))
+        return [_public_user(r) for r in rows]
+
+    def user(self, username: str) -> Optional[dict]:
+        with self._lock:
+            rows = list(self.db.query("SELECT * FROM users WHERE username = ?", [username]))
+        return _public_user(rows[0]) if rows else None
+
+    def check_login(self, username: str, password: str) -> Optional[dict]:
+        """The user (without hash) when ``username`` exists, is enabled and ``password``
+        matches; else None.  Takes about the same time whether or not the user exists."""
+        with self._lock:
+            rows = list(self.db.query("SELECT * FROM users WHERE username = ?", [username]))
+        if not rows:
+            verify_login_password(_DUMMY_HASH(), password)
+            return None
+        r = rows[0]
+        if not verify_login_password(r["password_hash"], password) or not r["enabled"]:
+            return None
+        return _public_user(r)
+
+    def add_user(self, username: str, *, role: str, password: str, name: str = "", agent: str = "",
+                 lang: str = "", enabled: bool = True, must_change: bool = False) -> str:
+        """A new web login; ``password`` must pass the policy (passwords.check_login_password)."""
+        row = validate_user({"username": username, "role": role, "name": name, "agent": agent,
+                             "lang": lang, "enabled": enabled, "must_change": must_change})
+        check_login_password("users.password", password, row["username"])
+        row["password_hash"] = hash_login_password(password)
+
+        def change(state: dict[str, Any]) -> str:
+            if list(self.db.query("SELECT 1 FROM users WHERE username = ?", [row["username"]])):
+                raise ConfigError("users.username", f"user {row['username']!r} already exists")
+            self._check_agent(row)
+            self.db["users"].insert({**row, "changed": _now_iso()})
+            return row["username"]
+        return self._transaction(change, bump=False, audit=lambda u: ("add", "users", u, _without_hash(row)))
+
+    def update_user(self, username: str, /, **fields: Any) -> None:
+        """Change a login's name, role, agent, language, enabled or must_change (not the password:
+        :meth:`set_user_password`).  The last enabled admin cannot be demoted or disabled."""
+        if "password" in fields or "password_hash" in fields:
+            raise ConfigError("users.password", "use set_user_password to change a password")
+
+        def change(state: dict[str, Any]) -> dict:
+            rows = list(self.db.query("SELECT * FROM users WHERE username = ?", [username]))
+            if not rows:
+                raise ConfigError("users.username", f"no user {username!r}")
+            old = _public_user(rows[0])
+            row = validate_user({**old, **fields})
+            if row["username"] != username:
+                raise ConfigError("users.username", "cannot be changed: add a new user and delete this one")
+            self._check_agent(row)
+            if old["role"] == "admin" and old["enabled"] and not (row["role"] == "admin" and row["enabled"]):
+                self._keep_an_admin(username)
+            self.db["users"].update(username, {**row, "changed": _now_iso()})
+            return {k: v for k, v in row.items() if old.get(k) != v}
+        self._transaction(change, bump=False, audit=lambda diff: ("update", "users", username, diff))
+
+    def set_user_password(self, username: str, password: str, *, must_change: bool = False) -> None:
+        """Set a login's password (policy-checked); ``must_change`` asks for a new one at next login."""
+        check_login_password("users.password", password, username)
+        h = hash_login_password(password)
+
+        def change(state: dict[str, Any]) -> None:
+            if not list(self.db.query("SELECT 1 FROM users WHERE username = ?", [username])):
+                raise ConfigError("users.username", f"no user {username!r}")
+            self.db["users"].update(username, {"password_hash": h, "must_change": int(must_change),
+                                               "changed": _now_iso()})
+        self._transaction(change, bump=False, audit=lambda _: ("password", "users", username, ""))
+
+    def delete_user(self, username: str) -> None:
+        def change(state: dict[str, Any]) -> None:
+            rows = list(self.db.query("SELECT * FROM users WHERE username = ?", [username]))
+            if not rows:
+                raise ConfigError("users.username", f"no user {username!r}")
+            if rows[0]["role"] == "admin" and rows[0]["enabled"]:
+                self._keep_an_admin(username)
+            self.db.execute("DELETE FROM users WHERE username = ?", [username])
+        self._transaction(change, bump=False, audit=lambda _: ("delete", "users", username, ""))
+
+    def _keep_an_admin(self, username: str) -> None:
+        others = list(self.db.query("SELECT 1 FROM users WHERE role = 'admin' AND enabled = 1 AND username != ?",
+                                    [username]))
+        if not others:
+            raise ConfigError("users.role", f"{username} is the last enabled admin; make another admin first")
+
+    def _check_agent(self, row: Mapping[str, Any]) -> None:
+        if row.get("agent") and not list(self.db.query("SELECT 1 FROM agents WHERE number = ?", [row["agent"]])):
+            raise ConfigError("users.agent", f"no agent {row['agent']} (create the agent first)")
+        if row.get("role") == "agent" and not row.get("agent"):
+            raise ConfigError("users.agent", "an agent login needs the agent number it logs in as")
+
+    def note_audit(self, action: str, target: str, key: str = "", detail: Any = "") -> None:
+        """Write one audit-log line for something done outside the store (a backup
+        downloaded, a login locked out) as the current actor."""
+        self._transaction(lambda state: None, bump=False, audit=lambda _: (action, target, key, detail))
+
+    def audit_log(self, limit: int = 100, offset: int = 0, actor: Optional[str] = None,
+                  target: Optional[str] = None) -> dict[str, Any]:
+        """``{"total": n, "rows": [...]}`` newest first (time is ISO-8601 UTC)."""
+        where, args = [], []
+        if actor:
+            where.append("actor = ?")
+            args.append(actor)
+        if target:
+            where.append("target = ?")
+            args.append(target)
+        w = (" WHERE " + " AND ".join(where)) if where else ""
+        with self._lock:
+            total = next(self.db.query(f"SELECT COUNT(*) AS n FROM audit_log{w}", args))["n"]
+            rows = list(self.db.query(f"SELECT * FROM audit_log{w} ORDER BY id DESC LIMIT ? OFFSET ?",
+                                      [*args, int(limit), int(offset)]))
+        return {"total": total, "rows": rows}
+
+
+def _now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+_SECRET_WORDS = ("pin", "password", "secret", "hash")
+
+
+def _masked(fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: ("***" if any(w in k.lower() for w in _SECRET_WORDS) and v else v) for k, v in fields.items()}
+
+
+def _public_user(r: Mapping[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in r.items() if k != "password_hash"}
+    out["enabled"] = bool(out.get("enabled"))
+    out["must_change"] = bool(out.get("must_change"))
+    return out
+
+
+def _without_hash(r: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in r.items() if k != "password_hash"}
+
+
+_dummy: list[str] = []
+
+
+def _DUMMY_HASH() -> str:
+    if not _dummy:
+        _dummy.append(hash_login_password("not-a-user-password"))
+    return _dummy[0]
 
 
 def _clean_document(doc: Any) -> dict[str, Any]:
