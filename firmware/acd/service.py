@@ -98,6 +98,7 @@ class AcdService:
         self.book = AgentBook(ctl.clock, acdlog, rna_limit=self._rna_limit, changed=self._agent_changed,
                               publish=ctl.publish)
         self.entries: dict[str, list[Entry]] = {}       #: queue -> entries (waiting, offering, callback)
+        self.connected: dict[str, Entry] = {}           #: callid -> entry talking to an agent
         self.rr_last: dict[str, int] = {}
         self.rng = rng or random.Random()
         self.aht: dict[str, deque] = {}
@@ -396,6 +397,7 @@ class AcdService:
             self.ctl.publish("acd.abandon", {"queue": entry.queue, "callid": entry.callid})
             self.dispatch()
         elif entry.state == EntryState.CONNECTED:
+            self.connected.pop(entry.callid, None)
             talk = now - entry.connect_ms
             wait = entry.connect_ms - entry.entered_ms
             if call.hangup_side == "transfer":
@@ -611,6 +613,7 @@ class AcdService:
         if entry in lst:
             lst.remove(entry)
         entry.state = EntryState.CONNECTED
+        self.connected[entry.callid] = entry
         entry.connect_ms = now
         entry.agent = a.number if a is not None else ""
         if a is not None:
@@ -627,21 +630,52 @@ class AcdService:
         call = entry.call
         if q is None or not q.survey or entry.state != EntryState.CONNECTED or call is None:
             return False
+        self._start_survey(entry, ch, transfer_code="")
+        return True
+
+    def _start_survey(self, entry: Entry, agent_ch: Any, transfer_code: str) -> None:
+        """The agent leaves ``entry``'s call and the caller hears the survey (after the
+        agent hung up: COMPLETEAGENT; transferred with a code: TRANSFER to that code)."""
+        call = entry.call
+        assert call is not None
         now = self.now_ms()
         talk = now - entry.connect_ms
-        self.log.queue_event("COMPLETEAGENT", callid=entry.callid, queue=entry.queue, agent=entry.agent,
-                             data=(entry.connect_ms - entry.entered_ms, talk))
+        wait = entry.connect_ms - entry.entered_ms
+        if transfer_code:
+            self.log.queue_event("TRANSFER", callid=entry.callid, queue=entry.queue, agent=entry.agent,
+                                 data=(transfer_code, wait, talk))
+        else:
+            self.log.queue_event("COMPLETEAGENT", callid=entry.callid, queue=entry.queue, agent=entry.agent,
+                                 data=(wait, talk))
         self._agent_done(entry, talk)
         entry.state = EntryState.SURVEY
+        self.connected.pop(entry.callid, None)
         sw = self.ctl.switch
-        for row in (ch.row, call.a.row):
+        for row in (agent_ch.row, call.a.row):
             if row is not None:
+                sw.stop(row)
                 sw.isolate(row)
+        call.on_hold = False
         survey = SurveyLeg(self, entry)
         call.b = survey
-        call.notes.append("survey")
+        call.notes.append(f"survey (transferred by agent {entry.agent})" if transfer_code else "survey")
         survey.start()
-        return True
+        self.ctl.publish_call(call)
+
+    def transfer_to_survey(self, chan: Any) -> str:
+        """Feature code ``agent_survey`` (flash, ``*60``): the queue caller ``chan`` holds
+        goes to the satisfaction survey; the agent's phone is free (hears the confirmation
+        and hangs up). Returns the feature outcome ("on", or "invalid" when ``chan`` holds
+        no queue call it answered)."""
+        call = getattr(chan, "held", None)
+        entry = self.connected.get(call.id) if call is not None else None
+        if entry is None or entry.call is not call or entry.state != EntryState.CONNECTED \
+                or call.state != CallState.ANSWERED or call.b is not chan:
+            return "invalid"
+        chan.held = None
+        code = self.config.feature_code("agent_survey") or "survey"
+        self._start_survey(entry, chan, transfer_code=code)
+        return "on"
 
     def survey_score(self, entry: Entry, score: int) -> None:
         self.log.queue_event("SURVEY", callid=entry.callid, queue=entry.queue, agent=entry.agent, data=(score,))
@@ -836,6 +870,8 @@ class AcdService:
             return "on" if self.unpause(here.number) else "invalid"
         if name == "agent_wrapup":
             return "on" if self.extend_wrapup(here.number) else "invalid"
+        if name == "agent_survey":
+            return self.transfer_to_survey(chan)
         return "invalid"
 
     # ------------------------------------------------------------------ status

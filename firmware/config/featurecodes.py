@@ -46,6 +46,8 @@ FEATURE_CODES: tuple[FeatureCode, ...] = (
                 True),
     FeatureCode("agent_unpause", "*64", False, "Agent ready again after a pause"),
     FeatureCode("agent_wrapup", "*65", False, "Agent: 30 s more wrap-up time (after-call work)"),
+    FeatureCode("agent_survey", "*60", False, "Agent: hand the queue caller to the satisfaction survey "
+                                               "(flash, *60, hang up)"),
     FeatureCode("voicemail", "*98", False, "Voicemail: listen to your own mailbox (PIN asked unless the mailbox "
                                            "says own_phone_pin off)"),
     FeatureCode("record_prompt", "*77", True, "Record a prompt from this phone: *77 <prompt number> # "
