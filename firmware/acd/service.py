@@ -237,6 +237,8 @@ class AcdService:
         if q.max_len and len(waiting) >= q.max_len:
             entry.state = EntryState.GONE
             call.notes.append(f"queue {q.number} full ({len(waiting)})")
+            self.log.queue_event("FULL", callid=entry.callid, queue=q.number,
+                                 data=(entry.caller, len(waiting), q.exit_dest))
             self._exit(entry, q.exit_dest, "queue_full")
             return
         if not self.members_logged_in(q.number) and not q.join_empty:

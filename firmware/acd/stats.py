@@ -6,7 +6,7 @@ historical reports (:mod:`firmware.acd.reports`).
 
 Per queue, for the calls that *entered* the queue in the period (ENTERQUEUE time):
 
-* ``offered`` ENTERQUEUE; ``answered`` CONNECT; ``abandoned`` ABANDON after at least
+* ``offered`` ENTERQUEUE; ``full`` FULL (turned away by ``max_len``: not in offered); ``answered`` CONNECT; ``abandoned`` ABANDON after at least
   5 s (``short_abandoned``: ABANDON within 5 s, counted apart); ``exited`` EXIT* (timeout,
   empty queue, exit key); ``callback_requests`` / ``callbacks_connected`` / ``callbacks_failed``;
 * ``asa_s`` average CONNECT wait; ``avg_abandon_s`` average wait of the (long) abandons;
@@ -35,7 +35,9 @@ DEFAULT_SL_THRESHOLD_S = 15
 EXIT_EVENTS = ("EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY")
 COMPLETE_EVENTS = ("COMPLETEAGENT", "COMPLETECALLER")
 #: events after which a call no longer waits in the queue
-OUTCOME_EVENTS = ("CONNECT", "ABANDON", "CALLBACKREQUEST") + EXIT_EVENTS
+OUTCOME_EVENTS = ("CONNECT", "ABANDON", "CALLBACKREQUEST", "FULL") + EXIT_EVENTS
+#: events that start a call's passage through a queue (FULL: turned away, never entered)
+ARRIVAL_EVENTS = ("ENTERQUEUE", "FULL")
 AGENT_STATES = ("logged_out", "ready", "ringing", "on_call", "wrap_up", "paused")
 
 
@@ -80,7 +82,7 @@ class AcdLogReader:
         qf = " AND queue = ?" if queue else ""
         args: list[Any] = [start_ms, end_ms] + ([queue] if queue else [])
         return self._query(
-            "SELECT * FROM queue_log WHERE callid IN (SELECT callid FROM queue_log WHERE event = 'ENTERQUEUE'"
+            "SELECT * FROM queue_log WHERE callid IN (SELECT callid FROM queue_log WHERE event IN ('ENTERQUEUE', 'FULL')"
             f" AND ts_ms >= ? AND ts_ms < ?{qf}) AND callid != '' ORDER BY ts_ms, id", args)
 
     def agent_events(self, start_ms: int, end_ms: int) -> list[dict[str, Any]]:
@@ -116,14 +118,14 @@ class _Call:
 
 def group_calls(rows: Iterable[dict[str, Any]]) -> list[_Call]:
     """queue_log rows → one :class:`_Call` per (callid, queue) that has an ENTERQUEUE
-    (rows of a call in a queue before its ENTERQUEUE are ignored)."""
+    (or a FULL: turned away) (rows of a call in a queue before its ENTERQUEUE are ignored)."""
     calls: dict[tuple[str, str], _Call] = {}
     by_id: dict[str, list[_Call]] = defaultdict(list)
     order: list[_Call] = []
     for r in rows:
         key = (r["callid"], r["queue"])
         c = calls.get(key)
-        if r["event"] == "ENTERQUEUE":
+        if r["event"] in ARRIVAL_EVENTS:
             c = calls[key] = _Call(r["callid"], r["queue"], int(r["ts_ms"]))
             by_id[r["callid"]].append(c)
             order.append(c)
@@ -139,9 +141,12 @@ def queue_figures(calls: Iterable[_Call], sl_threshold_s: float = DEFAULT_SL_THR
     t_ms = sl_threshold_s * 1000
     n = dict.fromkeys(("offered", "answered", "answered_within_t", "abandoned", "short_abandoned",
                        "exited", "callback_requests", "callbacks_connected", "callbacks_failed",
-                       "completed", "surveys", "transferred"), 0)
+                       "completed", "surveys", "transferred", "full"), 0)
     wait_total = abandon_wait = talk = wrap = survey_total = 0
     for c in calls:
+        if c.events and c.events[0]["event"] == "FULL":
+            n["full"] += 1                       # turned away: never entered, not offered
+            continue
         n["offered"] += 1
         for r in c.events:
             ev = r["event"]

@@ -2,6 +2,8 @@
 exit key, max wait, empty-queue policies, full queue, whisper, screen pop."""
 from __future__ import annotations
 
+import datetime as dt
+
 from tests.acd.conftest import caller, events, fast_login, ringing_ports, rms, setup_queue
 from tests.firmware.features import hears_tone
 
@@ -98,6 +100,14 @@ def test_full_queue_turns_callers_away(hx):
     second = caller(hx, "fxo2", "13800000002")
     assert hx.until(lambda: second.state.value == "ended", 20000)
     assert [e["data1"] for e in events(hx, "ENTERQUEUE")] == ["13800000001"]
+    full = events(hx, "FULL")                      # turned away is logged (Asterisk's FULL)
+    assert [(e["queue"], e["data1"], e["data2"]) for e in full] == [("700", "13800000002", "1")]
+    stats = hx.box.dispatcher.run("acd.stats", {"queue": "700"})["queues"]["700"]
+    assert (stats["offered"], stats["full"], stats["waiting"]) == (1, 1, 1)
+    day = hx.box.clock.wall_time().astimezone().date()
+    (row,) = hx.box.dispatcher.run("acd.report", {"interval": "day", "from": day.isoformat(),
+                                                   "to": (day + dt.timedelta(days=1)).isoformat()})
+    assert (row["offered"], row["full"]) == (1, 1)
 
 
 def test_whisper_reaches_the_agent_before_the_bridge_opens(hx):
