@@ -19,10 +19,10 @@ from firmware.acd.stats import AcdLogReader, agent_call_figures, agent_state_tim
 
 INTERVALS_MIN = {"15min": 15, "hour": 60, "day": 1440}
 
-QUEUE_COLUMNS = ("interval_start", "queue", "offered", "full", "answered", "answered_within_t", "abandoned",
+QUEUE_COLUMNS = ("interval_start", "queue", "offered", "answered", "answered_within_t", "abandoned",
                  "short_abandoned", "exited", "callback_requests", "callbacks_connected", "callbacks_failed",
                  "asa_s", "aht_s", "talk_s", "wrapup_s", "avg_abandon_s", "sl_threshold_s",
-                 "service_level_pct", "abandon_rate_pct", "surveys", "survey_avg")
+                 "service_level_pct", "abandon_rate_pct", "surveys", "survey_avg", "full")
 AGENT_COLUMNS = ("interval_start", "agent", "login_s", "talk_s", "wrapup_s", "idle_s", "ringing_s", "pause_s",
                  "pause_by_reason_s", "answered", "completed", "ring_no_answer", "aht_s", "surveys", "survey_avg",
                  "lp_pct")
