@@ -262,3 +262,19 @@ CONFIG_MIGRATIONS = CONFIG_MIGRATIONS + (
     Migration(9, "web UI logins with roles (admin/admin until the first login changes it) and the "
                  "audit log of configuration changes", _v9),
 )
+
+_V_ACD_SUPERVISORS = """
+CREATE TABLE supervisors (
+    number TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '', pin TEXT NOT NULL DEFAULT '',
+    extension TEXT NOT NULL DEFAULT '', trust_extension INTEGER NOT NULL DEFAULT 0,
+    queues TEXT NOT NULL DEFAULT '[]');
+ALTER TABLE agents ADD COLUMN paid_hours REAL NOT NULL DEFAULT 8;
+ALTER TABLE queues ADD COLUMN callback_retry_ms INTEGER NOT NULL DEFAULT 60000;
+ALTER TABLE queues ADD COLUMN callback_class TEXT NOT NULL DEFAULT 'national'
+"""
+
+CONFIG_MIGRATIONS = CONFIG_MIGRATIONS + (
+    Migration(10, "call-centre supervisors (number, PIN, trusted extension, queues); agents' paid hours "
+                  "per day; queue callback retry delay and the call class a caller's callback number may have",
+              _V_ACD_SUPERVISORS),
+)

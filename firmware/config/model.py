@@ -13,7 +13,7 @@ from typing import Any, Mapping, Optional
 from dsp.profiles import get_profile
 
 from firmware.config.model_acd import (Agent, Contact, PauseReason, Queue, QueueMember,  # noqa: F401
-                                       Region, VipCaller, region_for)
+                                       Region, Supervisor, VipCaller, region_for)
 
 #: Emergency numbers built in per country (always routable, whatever the routes say);
 #: ``112`` is added for every country.  ``settings.emergency_numbers`` adds more.
@@ -328,6 +328,7 @@ class Config:
     vip_callers: tuple[VipCaller, ...] = ()
     regions: tuple[Region, ...] = ()
     contacts: tuple[Contact, ...] = ()
+    supervisors: tuple[Supervisor, ...] = ()
     mailboxes: tuple[Mailbox, ...] = ()
     ivr_menus: tuple[IvrMenu, ...] = ()
     _index: dict = field(default_factory=dict, repr=False, compare=False)
@@ -347,6 +348,7 @@ class Config:
         idx["agent"] = {a.number: a for a in self.agents}
         idx["vip"] = {v.number: v for v in self.vip_callers}
         idx["contact"] = {c.number: c for c in self.contacts}
+        idx["supervisor"] = {s.number: s for s in self.supervisors}
         idx["mbox"] = {m.number: m for m in self.mailboxes}
         vm: dict[str, str] = {}
         live = [m for m in self.mailboxes if m.enabled]
@@ -472,6 +474,9 @@ class Config:
     def region(self, caller: str) -> Optional[Region]:
         """The caller's region by the longest matching prefix (None when none)."""
         return region_for(self.regions, caller)
+
+    def supervisor(self, number: str) -> Optional[Supervisor]:
+        return self._index["supervisor"].get(number)
 
     def queues_of(self, agent: str) -> tuple[Queue, ...]:
         """The queues ``agent`` is a member of."""

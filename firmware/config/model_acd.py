@@ -33,6 +33,8 @@ class Queue:
     announce_position: bool = True   #: position + expected wait in the periodic announcement
     callback_after_ms: int = 0  #: offer "press 1 for a callback" after this wait (0 = off)
     callback_retries: int = 3
+    callback_retry_ms: int = 60000   #: wait before calling a customer back again (no answer / busy)
+    callback_class: str = "national"  #: highest call class of a number the caller enters for the callback
     whisper: bool = True        #: the agent hears the queue name before the bridge opens
     survey: bool = False        #: caller rates the call after the agent hangs up
     service_level_s: int = 15   #: service-level target T (answered within T s)
@@ -65,6 +67,23 @@ class Agent:
     name: str = ""
     pin: str = field(default="", repr=False)   #: salted hash ("pbkdf2$salt$hex"), never the PIN
     rna_limit: int = 3          #: unanswered offers in a row before auto-pause (0 = never)
+    paid_hours: float = 8.0     #: paid hours per day (L/P in agent reports; 0 = not reported)
+
+
+@dataclass(frozen=True)
+class Supervisor:
+    """Who may listen / whisper / barge / take over (feature codes *66..*69, supervise.start).
+    With no supervisors configured every extension may supervise."""
+    number: str                 #: supervisor number, dialled after the agent: *66 1001 * 90 * PIN #
+    name: str = ""
+    pin: str = field(default="", repr=False)   #: salted hash, never the PIN
+    extension: str = ""         #: the supervisor's desk phone (rung by supervise.start)
+    trust_extension: bool = False   #: dialling from ``extension`` needs no number / PIN
+    queues: tuple[str, ...] = ()    #: queues whose agents they may supervise (empty = all)
+
+    def covers(self, queues: "tuple[str, ...] | list[str]") -> bool:
+        """May this supervisor supervise an agent of ``queues`` (any one of them)?"""
+        return not self.queues or any(q in self.queues for q in queues)
 
 
 @dataclass(frozen=True)

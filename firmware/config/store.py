@@ -45,10 +45,10 @@ from firmware.config.validate import (KEYS, SETTINGS_DEFAULTS, TABLES, reference
 EXPORT_FORMAT = "hotline-config"
 
 _JSON_COLUMNS = {"ring_groups": ("members",), "time_conditions": ("hours",), "queues": ("members",),
-                 "regions": ("agents",), "mailboxes": ("members",), "ivr_menus": ("nodes", "direct_dial")}
+                 "regions": ("agents",), "supervisors": ("queues",), "mailboxes": ("members",), "ivr_menus": ("nodes", "direct_dial")}
 _BOOL_COLUMNS = {"extensions": ("enabled", "dnd", "followme_confirm", "announce"), "lines": ("enabled",),
                  "time_conditions": ("holidays",), "conference_rooms": ("announce",),
-                 "sip_trunks": ("register", "enabled"),
+                 "sip_trunks": ("register", "enabled"), "supervisors": ("trust_extension",),
                  "queues": ("join_empty", "leave_empty", "announce_position", "whisper", "survey"),
                  "mailboxes": ("enabled", "attach", "delete_after_email", "own_phone_pin")}
 _MODEL = {
@@ -59,6 +59,7 @@ _MODEL = {
     "sip_trunks": model.SipTrunk,
     "queues": model.Queue, "agents": model.Agent, "pause_reasons": model.PauseReason,
     "vip_callers": model.VipCaller, "regions": model.Region, "contacts": model.Contact,
+    "supervisors": model.Supervisor,
     "mailboxes": model.Mailbox, "ivr_menus": model.IvrMenu,
 }
 _WHAT = {
@@ -67,7 +68,7 @@ _WHAT = {
     "time_conditions": "time condition", "holidays": "holiday", "caller_lists": "caller list entry",
     "conference_rooms": "conference room", "sip_trunks": "SIP trunk",
     "queues": "queue", "agents": "agent", "pause_reasons": "pause reason", "vip_callers": "VIP caller",
-    "regions": "region", "contacts": "contact",
+    "regions": "region", "contacts": "contact", "supervisors": "supervisor",
     "mailboxes": "mailbox", "ivr_menus": "IVR menu",
 }
 _NUMBERED = ("extensions", "ring_groups", "conference_rooms", "queues", "ivr_menus")     #: share one number space
@@ -83,7 +84,7 @@ def _sort_key(table: str) -> Callable[[Mapping[str, Any]], Any]:
         return lambda r: r["id"] or 0
     if table == "holidays":
         return lambda r: r["date"]
-    if table in ("agents", "vip_callers", "contacts", "pause_reasons", "regions"):
+    if table in ("agents", "vip_callers", "contacts", "pause_reasons", "regions", "supervisors"):
         k = {"pause_reasons": "code", "regions": "prefix"}.get(table, "number")
         return lambda r: (len(r[k]), r[k])
     return lambda r: model._natural_key(r["name"])
@@ -200,6 +201,8 @@ class ConfigStore:
                     r = {**r, "members": tuple(model.QueueMember(**m) for m in r["members"])}
                 elif table == "regions":
                     r = {**r, "agents": tuple(r["agents"])}
+                elif table == "supervisors":
+                    r = {**r, "queues": tuple(r["queues"])}
                 elif table == "ivr_menus":
                     r = {**r, "direct_dial": tuple(r["direct_dial"])}
                 elif table == "time_conditions":
@@ -457,6 +460,12 @@ class ConfigStore:
     def add_contact(self, **fields: Any) -> str: return self._add("contacts", fields)
     def update_contact(self, number: str, /, **fields: Any) -> None: self._update("contacts", number, fields)
     def delete_contact(self, number: str) -> None: self._delete("contacts", number)
+
+    def supervisors(self) -> list[dict]: return self._list("supervisors")
+    def supervisor(self, number: str) -> Optional[dict]: return self._get("supervisors", number)
+    def add_supervisor(self, **fields: Any) -> str: return self._add("supervisors", fields)
+    def update_supervisor(self, number: str, /, **fields: Any) -> None: self._update("supervisors", number, fields)
+    def delete_supervisor(self, number: str) -> None: self._delete("supervisors", number)
 
     def mailboxes(self) -> list[dict]: return self._list("mailboxes")
     def mailbox(self, number: str) -> Optional[dict]: return self._get("mailboxes", number)

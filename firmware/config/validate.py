@@ -105,7 +105,7 @@ KEYS: Mapping[str, str] = {
     "time_conditions": "name", "holidays": "date", "caller_lists": "id", "conference_rooms": "number",
     "sip_trunks": "name",
     "queues": "number", "agents": "number", "pause_reasons": "code", "vip_callers": "number",
-    "regions": "prefix", "contacts": "number",
+    "regions": "prefix", "contacts": "number", "supervisors": "number",
     "mailboxes": "number", "ivr_menus": "number",
 }
 
@@ -371,7 +371,7 @@ ROW_VALIDATORS: Mapping[str, Callable[[Mapping[str, Any]], dict]] = {
     "time_conditions": vf.time_condition, "holidays": vf.holiday, "caller_lists": vf.caller_list_entry,
     "conference_rooms": vf.conference_room, "sip_trunks": vs.sip_trunk,
     "queues": va.queue, "agents": va.agent, "pause_reasons": va.pause_reason, "vip_callers": va.vip_caller,
-    "regions": va.region, "contacts": va.contact,
+    "regions": va.region, "contacts": va.contact, "supervisors": va.supervisor,
     "mailboxes": vv.mailbox,
     "ivr_menus": ivr_menu.validate_menu_row,
 }
@@ -542,6 +542,8 @@ def references_to(state: Mapping[str, Any], table: str, key: Any) -> list[str]:
     elif table == "sip_trunks":
         out += vs.references_to_sip_trunk(state, key)
     elif table in ("agents", "queues"):
+        out += va.references_to_acd(state, table, key)
+    if table == "extensions":
         out += va.references_to_acd(state, table, key)
     elif table == "ivr_menus":
         for r in state["inbound_routes"]:

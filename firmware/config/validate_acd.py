@@ -9,11 +9,14 @@ from typing import Any, Mapping
 
 from firmware.config.errors import ConfigError
 from firmware.config.fields import _bool, _choice, _digits, _int, _text, _unknown_fields
+from firmware.config.model import CALL_CLASSES
 from firmware.config.model_acd import parse_penalty_steps
 
 #: Distribution strategies (firmware.acd.strategies implements them).
 STRATEGIES = ("ringall", "longest_idle", "round_robin", "linear", "fewest_calls", "least_talk",
               "random", "weighted_random", "sticky", "vip_owner", "region")
+#: call classes a callback number may be limited to (emergency numbers are never called back)
+CALLBACK_CLASSES = CALL_CLASSES[1:]
 PIN_ITERATIONS = 2000
 _PIN_PREFIX = "pbkdf2$"
 
@@ -46,7 +49,7 @@ def queue(r: Mapping[str, Any]) -> dict:
     _unknown_fields(t, r, ("number", "name", "strategy", "ring_ms", "retry_ms", "wrapup_ms", "max_len",
                            "max_wait_ms", "exit_dest", "join_empty", "leave_empty", "exit_key",
                            "exit_key_dest", "moh", "announce_ms", "announce_position", "callback_after_ms",
-                           "callback_retries", "whisper", "survey", "service_level_s", "penalty_steps",
+                           "callback_retries", "callback_retry_ms", "callback_class", "whisper", "survey", "service_level_s", "penalty_steps",
                            "sticky_days", "members"))
     number = _number(f"{t}.number", r)
     steps = _text(f"{t}.penalty_steps", r.get("penalty_steps", "") or "", 200)
@@ -92,6 +95,9 @@ def queue(r: Mapping[str, Any]) -> dict:
         "announce_position": _bool(f"{t}.announce_position", r.get("announce_position", True)),
         "callback_after_ms": _int(f"{t}.callback_after_ms", r.get("callback_after_ms", 0), 0, 3600000, " ms"),
         "callback_retries": _int(f"{t}.callback_retries", r.get("callback_retries", 3), 0, 10),
+        "callback_retry_ms": _int(f"{t}.callback_retry_ms", r.get("callback_retry_ms", 60000), 1000, 3600000,
+                                  " ms"),
+        "callback_class": _choice(f"{t}.callback_class", r.get("callback_class", "national"), CALLBACK_CLASSES),
         "whisper": _bool(f"{t}.whisper", r.get("whisper", True)),
         "survey": _bool(f"{t}.survey", r.get("survey", False)),
         "service_level_s": _int(f"{t}.service_level_s", r.get("service_level_s", 15), 1, 3600, " s"),
@@ -103,21 +109,68 @@ def queue(r: Mapping[str, Any]) -> dict:
 
 def agent(r: Mapping[str, Any]) -> dict:
     t = "agents"
-    _unknown_fields(t, r, ("number", "name", "pin", "rna_limit"))
+    _unknown_fields(t, r, ("number", "name", "pin", "rna_limit", "paid_hours"))
     number = _digits(f"{t}.number", r.get("number", ""), 1, 8, "an agent number")
-    pin = r.get("pin", "") or ""
-    if isinstance(pin, int) and not isinstance(pin, bool):
-        pin = str(pin)
-    if not (isinstance(pin, str) and pin.startswith(_PIN_PREFIX)):
-        if not isinstance(pin, str) or not (pin.isdigit() or pin == "") or len(pin) > 8:
-            raise ConfigError(f"{t}.pin", "must be up to 8 digits")     # the value is not echoed
-        pin = hash_pin(pin) if pin else ""
     return {
         "number": number,
         "name": _text(f"{t}.name", r.get("name", "") or f"Agent {number}"),
-        "pin": pin,
+        "pin": _pin(f"{t}.pin", r.get("pin", "")),
         "rna_limit": _int(f"{t}.rna_limit", r.get("rna_limit", 3), 0, 100),
+        "paid_hours": _hours(f"{t}.paid_hours", r.get("paid_hours", 8)),
     }
+
+
+def _pin(field: str, pin: Any) -> str:
+    """A PIN of up to 8 digits, stored as a salted hash (a hash given back is kept)."""
+    pin = pin or ""
+    if isinstance(pin, int) and not isinstance(pin, bool):
+        pin = str(pin)
+    if isinstance(pin, str) and pin.startswith(_PIN_PREFIX):
+        return pin
+    if not isinstance(pin, str) or not (pin.isdigit() or pin == "") or len(pin) > 8:
+        raise ConfigError(field, "must be up to 8 digits")     # the value is not echoed
+    return hash_pin(pin) if pin else ""
+
+
+def _hours(field: str, value: Any) -> float:
+    """Paid hours per day: 0..24 in steps of minutes (8, 7.5)."""
+    try:
+        h = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(field, f"{value!r} is not a number of hours (e.g. 8 or 7.5)") from None
+    if isinstance(value, bool) or not 0 <= h <= 24:
+        raise ConfigError(field, f"{value!r} is not between 0 and 24 hours")
+    return round(h, 3)
+
+
+def supervisor(r: Mapping[str, Any]) -> dict:
+    """A supervisor: number, name, PIN (hashed), desk extension, trust_extension, queues."""
+    t = "supervisors"
+    _unknown_fields(t, r, ("number", "name", "pin", "extension", "trust_extension", "queues"))
+    number = _digits(f"{t}.number", r.get("number", ""), 1, 8, "a supervisor number")
+    queues = r.get("queues", []) or []
+    if isinstance(queues, str):
+        queues = [q for q in queues.replace(",", " ").replace("|", " ").split() if q]
+    if not isinstance(queues, list):
+        raise ConfigError(f"{t}.queues", f"{queues!r} is not a list of queue numbers (empty = all queues)")
+    clean_q: list[str] = []
+    for q in queues:
+        q = _digits(f"{t}.queues", q, 2, 8, "a queue number")
+        if q not in clean_q:
+            clean_q.append(q)
+    out = {
+        "number": number,
+        "name": _text(f"{t}.name", r.get("name", "") or f"Supervisor {number}"),
+        "pin": _pin(f"{t}.pin", r.get("pin", "")),
+        "extension": _digits(f"{t}.extension", r.get("extension", "") or "", 0, 8, "an extension number"),
+        "trust_extension": _bool(f"{t}.trust_extension", r.get("trust_extension", False)),
+        "queues": clean_q,
+    }
+    if out["trust_extension"] and not out["extension"]:
+        raise ConfigError(f"{t}.trust_extension", f"supervisor {number}: name the extension to trust")
+    if not out["pin"] and not out["trust_extension"]:
+        raise ConfigError(f"{t}.pin", f"supervisor {number} needs a PIN (or a trusted extension)")
+    return out
 
 
 def pause_reason(r: Mapping[str, Any]) -> dict:
@@ -181,6 +234,18 @@ def check_acd_references(state: Mapping[str, Any], numbers_in_use: Mapping[str, 
         if q["exit_key"] and not q["exit_key_dest"]:
             raise ConfigError("queues.exit_key_dest", f"queue {n} has exit key {q['exit_key']} "
                                                       "but no destination for it")
+    exts = {e["number"] for e in state.get("extensions", ())}
+    for s in state.get("supervisors", ()):
+        if s["extension"] and s["extension"] not in exts:
+            raise ConfigError("supervisors.extension", f"supervisor {s['number']}: no extension {s['extension']}")
+        for qn in s["queues"]:
+            if qn not in queues:
+                raise ConfigError("supervisors.queues", f"supervisor {s['number']}: no queue {qn}")
+    trusted = [s["extension"] for s in state.get("supervisors", ()) if s["trust_extension"]]
+    for e in trusted:
+        if trusted.count(e) > 1:
+            raise ConfigError("supervisors.trust_extension", f"extension {e} is trusted for two supervisors; "
+                                                             "trust it for one only")
     for v in state.get("vip_callers", ()):
         if v["agent"] and v["agent"] not in agents:
             raise ConfigError("vip_callers.agent", f"no agent {v['agent']} (owner of {v['number']})")
@@ -212,4 +277,11 @@ def references_to_acd(state: Mapping[str, Any], table: str, key: Any) -> list[st
         for rg in state.get("regions", ()):
             if rg["queue"] == key:
                 out.append(f"region {rg['prefix']} ({rg['area']}) sends callers to it")
+        for s in state.get("supervisors", ()):
+            if key in s["queues"]:
+                out.append(f"supervisor {s['number']} ({s['name']}) supervises it")
+    elif table == "extensions":
+        for s in state.get("supervisors", ()):
+            if s["extension"] == key:
+                out.append(f"supervisor {s['number']} ({s['name']}) has it as desk phone")
     return out

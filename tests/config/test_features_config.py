@@ -16,8 +16,8 @@ def refused(fn, field, words):
 def test_feature_codes_defaults_and_clashes(store):
     codes = store.get_setting("feature_codes")
     assert codes["dnd_on"] == "*78" and codes["directed_pickup"] == "**"
-    store.set_setting("feature_codes", {"dnd_on": "*60"})
-    assert store.get_setting("feature_codes")["dnd_on"] == "*60"
+    store.set_setting("feature_codes", {"dnd_on": "*59"})
+    assert store.get_setting("feature_codes")["dnd_on"] == "*59"
     refused(lambda: store.set_setting("feature_codes", {"dnd_on": "*73"}), "settings.feature_codes.dnd_on",
             "already the code of")
     refused(lambda: store.set_setting("feature_codes", {"pickup": "*7"}), "settings.feature_codes.pickup",
