@@ -18,6 +18,8 @@ from firmware.acd.log import AcdLog
 from firmware.acd.service import AcdService
 from firmware.acd.supervision_log import SupervisionLog
 from firmware.calls.control import CallControl
+from firmware.cdr.commands import register_cdr
+from firmware.cdr.notes import CallNotes
 from firmware.cdr.record import CdrRecord
 from firmware.cdr.store import CdrStore
 from firmware.config.store import ConfigStore
@@ -25,6 +27,9 @@ from firmware.features.supervise import SupervisionManager
 from firmware.ivr.commands import register_ivr_commands
 from firmware.mgmt.commands import CommandError, Dispatcher
 from firmware.mgmt.acdsupervisor import register_acd_supervisor
+from firmware.mgmt.logtail import register_log
+from firmware.mgmt.notes import register_notes
+from firmware.mgmt.notices import NoticeBoard, register_notices
 from firmware.mgmt.provisioning import register_provisioning
 from firmware.paths import DataDir
 
@@ -53,6 +58,8 @@ class Box:
             self._configure_sim_lines(board)
         self.board = board
         self.cdr = CdrStore(self.data.cdr_db)
+        self.notes = CallNotes(self.cdr)                       #: call notes and follow-ups (cdr.db)
+        self.notices = NoticeBoard(self.data.notices_db)       #: supervisor notices for agents
         self._publishers: list[Callable[[str, dict], None]] = []
         self.ctl = CallControl(board, clock, self.config, publish=self.publish,
                                cdr_writer=self._write_cdr, ec_taps=ec_taps,
@@ -150,6 +157,7 @@ class Box:
     def close(self) -> None:
         self.recording.close()
         self.voicemail.close()
+        self.notices.close()
         self.store.close()
         self.cdr.close()
         self.acd_log.close()
@@ -207,6 +215,10 @@ class Box:
         register_voicemail(d, self)
         register_acd_supervisor(d, self)
         register_ivr_commands(d, self)
+        register_cdr(d, self)                        # cdr.search, cdr.export
+        register_notes(d, self)                      # note.*, followup.*
+        register_notices(d, self)                    # notice.*
+        register_log(d, self)                        # log.tail
         if isinstance(self.clock, VirtualClock):
             d.register("clock.advance", self._cmd_advance,
                        "virtual clock only: run {ms} milliseconds of ticks now")

@@ -73,6 +73,14 @@ class DataDir:
     def log(self) -> Path:
         return self.root / "hotline.log"
 
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"               #: the daemon's rotating log, logs/hotline.log (firmware.logbook)
+
+    @property
+    def notices_db(self) -> Path:
+        return self.root / "notices.db"         #: supervisor notices for agents (firmware.mgmt.notices)
+
     def create(self) -> "DataDir":
         """Make the directories (idempotent)."""
         for d in (self.root, self.sounds, self.recordings, self.voicemail):

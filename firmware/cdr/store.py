@@ -33,6 +33,7 @@ from typing import IO, Any, Iterator, Optional, Union
 
 import sqlite_utils
 
+from firmware.cdr.notes import NOTES_SCHEMA
 from firmware.cdr.record import FIELD_NAMES, UTC, CdrRecord
 from firmware.cdr.writer import GroupCommitWriter
 from firmware.config.migrations import Migration, apply_migrations
@@ -67,6 +68,7 @@ CREATE TABLE caller_list_hits (entry INTEGER PRIMARY KEY, hits INTEGER NOT NULL,
 CDR_MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "cdr table", _V1),
     Migration(2, "refused calls (toll-fraud guard, blocked callers) and caller-list hit counters", _V2),
+    Migration(3, "call notes and follow-ups (firmware.cdr.notes); index on uniqueid", NOTES_SCHEMA),
 )
 
 #: Master.csv columns (see module docstring): (name, kind) with kind "text", "int", "time".
