@@ -1,7 +1,7 @@
 # Hotline — the two commands: `make run` and `make test` (both do all set-up first).
 #
 #   make run    apt packages, .venv, Cython build, then start the box (simulated board,
-#               status page http://127.0.0.1:8080, data in var/hotline)
+#               web UI http://127.0.0.1:8080, data in var/hotline)
 #   make test   the same set-up, then the test suite (tests/heavy excluded)
 #   make soak   the long soak/load runs in tests/heavy
 #   make bench  `hotline bench dsp` (ours vs spandsp) and `hotline bench engine`
@@ -11,7 +11,7 @@ VENV      := .venv
 PY        := $(VENV)/bin/python
 PIP       := $(VENV)/bin/pip
 # Debian packages the build, the tests and the benchmarks need.
-APT_PKGS  := build-essential libspandsp-dev espeak-ng sox sip-tester baresip
+APT_PKGS  := build-essential libspandsp-dev espeak-ng sox sip-tester baresip chromium fonts-noto-cjk
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
@@ -47,7 +47,7 @@ build: venv
 	$(PY) -m firmware.prompts.build
 	@[ -x $(VENV)/bin/hotline ] || $(PIP) install -q --no-build-isolation --no-deps -e .
 
-# The box on the simulated board; status page on http://127.0.0.1:8080, data in ./var/hotline.
+# The box on the simulated board; web UI on http://127.0.0.1:8080 (first login admin/admin), data in ./var/hotline.
 RUN_ARGS  ?= --sim --data var/hotline --web 127.0.0.1:8080
 run: build
 	$(VENV)/bin/hotline run $(RUN_ARGS)

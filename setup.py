@@ -52,7 +52,8 @@ setup(
         compiler_directives={"boundscheck": False, "wraparound": False,
                              "cdivision": True, "initializedcheck": False},
     ),
-    install_requires=["numpy>=1.26", "sqlite-utils>=4", "bottle>=0.13", "waitress>=3"],
+    install_requires=["numpy>=1.26", "sqlite-utils>=4", "bottle>=0.13", "cheroot>=10",
+                      "argon2-cffi>=23", "babel>=2.12", "cryptography>=41"],
     entry_points={"console_scripts": ["hotline=firmware.cli:main"]},
     zip_safe=False,
 )

@@ -65,7 +65,7 @@ class _SafeRealtimeClock(RealtimeClock):
 
 async def serve(data: DataDir, *, web: Optional[tuple[str, int]], virtual: bool,
                 ready: Optional[asyncio.Event] = None, stop: Optional[asyncio.Event] = None,
-                sip: object = "config") -> int:
+                sip: object = "config", web_tls: Optional[bool] = None) -> int:
     """Run the box until ``stop`` is set (or SIGINT/SIGTERM)."""
     from firmware.box import Box
     from firmware.mgmt.client import MgmtClient
@@ -93,9 +93,12 @@ async def serve(data: DataDir, *, web: Optional[tuple[str, int]], virtual: bool,
             log.error("SIP: %s; the box runs without SIP (fix --sip or settings.sip_bind)", e)
     webserver = None
     if web is not None:
-        from webui.server import WebServer, WebServerError
+        from webui import start_web
+        from webui.server import WebServerError
         try:
-            webserver = WebServer(web[0], web[1], lambda: MgmtClient(data.socket)).start()
+            webserver = start_web(web[0], web[1], data_root=data.root, socket_path=data.socket,
+                                  config_db=data.config_db, tls=web_tls,
+                                  client_factory=lambda: MgmtClient(data.socket))
         except WebServerError as e:
             log.error("%s", e)
             await server.stop()
@@ -117,6 +120,8 @@ async def serve(data: DataDir, *, web: Optional[tuple[str, int]], virtual: bool,
              f", web {webserver.url}" if webserver else "")
     if sip_addr is not None:
         print(f"SIP {sip_addr[0]}:{sip_addr[1]}", flush=True)
+    if webserver is not None:
+        print(f"WEB {webserver.url}", flush=True)
     settle_garbage_collector()
     # one line on stdout when the box answers on its socket: for supervisors and tests
     print(f"READY {data.socket}", flush=True)
@@ -170,7 +175,8 @@ def _run(args: argparse.Namespace) -> int:
         log.error("cannot use data directory %s: %s", data.root, e.strerror)
         return 1
     return asyncio.run(serve(data, web=args.web, virtual=args.virtual_clock,
-                             sip=args.sip if args.sip != "config" else "config"))
+                             sip=args.sip if args.sip != "config" else "config",
+                             web_tls={"on": True, "off": False}.get(args.web_tls)))
 
 
 def register(subparsers) -> None:
@@ -179,7 +185,10 @@ def register(subparsers) -> None:
     p.add_argument("--sim", action="store_true", help="use the simulated board")
     p.add_argument("--data", metavar="DIR", help="data directory (default: $HOTLINE_DATA or ~/.local/share/hotline)")
     p.add_argument("--web", metavar="HOST:PORT", type=parse_hostport, default=("127.0.0.1", 8080),
-                   help="status page address (default 127.0.0.1:8080; 'off' for none)")
+                   help="web UI address (default 127.0.0.1:8080; 'off' for none)")
+    p.add_argument("--web-tls", choices=["auto", "on", "off"], default="auto",
+                   help="HTTPS for the web UI with a self-signed certificate made on first start in "
+                        "DATA/tls (auto: on unless the address is loopback)")
     p.add_argument("--sip", metavar="HOST:PORT", type=_sip_arg, default="config",
                    help="SIP address, UDP and TCP (default: settings.sip_bind, 0.0.0.0:5060; 'off' for none)")
     p.add_argument("--virtual-clock", action="store_true",

@@ -1,2 +1,65 @@
-"""Fixtures shared with tests/mgmt and tests/webui (defined in tests/mgmt/fixtures.py)."""
-from tests.mgmt.fixtures import datadir, server  # noqa: F401
+"""Fixtures of the web UI tests.
+
+* ``server`` / ``datadir`` — a real management server with the test dispatcher
+  (tests/mgmt/fixtures.py); ``webapp`` — the web UI on it (in this process), with the
+  admin password prepared; ``http`` — an :class:`Http` client of it (logged out).
+* ``webbox`` — a whole daemon on the simulated board with the web UI (a subprocess);
+  ``browser`` — Debian's chromium through Playwright (one per test process);
+  ``page`` — a fresh browser context and page (English, 1280×860).
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.mgmt.fixtures import datadir, remove, server, short_tmpdir  # noqa: F401
+from tests.webui.harness import CHROMIUM, CHROMIUM_ARGS, Http, WebBox, prepare_store
+
+
+@pytest.fixture
+def webapp(server, datadir):  # noqa: F811
+    from firmware.mgmt.client import MgmtClient
+    from webui import start_web
+    prepare_store(datadir / "config.db")
+    w = start_web("127.0.0.1", 0, data_root=datadir, socket_path=datadir / "hotline.sock",
+                  config_db=datadir / "config.db",
+                  client_factory=lambda: MgmtClient(socket_path=datadir / "hotline.sock", timeout=5))
+    yield w
+    w.stop()
+
+
+@pytest.fixture
+def http(webapp) -> Http:
+    return Http(webapp.url)
+
+
+@pytest.fixture
+def webbox():
+    tmp = short_tmpdir()                  # Unix socket paths are limited to 107 bytes
+    try:
+        with WebBox(tmp) as box:
+            yield box
+    finally:
+        remove(tmp)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed (make test installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+    pw = sync_playwright().start()
+    b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    yield b
+    b.close()
+    pw.stop()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 860})
+    p = ctx.new_page()
+    p.set_default_timeout(10000)
+    yield p
+    ctx.close()

@@ -1,0 +1,9 @@
+"""The pages of the web UI, one module per area; each has ``install(app, web)``.
+
+Add a module here to add its pages.  A module adds its menu entries with
+:func:`webui.render.add_nav` and declares each route's roles (``roles=(...)``) or
+``public=True`` (only the login page does).
+"""
+from webui.pages import account, audit, home, users
+
+MODULES = [account, home, users, audit]
