@@ -188,6 +188,17 @@ class WebBox:
         self.close()
 
 
+def browser_login(page: Any, url: str, user: str = "admin", password: str = ADMIN_PASSWORD,
+                  lang: str = "en") -> None:
+    """Log in through the login page of the web UI at ``url`` (ends on the user's start page)."""
+    page.goto(url + "login")
+    page.fill("#username", user)
+    page.fill("#password", password)
+    page.select_option("#lang", lang)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
 def shot(page: Any, name: str) -> Path:
     """Save a full-page screenshot as var/screenshots/NAME.png; returns the path."""
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -1,15 +1,7 @@
 """In Debian's chromium: log in, see the box status update without a reload, log out."""
 from __future__ import annotations
 
-from tests.webui.harness import ADMIN_PASSWORD, shot
-
-
-def login(page, url: str, user: str = "admin", password: str = ADMIN_PASSWORD, lang: str = "en") -> None:
-    page.goto(url + "login")
-    page.fill("#username", user)
-    page.fill("#password", password)
-    page.select_option("#lang", lang)
-    page.click("button[type=submit]")
+from tests.webui.harness import browser_login as login, shot
 
 
 def test_login_status_page_and_logout(webbox, page):

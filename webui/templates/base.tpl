@@ -7,9 +7,15 @@
 <meta name="htmx-config" content='{"allowEval": false, "includeIndicatorStyles": false, "selfRequestsOnly": true}'>
 <title>{{title}} · {{box_name}}</title>
 <link rel="stylesheet" href="/static/app.css">
+% for sheet in get('extra_css', []):
+<link rel="stylesheet" href="/static/{{sheet}}">
+% end
 <script src="/static/htmx.min.js" defer></script>
 <script src="/static/htmx-sse.min.js" defer></script>
 <script src="/static/app.js" defer></script>
+% for js in get('extra_js', []):
+<script src="/static/{{js}}" defer></script>
+% end
 </head>
 <body class="{{get('body_class', '')}}">
 % if get('bare', False):
