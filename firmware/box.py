@@ -27,10 +27,12 @@ from firmware.features.supervise import SupervisionManager
 from firmware.ivr.commands import register_ivr_commands
 from firmware.mgmt.commands import CommandError, Dispatcher
 from firmware.mgmt.acdsupervisor import register_acd_supervisor
+from firmware.mgmt.agentpanel import register_agent_panel
 from firmware.mgmt.logtail import register_log
 from firmware.mgmt.notes import register_notes
 from firmware.mgmt.notices import NoticeBoard, register_notices
 from firmware.mgmt.provisioning import register_provisioning
+from firmware.mgmt.wizard import register_wizard
 from firmware.paths import DataDir
 
 log = logging.getLogger("hotline.box")
@@ -61,6 +63,7 @@ class Box:
         self.notes = CallNotes(self.cdr)                       #: call notes and follow-ups (cdr.db)
         self.notices = NoticeBoard(self.data.notices_db)       #: supervisor notices for agents
         self._publishers: list[Callable[[str, dict], None]] = []
+        self._enrichers: dict[str, list[Callable[[dict], None]]] = {}
         self.ctl = CallControl(board, clock, self.config, publish=self.publish,
                                cdr_writer=self._write_cdr, ec_taps=ec_taps,
                                moh_path=str(self.data.sounds / "moh.wav"), sounds_dir=self.data.sounds,
@@ -80,6 +83,7 @@ class Box:
         self.supervision_log = SupervisionLog(self.data.acd_db)
         self.ctl.supervision = SupervisionManager(self.ctl, self.supervision_log)
         self.sip: Any = None            #: SipService once :meth:`start_sip` ran
+        self.agent_panel: Any = None    #: firmware.mgmt.agentpanel.AgentPanel (screen pops of live calls)
         self.started_tick = clock.ticks
         self.started_wall = time.time()
         self.dispatcher = Dispatcher()
@@ -90,7 +94,17 @@ class Box:
     def add_publisher(self, fn: Callable[[str, dict], None]) -> None:
         self._publishers.append(fn)
 
+    def add_enricher(self, event: str, fn: Callable[[dict], None]) -> None:
+        """``fn(data)`` adds to every ``event`` before any publisher sees it (the agent
+        panel puts notes and call history into ``acd.screen_pop``)."""
+        self._enrichers.setdefault(event, []).append(fn)
+
     def publish(self, event: str, data: dict) -> None:
+        for enrich in self._enrichers.get(event, ()):
+            try:
+                enrich(data)
+            except Exception:                        # an event is never lost for its extras
+                log.exception("adding to event %s failed", event)
         for fn in self._publishers:
             fn(event, data)
 
@@ -219,6 +233,8 @@ class Box:
         register_notes(d, self)                      # note.*, followup.*
         register_notices(d, self)                    # notice.*
         register_log(d, self)                        # log.tail
+        register_agent_panel(d, self)                # agent.call, call.transfer
+        register_wizard(d, self)                     # test_call, ports.check
         if isinstance(self.clock, VirtualClock):
             d.register("clock.advance", self._cmd_advance,
                        "virtual clock only: run {ms} milliseconds of ticks now")

@@ -679,6 +679,22 @@ class AcdService:
         self._start_survey(entry, chan, transfer_code=code)
         return "on"
 
+    def handed_on(self, call: "Call", to: str) -> bool:
+        """The agent talking to queue caller ``call`` handed the caller on to ``to`` (blind
+        transfer from the agent panel, ``call.transfer``): the agent's part ends here —
+        TRANSFER in queue_log, wrap-up — while the call goes on. False when ``call`` is
+        not a queue call connected to an agent."""
+        entry = self.connected.get(call.id)
+        if entry is None or entry.state != EntryState.CONNECTED or entry.call is not call:
+            return False
+        del self.connected[call.id]
+        talk = self.now_ms() - entry.connect_ms
+        self.log.queue_event("TRANSFER", callid=entry.callid, queue=entry.queue, agent=entry.agent,
+                             data=(to, entry.connect_ms - entry.entered_ms, talk))
+        self._agent_done(entry, talk)
+        entry.state = EntryState.GONE
+        return True
+
     def survey_score(self, entry: Entry, score: int) -> None:
         self.log.queue_event("SURVEY", callid=entry.callid, queue=entry.queue, agent=entry.agent, data=(score,))
         self.ctl.publish("acd.survey", {"queue": entry.queue, "callid": entry.callid, "agent": entry.agent,

@@ -184,8 +184,7 @@ def history(store: "CdrStore", number: str, limit: int = 10, *,
     src, dst, disposition, billsec, linkedid — the screen pop's "previous calls"."""
     if not number:
         return []
-    store.flush()
-    with store._lock:
+    with store._lock:                        # no flush: a screen pop must not wait for the disk
         rows = list(store.db.query(
             "SELECT uniqueid, linkedid, start, src, dst, disposition, billsec, direction FROM cdr "
             "WHERE (src = ? OR dst = ?) AND linkedid != ? ORDER BY start DESC, id DESC LIMIT ?",

@@ -35,6 +35,11 @@ These are the commands ``extension.add`` ... ``sip_trunk.delete`` of
 firmware/mgmt/provisioning.py with friendlier arguments. A generated SIP password is
 printed once; the change is in force at once on the running box.
 
+Agent panel, reports and the setup wizard (generic form; docs/agent-panel-api.md):
+
+    hotline ctl cdr.search number=13800138000 since=2024-05-01 | cdr.export header=true > calls.csv
+    hotline ctl log.tail level=warning | ports.check | test_call extension=801 | notice.list
+
 Values are read as JSON when they parse (``n=3``, ``on=true``, ``ports=["fxs1","fxs2"]``)
 and as plain strings otherwise (``name=Front desk`` quoted by the shell). A number that
 must stay a string is written with JSON quotes: ``dst='"0801"'`` (``0801`` is not JSON
@@ -54,6 +59,7 @@ from typing import Any, Optional
 
 from firmware.mgmt.acdctl import ACD_OPTIONS, acd_call
 from firmware.mgmt.client import DaemonNotRunning, MgmtClient, MgmtError
+from firmware.mgmt.panelrender import render_panel
 from firmware.mgmt.render import render, render_event, render_provisioning, render_status, table
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_RUNNING = 0, 1, 2, 3
@@ -376,6 +382,8 @@ def format_result(command: str, result: Any, as_json: bool = False, wide: bool =
         return table(result, ["id", "start", "duration_s", "caller", "callee", "agent", "queue", "direction",
                               "state", "path"]) if result else "no recordings"
     text = render_provisioning(command, result)
+    if text is None:
+        text = render_panel(command, result)
     if text is not None:
         return text
     if result is None:
