@@ -174,6 +174,8 @@ def _run(args: argparse.Namespace) -> int:
     except OSError as e:
         log.error("cannot use data directory %s: %s", data.root, e.strerror)
         return 1
+    from firmware import logbook
+    logbook.install(data.logs, getattr(logging, args.log_level.upper(), logging.INFO))
     return asyncio.run(serve(data, web=args.web, virtual=args.virtual_clock,
                              sip=args.sip if args.sip != "config" else "config",
                              web_tls={"on": True, "off": False}.get(args.web_tls)))
