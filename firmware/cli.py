@@ -4,6 +4,7 @@
     hotline ctl [--data DIR] <command> [key=value ...]   talk to a running box
     hotline demo                                         a scripted call on the simulated board
     hotline cdr export --csv [--data DIR]                call records, Asterisk Master.csv order
+    hotline user list|password USER [--data DIR]         web UI logins (a lost admin password)
     hotline bench dsp|talkoff|engine|sip|acd|recording ...  benchmarks
 """
 from __future__ import annotations
@@ -21,6 +22,7 @@ COMMAND_MODULES = [
     "firmware.demo",          # demo
     "firmware.cdr.cli",       # cdr
     "firmware.prompts.cli",   # prompts
+    "firmware.config.users_cli",  # user
 ]
 
 

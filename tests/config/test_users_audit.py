@@ -94,3 +94,20 @@ def test_users_are_not_in_the_exported_configuration(store):
     assert "users" not in doc and "audit_log" not in doc
     store.import_json(doc)
     assert store.user("sup") is not None                   # a restore keeps the logins
+
+
+def test_hotline_user_password_from_the_console(tmp_path, capsys):
+    from firmware.cli import main
+    data = tmp_path / "box"
+    assert main(["user", "--data", str(data), "password", "admin", "--password", "short"]) == 1
+    assert "at least 8" in capsys.readouterr().err
+    assert main(["user", "--data", str(data), "password", "admin", "--password", "Console-pw-9"]) == 0
+    assert main(["user", "--data", str(data), "list"]) == 0
+    out = capsys.readouterr().out
+    assert "admin" in out and "must change" not in out.split("admin", 1)[1].splitlines()[0]
+    s = ConfigStore.at(data)
+    try:
+        assert s.check_login("admin", "Console-pw-9")
+        assert s.audit_log()["rows"][0]["actor"] == "console"
+    finally:
+        s.close()
