@@ -6,11 +6,13 @@
   notes its conversation has, see ``note.list``);
 * ``cdr.export {same filters, header?, limit?}`` → ``{"csv": "<Master.csv text>", "rows": n}``,
   oldest first, times in the box's time zone; ``header: true`` adds a line of column names.
+  It runs in a worker thread (the store's lock keeps SQLite safe), not on the event loop.
 
 Filters and their words: firmware.cdr.search. The existing ``cdr.list {limit?}`` stays.
 """
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from firmware.cdr.search import box_zone, export_csv, page, parse_filters, search
@@ -32,13 +34,17 @@ def register_cdr(d: Dispatcher, box: Any) -> None:
         limit, offset = page(a)
         return search(box.cdr, f, limit, offset, notes_count=notes_count)
 
-    def cdr_export(a: dict) -> dict:
+    async def cdr_export(a: dict) -> dict:
         tz = box_zone(box.config)
         f = parse_filters(a, tz, channels_of)
-        limit = int(a["limit"]) if a.get("limit") not in (None, "") else EXPORT_MAX_ROWS
+        try:
+            limit = int(a["limit"]) if a.get("limit") not in (None, "") else EXPORT_MAX_ROWS
+        except (TypeError, ValueError):
+            raise ValueError(f"limit: {a.get('limit')!r} is not a whole number") from None
         if not 1 <= limit <= EXPORT_MAX_ROWS:
             raise ValueError(f"limit: {limit} is not between 1 and {EXPORT_MAX_ROWS}")
-        text, n = export_csv(box.cdr, f, tz, header=bool(a.get("header")), limit=limit)
+        # 10,000 records take about 0.3 s: in a thread, so the engine's 20 ms tick goes on
+        text, n = await asyncio.to_thread(export_csv, box.cdr, f, tz, header=bool(a.get("header")), limit=limit)
         return {"csv": text, "rows": n}
 
     d.register("cdr.search", cdr_search,
