@@ -9,7 +9,7 @@ from hal.clock import VirtualClock
 from firmware.box import Box
 from firmware.mgmt.client import MgmtClient
 from firmware.paths import DataDir
-from tests.firmware.conftest import Harness, hx  # noqa: F401
+from tests.firmware.conftest import hx  # noqa: F401  (fixture)
 from tests.mgmt.fixtures import ServerThread, datadir  # noqa: F401
 
 
