@@ -6,7 +6,6 @@ import json
 import socket
 import subprocess
 import sys
-import urllib.request
 
 import pytest
 
@@ -59,8 +58,15 @@ def test_daemon_call_through_the_management_api(daemon):
     c.call("clock.advance", ms=500)
     (call,) = c.call("calls")
     assert call["state"] == "answered" and call["from"] == "801" and call["to"] == "802"
-    # the status page shows the call's ports
-    html = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read().decode()
+    # the web UI: the first login is admin/admin and must change; then the status page shows the call
+    from tests.webui.harness import Http
+    web = Http(f"http://127.0.0.1:{port}")
+    assert web.get("/status").status == 303                    # login first
+    assert web.login("admin", "admin").status == 303
+    assert web.get("/status").location.endswith("/account/password")
+    assert web.post("/account/password", {"current": "admin", "password": "First-boot-pw1",
+                                          "confirm": "First-boot-pw1"}).status == 200
+    html = web.get("/status").text
     assert "fxs2" in html and "talking" in html
     c.call("hangup", id=call["id"])
     c.call("clock.advance", ms=500)
