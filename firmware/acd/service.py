@@ -45,6 +45,16 @@ DEFAULT_AHT_MS = 120_000         #: handle time assumed before a queue has any h
 AHT_SAMPLES = 20                 #: recent calls the expected wait is computed from
 REDISPATCH_MS = 1000             #: waiting callers are looked at again this often (penalty widening)
 CALLBACK_POLL_MS = 500
+CALLBACK_MENU_MS = 10_000        #: the callback menu waits this long for the next key, then music again
+CALLBACK_NUMBER_TRIES = 3        #: refused numbers before the menu gives up
+CALLBACK_NUMBER_LEN = (5, 20)    #: digits of a number entered for the callback
+
+
+class CallbackMenu:
+    """Where a caller is in "press 1 for this number, 2 to enter another number then #"."""
+    OFF = ""
+    CHOOSE = "choose"            #: heard "we will call you back at <number>; 1 confirm, 2 another"
+    ENTER = "enter"              #: typing another number, ended by #
 
 
 class EntryState:
@@ -83,6 +93,10 @@ class Entry:
     callback_number: str = ""
     callback_attempts: int = 0
     owner: str = ""              #: VIP owning agent
+    cb_menu: str = CallbackMenu.OFF
+    cb_digits: str = ""          #: the number being entered
+    cb_refused: int = 0          #: numbers refused in this menu
+    cb_timer: Any = None
     exit_to: tuple = ()          #: (destination, prompt) once the entry leaves during an offer
 
     def sort_key(self) -> tuple:
@@ -305,6 +319,10 @@ class AcdService:
         if entry.state != EntryState.WAITING:
             return
         q = self.config.queue(entry.queue)
+        if entry.cb_menu:                              # not over the callback menu: next time
+            if q is not None and q.announce_ms:
+                self._later(entry, q.announce_ms, lambda: self._announce(entry))
+            return
         names = self.announcement(entry)
         entry.announcements.append(names)
         self.ctl.publish("acd.announce", {"queue": entry.queue, "callid": entry.callid, "prompts": names})
@@ -333,6 +351,7 @@ class AcdService:
     def _leave(self, entry: Entry) -> None:
         """Take ``entry`` out of its queue (no log)."""
         self._cancel_timers(entry)
+        self._menu_off(entry)
         if entry.state == EntryState.OFFERING:
             self._withdraw_offer(entry)
         entry.state = EntryState.GONE
@@ -382,8 +401,90 @@ class AcdService:
             self.log.queue_event("EXITWITHKEY", callid=entry.callid, queue=entry.queue,
                                  data=(d, pos, self.now_ms() - entry.entered_ms, q.exit_key_dest))
             self._exit(entry, q.exit_key_dest, "queue_closed")
-        elif d == "1" and entry.callback_offered and entry.caller:
-            self._request_callback(entry)
+        elif entry.cb_menu:
+            self._callback_menu_digit(entry, q, d)
+        elif d == "1" and entry.callback_offered:
+            self._callback_menu_start(entry)
+
+    # ------------------------------------------------------------------ the callback menu
+    def _say(self, entry: Entry, names: list[str], moh: bool) -> None:
+        """Prompts to the caller, then music (``moh``) or silence."""
+        lib = self._lib()
+        if lib is None:
+            if moh:
+                self.play_to_caller(entry, self._moh(entry))
+            return
+        try:
+            self.play_to_caller(entry, lib.player(*names, then=self._moh(entry) if moh else None))
+        except Exception as e:                      # a prompt is missing
+            log.warning("queue prompt %s: %s", names, e)
+
+    def _menu_timer(self, entry: Entry) -> None:
+        if entry.cb_timer is not None:
+            entry.cb_timer.cancel()
+        entry.cb_timer = self.ctl.clock.call_later(CALLBACK_MENU_MS, lambda: self._menu_timeout(entry))
+
+    def _menu_off(self, entry: Entry) -> None:
+        if entry.cb_timer is not None:
+            entry.cb_timer.cancel()
+        entry.cb_timer = None
+        entry.cb_menu, entry.cb_digits = CallbackMenu.OFF, ""
+
+    def _menu_timeout(self, entry: Entry) -> None:
+        entry.cb_timer = None
+        if entry.cb_menu and entry.state == EntryState.WAITING:
+            self._menu_off(entry)
+            self.play_to_caller(entry, self._moh(entry))     # still waiting, same place
+
+    def _callback_menu_start(self, entry: Entry) -> None:
+        """The caller pressed 1 for a callback: confirm the number they call from (1) or
+        enter another (2, digits, #); a caller without a number enters one at once."""
+        entry.cb_refused = 0
+        if not entry.caller:
+            self._callback_enter(entry)
+            return
+        entry.cb_menu = CallbackMenu.CHOOSE
+        lib = self._lib()
+        digits = lib.digits(entry.caller) if lib is not None else []
+        entry.announcements.append(["queue_callback_confirm_number", *digits, "queue_callback_accept"])
+        self._say(entry, entry.announcements[-1], moh=True)
+        self._menu_timer(entry)
+
+    def _callback_enter(self, entry: Entry, names: tuple = ()) -> None:
+        entry.cb_menu, entry.cb_digits = CallbackMenu.ENTER, ""
+        entry.announcements.append([*names, "queue_callback_enter_number"])
+        self._say(entry, entry.announcements[-1], moh=False)
+        self._menu_timer(entry)
+
+    def _callback_menu_digit(self, entry: Entry, q: Any, d: str) -> None:
+        if entry.cb_menu == CallbackMenu.CHOOSE:
+            if d == "1":
+                self._request_callback(entry, entry.caller)
+            elif d == "2":
+                self._callback_enter(entry)
+            return
+        self._menu_timer(entry)
+        if d == "*":                                 # start the number again
+            self._callback_enter(entry)
+        elif d != "#":
+            if not entry.cb_digits and entry.call is not None and entry.call.a.row is not None:
+                self.ctl.switch.stop(entry.call.a.row)          # typing: the prompt stops
+            entry.cb_digits += d
+        else:
+            number, problem = entry.cb_digits, self.callback_number_problem(q, entry.cb_digits)
+            if not problem:
+                self._request_callback(entry, number, entered=True)
+                return
+            entry.cb_refused += 1
+            log.info("queue %s: callback number refused for %s: %s", entry.queue, entry.callid, problem)
+            self.ctl.publish("acd.callback_refused", {"queue": entry.queue, "callid": entry.callid,
+                                                      "number": number, "reason": problem})
+            if entry.cb_refused >= CALLBACK_NUMBER_TRIES:
+                self._menu_off(entry)
+                entry.announcements.append(["not_allowed"])
+                self._say(entry, ["not_allowed"], moh=True)          # back to waiting, same place
+            else:
+                self._callback_enter(entry, ("not_allowed",))
 
     def leg_gone(self, leg: QueueLeg) -> None:
         """The caller hung up while waiting (handled in _call_ended)."""
@@ -531,6 +632,7 @@ class AcdService:
             offered.append(a.number)
         if not branches:
             return
+        self._menu_off(entry)                          # an agent is free: no more need for the menu
         entry.state = EntryState.OFFERING
         entry.offered = offered
         entry.tried.update(offered)
@@ -702,17 +804,19 @@ class AcdService:
 
     # ------------------------------------------------------------------ callback
     def _offer_callback(self, entry: Entry) -> None:
-        if entry.state != EntryState.WAITING or not entry.caller:
+        if entry.state != EntryState.WAITING:
             return
         entry.callback_offered = True
         entry.announcements.append(["queue_callback_offer"])
         self._say_then_moh(entry, ["queue_callback_offer"])
 
-    def _request_callback(self, entry: Entry) -> None:
+    def _request_callback(self, entry: Entry, number: str, entered: bool = False) -> None:
+        self._menu_off(entry)
         pos = self.position(entry)
-        entry.callback_number = entry.caller
+        entry.callback_number = number
         self.log.queue_event("CALLBACKREQUEST", callid=entry.callid, queue=entry.queue,
-                             data=(entry.callback_number, pos, self.now_ms() - entry.entered_ms))
+                             data=(entry.callback_number, pos, self.now_ms() - entry.entered_ms,
+                                   "entered" if entered else "caller"))
         self._cancel_timers(entry)
         entry.state = EntryState.CALLBACK           # keeps its place (same entered_ms / priority)
         call, leg = entry.call, entry.leg
@@ -734,18 +838,46 @@ class AcdService:
                 log.warning("callback prompt: %s", e)
         self.ctl.clock.call_later(0, hang_up)
 
-    def dial_string(self, number: str) -> str:
-        """What an agent's phone dials to reach outside ``number``: as is when the dial
-        plan knows it, else behind the prefix of the first outbound route that takes it."""
+    def _outside_target(self, number: str) -> Optional[tuple[str, Any]]:
+        """(what an agent's phone dials, the dial-plan target) for outside ``number``: as is
+        when the dial plan takes it out a route, else behind the prefix of the first
+        outbound route that takes it; None when no route does."""
         from firmware.routing.dialplan import Match, TargetKind
         look = self.ctl.dialplan.lookup(number + "#")
         if look.match == Match.COMPLETE and look.target.kind == TargetKind.OUTBOUND:
-            return number
+            return number, look.target
         for r in self.config.outbound_routes:
             look = self.ctl.dialplan.lookup(r.prefix + number + "#")
             if look.match == Match.COMPLETE and look.target.kind == TargetKind.OUTBOUND:
-                return r.prefix + number
-        return number
+                return r.prefix + number, look.target
+        return None
+
+    def dial_string(self, number: str) -> str:
+        """What an agent's phone dials to reach outside ``number`` (see _outside_target)."""
+        found = self._outside_target(number)
+        return found[0] if found is not None else number
+
+    def callback_number_problem(self, q: Any, number: str) -> str:
+        """Why ``number`` (typed by a caller of queue ``q``) cannot be called back, in plain
+        words; "" when it can: digits only, 5-20 of them, not an emergency number, out
+        through an outbound route whose call class the queue's ``callback_class`` allows."""
+        from firmware.config.model import builtin_emergency_numbers, class_allows
+        lo, hi = CALLBACK_NUMBER_LEN
+        if not number.isdigit():
+            return f"{number!r} is not a phone number (digits only)"
+        if not lo <= len(number) <= hi:
+            return f"{number} has {len(number)} digits; a callback number has {lo} to {hi}"
+        s = self.config.settings
+        if number in set(builtin_emergency_numbers(s["country"])) | set(s["emergency_numbers"]):
+            return f"{number} is an emergency number"
+        found = self._outside_target(number)
+        if found is None:
+            return f"{number} cannot be dialled out through any outbound route"
+        cls = found[1].call_class
+        if not class_allows(q.callback_class, cls):
+            return (f"{number} is a {cls} number; queue {q.number} calls back "
+                    f"{q.callback_class} numbers at most (queues.callback_class)")
+        return ""
 
     def _call_back(self, entry: Entry, q: Any, a: LiveAgent) -> None:
         """Ring the agent first; when the agent answers, the phone dials the customer."""
@@ -766,8 +898,8 @@ class AcdService:
         call = ch.call
         if call is not None and a.state == AgentState.RINGING:          # the agent answered: dialling out
             self.book.handle(a, AgentIn.ANSWER)
-            entry.call = call
-            entry.callid = call.id
+            entry.call = call                      # queue_log rows keep the queue call's callid
+            call.vars["queue_callid"] = entry.callid
             call.notes.append(f"queue {q.number} callback")
             call.on_end.append(lambda c: self._callback_ended(entry, q, a, c))
             lib = self._lib()
@@ -776,11 +908,12 @@ class AcdService:
                     self.ctl.switch.play(ch.row, lib.player("queue_callback_whisper", *lib.digits(q.number)))
                 except Exception as e:
                     log.warning("callback whisper: %s", e)
+            self._later(entry, self.ctl.setting("ring_timeout_ms"), lambda: self._customer_no_answer(entry, call))
             return
         if self.now_ms() >= deadline and a.state == AgentState.RINGING:
             ch.cancel(None)
             self.book.handle(a, AgentIn.NO_ANSWER)
-            self._callback_retry(entry, q)
+            self._callback_retry(entry, q, "agent_no_answer")
             return
         if a.state == AgentState.RINGING:
             self._later(entry, CALLBACK_POLL_MS, lambda: self._watch_callback(entry, q, a, ch, deadline))
@@ -798,20 +931,34 @@ class AcdService:
             self._agent_done_cb(a, q, talk)
             return
         self._agent_done_cb(a, q, 0)
-        self._callback_retry(entry, q)
+        self._callback_retry(entry, q, {"BUSY": "busy", "NO ANSWER": "no_answer"}.get(call.disposition, "failed"))
+
+    def _customer_no_answer(self, entry: Entry, call: "Call") -> None:
+        """The customer's phone rang ``ring_timeout_ms`` unanswered: give up this attempt."""
+        if call.answer is None and call.state != CallState.ENDED and entry.call is call:
+            call.notes.append("callback: the customer did not answer")
+            call.kill()
 
     def _agent_done_cb(self, a: LiveAgent, q: Any, talk: int) -> None:
         if a.state == AgentState.ON_CALL:
             self.book.handle(a, AgentIn.HANGUP, talk_ms=talk, wrapup_ms=q.wrapup_ms)
 
-    def _callback_retry(self, entry: Entry, q: Any) -> None:
+    def _callback_retry(self, entry: Entry, q: Any, reason: str) -> None:
+        """An attempt failed (``reason``: agent_no_answer, no_answer, busy, failed): again
+        after ``callback_retry_ms`` (CALLBACKRETRY), or CALLBACKFAILED after
+        ``callback_retries`` retries."""
         if entry.callback_attempts > q.callback_retries:
             self._leave(entry)
             self.log.queue_event("CALLBACKFAILED", callid=entry.callid, queue=q.number,
-                                 data=(entry.callback_attempts,))
+                                 data=(entry.callback_attempts, reason, entry.callback_number))
+            self.ctl.publish("acd.callback_failed", {"queue": q.number, "callid": entry.callid,
+                                                     "number": entry.callback_number,
+                                                     "attempts": entry.callback_attempts})
             return
         entry.state = EntryState.CALLBACK
-        entry.not_before_ms = self.now_ms() + max(q.retry_ms, 1000)
+        entry.not_before_ms = self.now_ms() + q.callback_retry_ms
+        self.log.queue_event("CALLBACKRETRY", callid=entry.callid, queue=q.number,
+                             data=(entry.callback_attempts, reason, q.callback_retry_ms, entry.callback_number))
         self.dispatch()
 
     # ------------------------------------------------------------------ agents

@@ -17,6 +17,10 @@ def test_callback_keeps_the_place_and_calls_back(hx):
     assert hx.until(lambda: ["queue_callback_offer"] in e1.announcements, 5000)
     hx.run(2500)
     first.send_dtmf("1")
+    assert hx.until(lambda: e1.announcements[-1][-1] == "queue_callback_accept", 3000)
+    assert e1.announcements[-1][0] == "queue_callback_confirm_number" and len(e1.announcements[-1]) == 13
+    hx.run(5000)
+    first.send_dtmf("1")                                             # 1: this number
     assert hx.until(lambda: first.state.value == "ended", 8000)      # hung up after "we will call you back"
     second = caller(hx, "fxo2", "13900000002")
     assert hx.until(lambda: len(acd.waiting("700")) == 2, 12000)
