@@ -28,6 +28,7 @@ from firmware.acd.agents import AgentBook, AgentIn, AgentState, LiveAgent
 from firmware.acd.legs import QueueLeg, SurveyLeg
 from firmware.acd.log import AcdLog, epoch_ms
 from firmware.acd.strategies import Candidate, Context, order
+from firmware.acd.supervisors import Decision, SupervisorGate
 from firmware.calls.call import CallIn, CallState
 from firmware.calls.plan import Branch, Stage
 from firmware.config.validate_acd import check_pin
@@ -122,6 +123,7 @@ class AcdService:
         self._dispatching = False
         self._again = False
         self._tick_timer: Any = None
+        self.supervisors = SupervisorGate(lambda: self.ctl.config, self.now_ms)
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -142,6 +144,17 @@ class AcdService:
 
     def agent_at(self, extension: str) -> Optional[LiveAgent]:
         return self.book.by_extension.get(extension)
+
+    def check_supervisor(self, *, extension: str, number: str = "", pin: str = "", target_agent: str = "",
+                         target: str = "") -> Decision:
+        """May the person at ``extension`` (supervisor ``number`` + ``pin``, or a trusted
+        phone) supervise agent ``target_agent`` ("" when the target is no agent)?
+        :class:`firmware.acd.supervisors.Refused` says why not."""
+        queues = None
+        if target_agent and self.config.agent(target_agent) is not None:
+            queues = tuple(q.number for q in self.config.queues_of(target_agent))
+        return self.supervisors.check(extension=extension, number=number, pin=pin, agent_queues=queues,
+                                      target=target or target_agent)
 
     def _phone_free(self, extension: str) -> bool:
         """True when the agent's phone can take a queue call (not on a direct call)."""

@@ -19,6 +19,10 @@ SCHEMA = """CREATE TABLE IF NOT EXISTS supervision_log (
   id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, time TEXT NOT NULL, supervisor TEXT NOT NULL,
   agent TEXT NOT NULL, extension TEXT NOT NULL, mode TEXT NOT NULL,
   callid TEXT NOT NULL DEFAULT '', end_ts_ms INTEGER)"""
+REFUSALS = """CREATE TABLE IF NOT EXISTS supervision_refusals (
+  id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, time TEXT NOT NULL, extension TEXT NOT NULL,
+  supervisor TEXT NOT NULL DEFAULT '', target TEXT NOT NULL DEFAULT '', mode TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL, via TEXT NOT NULL DEFAULT '')"""
 
 
 def ms_of(t: _dt.datetime) -> int:
@@ -45,6 +49,7 @@ class SupervisionLog:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute(SCHEMA)
+            conn.execute(REFUSALS)
             conn.commit()
             self._conn = conn
         return self._conn
@@ -66,6 +71,23 @@ class SupervisionLog:
             db.execute("UPDATE supervision_log SET end_ts_ms = ? WHERE id = ? AND end_ts_ms IS NULL",
                        (ts_ms, row_id))
             db.commit()
+
+    def refused(self, ts_ms: int, *, extension: str, supervisor: str, target: str, mode: str, reason: str,
+                via: str) -> None:
+        """A refused request (not a supervisor, wrong PIN, not their queue): who, from which
+        extension, whom, how (``via`` phone / api), why. Never the PIN."""
+        with self._lock:
+            db = self._db()
+            db.execute("INSERT INTO supervision_refusals (ts_ms, time, extension, supervisor, target, mode, "
+                       "reason, via) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       (ts_ms, iso_ms(ts_ms), extension, supervisor, target, mode, reason, via))
+            db.commit()
+
+    def refusals(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Refused supervision requests, newest first."""
+        with self._lock:
+            return [dict(r) for r in self._db().execute(
+                "SELECT * FROM supervision_refusals ORDER BY id DESC LIMIT ?", (int(limit),))]
 
     def rows(self, limit: int = 100, supervisor: Optional[str] = None) -> list[dict[str, Any]]:
         """Newest first."""

@@ -35,6 +35,7 @@ import itertools
 import logging
 from typing import TYPE_CHECKING, Any, Optional
 
+from firmware.acd.supervisors import Refused
 from firmware.calls.call import Call, CallState
 from firmware.calls.plan import Branch, Stage
 from firmware.engine.media import TonePlayer
@@ -100,6 +101,7 @@ class SupervisionLeg:
         self.id = f"sup-{next(_ids)}"
         self.name = f"supervise{self.id[4:]}"
         self.supervisor = supervisor       #: supervisor's extension
+        self.supervisor_number = supervisor    #: who supervises: supervisor number (else the extension)
         self.agent = agent                 #: agent number as given (or the extension)
         self.target_ext = target_ext       #: the agent's extension (a number)
         self.mode = mode
@@ -235,7 +237,7 @@ class SupervisionLeg:
             return
         callid = self.target[1].id if self.target is not None else ""
         try:
-            self._log_row = lg.start(self._now_ms(), supervisor=self.supervisor, agent=self.agent,
+            self._log_row = lg.start(self._now_ms(), supervisor=self.supervisor_number, agent=self.agent,
                                      extension=self.target_ext, mode=self.mode.value, callid=callid)
         except Exception:
             log.exception("could not write supervision_log")
@@ -362,7 +364,8 @@ class SupervisionLeg:
 
     def status(self) -> dict[str, Any]:
         t = self.target
-        return {"id": self.id, "supervisor": self.supervisor, "agent": self.agent,
+        return {"id": self.id, "supervisor": self.supervisor, "supervisor_number": self.supervisor_number,
+                "agent": self.agent,
                 "extension": self.target_ext, "mode": self.mode.value, "state": self.state.value,
                 "call": t[1].id if t is not None else None,
                 "supervisor_call": self.call.id if self.call is not None else None}
@@ -391,34 +394,64 @@ class SupervisionManager:
             return target, target
         raise ValueError(f"{target!r} is neither an agent nor an extension")
 
-    def allowed(self, supervisor: str) -> bool:
-        """May ``supervisor`` supervise? The ACD decides when it has a notion of
-        supervisors (``acd.is_supervisor``); otherwise every extension may."""
+    def _authorize(self, supervisor: str, number: str, pin: str, agent: str, ext: str, mode: Mode,
+                   via: str) -> str:
+        """Who supervises (supervisor number, or the extension when the box has no
+        supervisors); :class:`Refused` (logged, published) when not allowed."""
         acd = getattr(self.ctl, "acd", None)
-        check = getattr(acd, "is_supervisor", None)
-        return bool(check(supervisor)) if callable(check) else True
+        check = getattr(acd, "check_supervisor", None)
+        if not callable(check):
+            return supervisor
+        here = acd.agent_at(ext) if hasattr(acd, "agent_at") else None
+        target_agent = here.number if here is not None else (agent if agent != ext else "")
+        try:
+            return check(extension=supervisor, number=number, pin=pin, target_agent=target_agent,
+                         target=agent).supervisor
+        except Refused as e:
+            log.info("supervision of %s by %s refused: %s", agent, number or supervisor, e)
+            if self.log is not None and hasattr(self.log, "refused"):
+                try:
+                    self.log.refused(self._wall_ms(), extension=supervisor, supervisor=number, target=agent,
+                                     mode=mode.value, reason=str(e), via=via)
+                except Exception:
+                    log.exception("could not write supervision_refusals")
+            self.ctl.publish("supervise.refused", {"extension": supervisor, "supervisor": number,
+                                                   "target": agent, "mode": mode.value, "reason": str(e),
+                                                   "via": via})
+            raise
 
-    def _leg(self, supervisor: str, target: str, mode: Mode) -> SupervisionLeg:
+    def _wall_ms(self) -> int:
+        from firmware.acd.supervision_log import ms_of
+        return ms_of(self.ctl.clock.wall_time())
+
+    def _leg(self, supervisor: str, target: str, mode: Mode, *, number: str = "", pin: str = "",
+             via: str = "phone") -> SupervisionLeg:
         agent, ext = self.resolve(target)
         if ext == supervisor:
             raise ValueError(f"extension {supervisor} cannot supervise itself")
-        if not self.allowed(supervisor):
-            raise ValueError(f"extension {supervisor} is not a supervisor")
+        who = self._authorize(supervisor, number, pin, agent, ext, mode, via)
         leg = SupervisionLeg(self, supervisor=supervisor, agent=agent, target_ext=ext, mode=mode)
+        leg.supervisor_number = who
         self.sessions[leg.id] = leg
         return leg
 
-    def from_phone(self, chan: "Channel", mode: Mode, target: str) -> str:
-        """A feature code: ``chan`` (the supervisor's phone, off-hook) supervises ``target``.
-        Returns the feature outcome: ``picked_up`` (the phone is in the session) or
-        ``invalid``."""
+    def from_phone(self, chan: "Channel", mode: Mode, arg: str) -> str:
+        """A feature code: ``chan`` (the supervisor's phone, off-hook) supervises the agent
+        or extension in ``arg`` — ``<target>`` from a trusted phone (or any phone when no
+        supervisors are configured), else ``<target>*<supervisor>*<PIN>``. Returns the
+        feature outcome: ``picked_up`` (the phone is in the session), ``refused`` (not a
+        supervisor, wrong PIN, not their queue: logged) or ``invalid``."""
         sup = channel_number(chan)
+        target, _, rest = arg.partition("*")
+        number, _, pin = rest.partition("*")
         if not sup or not target:
             return "invalid"
         try:
-            leg = self._leg(sup, target, Mode.LISTEN if mode == Mode.TAKEOVER else mode)
+            leg = self._leg(sup, target, Mode.LISTEN if mode == Mode.TAKEOVER else mode, number=number, pin=pin)
+        except Refused:
+            return "refused"
         except ValueError as e:
-            log.info("supervision by %s refused: %s", sup, e)
+            log.info("supervision by %s not possible: %s", sup, e)
             return "invalid"
         stage = Stage([Branch([leg], f"supervise {target}")], ring_ms=self.ctl.setting("ring_timeout_ms"),
                       notes=[f"supervise {mode.value} {target}"])
@@ -428,22 +461,35 @@ class SupervisionManager:
         self.ctl._start(call)
         return "picked_up"
 
-    def start(self, supervisor: str, target: str, mode: str = "listen") -> dict[str, Any]:
-        """Management API: ring ``supervisor``'s phone; when answered it supervises
-        ``target`` (agent or extension) in ``mode``."""
+    def start(self, supervisor: str, target: str, mode: str = "listen", *, pin: str = "",
+              extension: str = "") -> dict[str, Any]:
+        """Management API: ring the supervisor's phone; when answered it supervises
+        ``target`` (agent or extension) in ``mode``. ``supervisor`` is a supervisor number
+        (with ``pin``, unless ``extension`` is their trusted phone; the phone rung is
+        ``extension`` or their desk extension) or, when the box has no supervisors or for a
+        trusted phone, the extension to ring. :class:`Refused` when not allowed."""
         try:
             m = Mode(mode)
         except ValueError:
             raise ValueError(f"mode {mode!r} is not one of {', '.join(x.value for x in Mode)}") from None
-        if self.ctl.config.extension(supervisor) is None:
-            raise ValueError(f"supervisor {supervisor!r} is not an extension")
+        cfg = self.ctl.config
+        number = ""
+        row = cfg.supervisor(supervisor) if cfg.supervisors else None
+        if row is not None:
+            number, supervisor = supervisor, extension or row.extension
+            if not supervisor:
+                raise ValueError(f"supervisor {number} has no desk extension: say which extension to ring "
+                                 "('extension')")
+        if cfg.extension(supervisor) is None:
+            raise ValueError(f"supervisor {supervisor!r} is neither a supervisor number nor an extension")
         self.resolve(target)
         ch = self.ctl.extension_channel(supervisor)
         if ch is None:
             raise ValueError(f"extension {supervisor} has no phone that can ring now")
         if getattr(ch, "idle", True) is False:
             raise ValueError(f"extension {supervisor} is busy")
-        leg = self._leg(supervisor, target, Mode.LISTEN if m == Mode.TAKEOVER else m)
+        leg = self._leg(supervisor, target, Mode.LISTEN if m == Mode.TAKEOVER else m, number=number, pin=pin,
+                        via="api")
         leg.takeover_on_attach = m == Mode.TAKEOVER
         stage = Stage([Branch([ch], supervisor)], ring_ms=self.ctl.setting("ring_timeout_ms"),
                       notes=[f"supervise {m.value} {target}"])

@@ -18,7 +18,8 @@ from typing import Any, Optional
 from firmware.acd.reports import AGENT_COLUMNS, QUEUE_COLUMNS, agent_report, parse_time, queue_report, to_csv
 from firmware.acd.staffing import staffing_advice
 from firmware.acd.stats import AcdLogReader, live_stats, sl_target, sl_threshold_s
-from firmware.mgmt.commands import Dispatcher
+from firmware.acd.supervisors import Refused
+from firmware.mgmt.commands import CommandError, Dispatcher
 
 STATS_EVENT_S = 10          #: an ``acd.stats`` event this often while someone listens to events
 
@@ -118,7 +119,11 @@ def register_acd_supervisor(d: Dispatcher, box: Any) -> None:
         if not a.get("supervisor") or not a.get("target"):
             raise ValueError("supervise.start needs 'supervisor' (an extension) and 'target' "
                              "(an agent or extension number)")
-        return sup.start(_text(a["supervisor"]), _text(a["target"]), _text(a.get("mode") or "listen"))
+        try:
+            return sup.start(_text(a["supervisor"]), _text(a["target"]), _text(a.get("mode") or "listen"),
+                             pin=_text(a.get("pin")), extension=_text(a.get("extension")))
+        except Refused as e:
+            raise CommandError(str(e)) from None
 
     def need_id(a: dict) -> str:
         if not a.get("id"):
@@ -126,8 +131,13 @@ def register_acd_supervisor(d: Dispatcher, box: Any) -> None:
         return _text(a["id"])
 
     d.register("supervise.start", start,
-               "ring {supervisor}'s phone, then supervise {target} (agent or extension) in "
-               "{mode?: listen|whisper|barge|takeover}")
+               "ring the supervisor's phone, then supervise {target} (agent or extension) in "
+               "{mode?: listen|whisper|barge|takeover}; {supervisor}: a supervisor number with {pin} "
+               "(rings {extension?} or their desk phone), or an extension (trusted supervisor phone, or "
+               "any when no supervisors are configured)")
+    d.register("supervise.refusals", lambda a: box.supervision_log.refusals(int(a.get("limit", 100))),
+               "refused supervision requests (not a supervisor, wrong PIN, not their queue), newest first "
+               "{limit?}")
     d.register("supervise.mode", lambda a: sup.set_mode(need_id(a), _text(a.get("mode"))),
                "change the mode of supervision session {id} to {mode}")
     d.register("supervise.stop", lambda a: sup.stop(need_id(a)), "end supervision session {id}")
