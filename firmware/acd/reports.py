@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Mapping, Optional, Union
 
 from firmware.acd.stats import AcdLogReader, agent_call_figures, agent_state_times, by_queue, group_calls
 
@@ -100,10 +100,12 @@ def _empty(queue: str, config: Any, threshold_s: Optional[float]) -> dict[str, A
 
 
 def agent_report(reader: AcdLogReader, start: _dt.datetime, end: _dt.datetime, interval: str = "day", *,
-                 agent: Optional[str] = None, paid_hours_per_day: Optional[float] = None) -> list[dict[str, Any]]:
+                 agent: Optional[str] = None,
+                 paid_hours_per_day: Union[float, Mapping[str, float], None] = None) -> list[dict[str, Any]]:
     """One row per (interval, agent) that was logged in or handled calls in it. ``lp_pct``
-    (logged-in / paid) needs ``paid_hours_per_day`` (paid time of an interval = its share
-    of the day, for days with a login)."""
+    (logged-in / paid) needs ``paid_hours_per_day``: hours for every agent, or per agent
+    (``{"1001": 7.5}``; agents missing or at 0 get no L/P). Paid time of an interval is its
+    share of the day."""
     rows: list[dict[str, Any]] = []
     for t0, t1 in intervals(start, end, interval):
         a, b = _ms(t0), _ms(t1)
@@ -116,7 +118,9 @@ def agent_report(reader: AcdLogReader, start: _dt.datetime, end: _dt.datetime, i
             c = calls.get(ag, {})
             if not t.get("login_ms") and not c:
                 continue
-            paid_ms = paid_hours_per_day * 3600_000 * (b - a) / 86_400_000 if paid_hours_per_day else 0
+            hours = paid_hours_per_day.get(ag, 0) if isinstance(paid_hours_per_day, Mapping) \
+                else paid_hours_per_day
+            paid_ms = hours * 3600_000 * (b - a) / 86_400_000 if hours else 0
             rows.append({
                 "interval_start": t0.isoformat(timespec="minutes"), "agent": ag,
                 "login_s": t.get("login_ms", 0) / 1000, "talk_s": t.get("talk_ms", 0) / 1000,

@@ -60,8 +60,11 @@ class AcdFigures:
         interval = _text(a.get("interval") or "hour")
         queue = _text(a.get("queue")) or None
         if a.get("agents"):
+            paid: Any = _float(a, "paid_hours")
+            if paid is None:                     # each agent's own paid hours (agents.paid_hours)
+                paid = {ag.number: ag.paid_hours for ag in self.box.config.agents}
             rows = agent_report(self.reader, start, end, "day" if interval == "day" else interval,
-                                agent=_text(a.get("agent")) or None, paid_hours_per_day=_float(a, "paid_hours"))
+                                agent=_text(a.get("agent")) or None, paid_hours_per_day=paid)
             cols = AGENT_COLUMNS
         else:
             rows = queue_report(self.reader, start, end, interval, queue=queue, config=self.box.config,
@@ -109,7 +112,8 @@ def register_acd_supervisor(d: Dispatcher, box: Any) -> None:
                "{queue?, sl_threshold_s?}")
     d.register("acd.report", fig.report,
                "historical report per {interval: 15min|hour|day} from {from} to {to} (local dates/times) "
-               "{queue?, agents?: true for the agent report, agent?, paid_hours?, sl_threshold_s?, csv?}")
+               "{queue?, agents?: true for the agent report, agent?, paid_hours? (default: each agent's "
+               "agents.paid_hours), sl_threshold_s?, csv?}")
     d.register("acd.staffing", fig.staffing,
                "Erlang C staffing advice per weekday and interval from the last {weeks?: 4} weeks "
                "{queue?, interval?: hour|15min, target_sl?: 80, t_s?: 15, max_occupancy?}")

@@ -63,3 +63,24 @@ def test_ctl_acd_command_line(capsys):
     assert "needs --from DATE and --to DATE" in capsys.readouterr().err
     args = parser.parse_args(["ctl", "status", "--csv"])
     assert ctlmod.run(args) == 2
+
+
+def test_agent_report_takes_lp_from_each_agents_paid_hours(hx):
+    """L/P without a paid_hours argument: agents.paid_hours per agent (1001: 7.5 h, 1002:
+    6 h, 1003: 0 = not reported). Hand-computed from the scripted day: 1001 logged in
+    08:55-11:00 = 7500 s of 27000 s paid = 27.8 %; 1002 09:05-10:40 = 5700 s of 21600 s = 26.4 %."""
+    store = hx.box.store
+    store.add_agent(number="1001", pin="1234", paid_hours=7.5)
+    store.add_agent(number="1002", pin="1234", paid_hours="6")
+    store.add_agent(number="1003", pin="1234", paid_hours=0)
+    hx.box.reload()
+    scripted_day(hx.box.data.acd_db)
+    rows = hx.box.dispatcher.run("acd.report", {"interval": "day", "agents": True,
+                                                "from": "2026-03-14T00:00+00:00", "to": "2026-03-15T00:00+00:00"})
+    lp = {r["agent"]: r["lp_pct"] for r in rows}
+    assert lp == {"1001": 27.8, "1002": 26.4, "1003": None}
+    rows8 = hx.box.dispatcher.run("acd.report", {"interval": "day", "agents": True, "paid_hours": 8,
+                                                 "from": "2026-03-14T00:00+00:00", "to": "2026-03-15T00:00+00:00"})
+    assert {r["agent"]: r["lp_pct"] for r in rows8}["1001"] == 26.0     # an explicit argument wins
+    with pytest.raises(Exception, match="agents.paid_hours"):
+        store.update_agent("1001", paid_hours=25)
