@@ -86,3 +86,5 @@ def register_acd(d: Dispatcher, box: Any) -> None:
     d.register("acd.agent_events", lambda a: svc.log.agent_events(a.get("agent"), int(a.get("limit", 100))),
                "agent state changes, oldest first {agent?, limit?}")
     d.register("acd.regions.import", import_regions, "load caller regions from CSV text {csv, replace?}")
+    from firmware.mgmt.acdconfig import register_acd_config
+    register_acd_config(d, box)

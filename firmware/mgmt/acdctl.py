@@ -9,7 +9,7 @@
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Optional
 
 #: flag, argument name of the management command, argparse keywords (stored as ``acd_<name>``)
 ACD_OPTIONS: list[tuple[str, str, dict]] = [
@@ -41,3 +41,37 @@ def acd_call(params: list[str], options: dict[str, Any]) -> tuple[str, dict]:
     if params[0] == "report" and not (options.get("from") and options.get("to")):
         raise ValueError("acd report needs --from DATE and --to DATE")
     return command, dict(options)
+
+
+#: ``hotline ctl queue|agent|supervisor add|update|delete NUMBER key=value ...``
+CONFIG_WHAT = {"queue": "acd.queue", "agent": "acd.agent", "supervisor": "acd.supervisor"}
+CONFIG_USAGE = ("hotline ctl queue|agent|supervisor add|update NUMBER key=value ... | delete NUMBER; "
+                "hotline ctl queue member add QUEUE AGENT [PENALTY] | member remove QUEUE AGENT; "
+                "hotline ctl supervisor list")
+
+
+def acd_config_call(what: str, params: list[str],
+                    parse_params: Callable[[list[str]], dict]) -> Optional[tuple[str, dict]]:
+    """The management command for a call-centre configuration command line, e.g.
+    ``queue add 700 name=Service strategy=ringall`` → ("acd.queue.add", {...}),
+    ``queue member add 700 1001 2`` → ("acd.member.add", {...}); None when ``params`` is
+    not one (another agent/queue action). ValueError says what is wrong."""
+    if what not in CONFIG_WHAT or not params:
+        return None
+    action, rest = params[0], params[1:]
+    if what == "queue" and action == "member":
+        if len(rest) < 3 or rest[0] not in ("add", "remove") or len(rest) > (4 if rest[0] == "add" else 3):
+            raise ValueError(f"queue member: {CONFIG_USAGE}")
+        args: dict[str, Any] = {"queue": rest[1], "agent": rest[2]}
+        if len(rest) == 4:
+            args["penalty"] = int(rest[3]) if rest[3].isdigit() else rest[3]
+        return f"acd.member.{rest[0]}", args
+    if what == "supervisor" and action == "list" and not rest:
+        return "acd.supervisor.list", {}
+    if action not in ("add", "update", "delete"):
+        return None
+    if not rest or "=" in rest[0]:
+        raise ValueError(f"{what} {action}: give the {what} number first ({CONFIG_USAGE})")
+    if action == "delete" and len(rest) > 1:
+        raise ValueError(f"{what} delete takes only the number")
+    return f"{CONFIG_WHAT[what]}.{action}", {"number": rest[0], **parse_params(rest[1:])}

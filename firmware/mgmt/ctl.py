@@ -25,6 +25,10 @@ Call centre (agents are people: they log in at any phone):
     hotline ctl agent list | login AGENT EXTENSION PIN | logout AGENT | pause AGENT [REASON]
     hotline ctl agent unpause AGENT | wrapup AGENT [MS]
     hotline ctl queue list | status NUMBER
+    hotline ctl queue add 700 name=Service strategy=ringall [field=value ...] | update 700 ... | delete 700
+    hotline ctl queue member add 700 1001 [PENALTY] | member remove 700 1001
+    hotline ctl agent add 1001 pin=1234 [name=...] | update 1001 ... | delete 1001
+    hotline ctl supervisor add 90 pin=4321 extension=803 [queues=...] | update | delete | list
 
 IVR menus and prompts (files are read / written by ctl; docs/ivr.md):
 
@@ -57,7 +61,7 @@ import json
 import sys
 from typing import Any, Optional
 
-from firmware.mgmt.acdctl import ACD_OPTIONS, acd_call
+from firmware.mgmt.acdctl import ACD_OPTIONS, acd_call, acd_config_call
 from firmware.mgmt.client import DaemonNotRunning, MgmtClient, MgmtError
 from firmware.mgmt.panelrender import render_panel
 from firmware.mgmt.render import render, render_event, render_provisioning, render_status, table
@@ -181,7 +185,14 @@ AGENT_CALLS: dict[tuple[str, str], tuple[str, tuple[str, ...], int]] = {
 
 
 def agent_call(what: str, params: list[str]) -> tuple[str, dict]:
-    """``hotline ctl agent pause 1001 2`` → ("acd.agent.pause", {"agent": "1001", "reason": "2"})."""
+    """``hotline ctl agent pause 1001 2`` → ("acd.agent.pause", {"agent": "1001", "reason": "2"});
+    configuration: ``hotline ctl queue add 700 name=Service`` (firmware/mgmt/acdctl.py)."""
+    try:
+        found = acd_config_call(what, params, parse_params)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    if found is not None:
+        return found
     usage = "; ".join(f"hotline ctl {w} {a} " + " ".join(n.upper() for n in names)
                       for (w, a), (_, names, _) in AGENT_CALLS.items() if w == what)
     if not params or (what, params[0]) not in AGENT_CALLS:
@@ -325,7 +336,7 @@ def _run(args: argparse.Namespace) -> int:
             raise UsageError(f"--{next(iter(acd_options))} is for `hotline ctl acd ...` only")
         elif what in ("extension", "sip-trunk"):
             command, cmd_args = provisioning_call(what, list(args.params), options)
-        elif what in ("agent", "queue"):
+        elif what in ("agent", "queue", "supervisor"):
             command, cmd_args = agent_call(what, list(args.params))
         elif what in ("ivr", "prompt") and args.params and "=" not in args.params[0]:
             command, cmd_args, out_file = ivr_call(what, list(args.params))
