@@ -7,7 +7,8 @@
 * ``acd.agent.logout {agent}``, ``acd.agent.pause {agent, reason?}``, ``acd.agent.unpause {agent}``,
   ``acd.agent.wrapup {agent, ms?}`` (supervisors act remotely);
 * ``acd.queue_log {limit?, event?}``, ``acd.agent_events {agent?, limit?}`` → log rows, oldest first;
-* ``acd.regions.import {csv, replace?}`` → loads a region table (docs/acd.md, "Regions").
+* ``acd.regions.import {csv, replace?}`` → loads a region table (docs/acd.md, "Regions");
+* configuration (queues, agents, members, supervisors): firmware/mgmt/acdconfig.py, registered here.
 """
 from __future__ import annotations
 

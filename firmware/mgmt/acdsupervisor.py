@@ -1,9 +1,12 @@
 """Management commands of the call-centre supervisor: supervision sessions, live
 statistics, historical reports and staffing advice.
 
-* ``supervise.start {supervisor, target, mode?}`` — ring the supervisor's extension; when
-  answered it listens to / whispers to / barges in on / takes over (``mode`` listen |
-  whisper | barge | takeover, default listen) the agent or extension ``target``;
+* ``supervise.start {supervisor, target, mode?, pin?, extension?}`` — ring the supervisor's
+  phone; when answered it listens to / whispers to / barges in on / takes over (``mode``
+  listen | whisper | barge | takeover, default listen) the agent or extension ``target``.
+  Once supervisors are configured ``supervisor`` is a supervisor number + ``pin`` (or a
+  trusted supervisor phone), checked like the feature codes (firmware/acd/supervisors.py);
+* ``supervise.refusals {limit?}`` — refused supervision requests, newest first;
 * ``supervise.mode {id, mode}``, ``supervise.stop {id}``, ``supervise.list``;
 * ``supervise.log {limit?, supervisor?}`` — supervision_log rows, newest first;
 * ``acd.stats {queue?, sl_threshold_s?}`` — live figures per queue and agent (today);
