@@ -40,6 +40,7 @@ class Session:
     created: float = field(default_factory=time.monotonic)
     seen: float = field(default_factory=time.monotonic)
     must_change: bool = False
+    extension: str = ""     #: the phone a supervisor listens from (dashboard); this session only
 
 
 class Sessions:

@@ -1,0 +1,201 @@
+"""The supervisor's live dashboard (``/dashboard``, supervisor + admin).
+
+Queues (waiting callers, longest wait, service level, ASA, answered / abandoned today,
+agents by state), agents (state with a running time-in-state counter, current call,
+queue), extensions (idle / ringing / in call), trunks and lines (idle / in use / alarm),
+conferences and supervision sessions.  The page opens one server-sent event stream
+(``/sse/dashboard``) and its parts are re-rendered after the daemon's ``acd.``,
+``call.``, ``port.``, ``conference.``, ``supervise.`` and ``alarm`` events: no reloads, no
+polling.
+
+Actions (htmx POSTs carrying the CSRF token; the answer is shown in words above the
+tables): per agent **listen / whisper / barge** (the box rings the supervisor's own
+phone first: the extension is asked once and remembered in the login session), **pause**
+with a reason, **unpause**, **log out**, and **stop** a supervision session.
+"""
+from __future__ import annotations
+
+import html
+import re
+from typing import Any, Optional
+
+import bottle
+
+from firmware.mgmt.client import MgmtError
+from webui.i18n import N_, _
+from webui.pages import dashboard_view as view
+from webui.pages.home import daemon_error
+from webui.render import add_nav, render
+from webui.sse import live_stream
+from webui.web import Web
+
+SUPERVISORS = ("supervisor", "admin")
+TOPICS = ["acd.", "call.", "port.", "conference.", "supervise.", "alarm"]
+PARTS = ("queues", "agents", "sessions", "extensions", "lines", "conferences")
+NUMBER = re.compile(r"^[0-9*#]{1,20}$")
+SUPERVISE_MODES = ("listen", "whisper", "barge")
+STATE_LABELS = {"ready": N_("ready"), "ringing": N_("ringing"), "on_call": N_("on a call"),
+                "wrap_up": N_("wrap-up"), "paused": N_("paused"), "logged_out": N_("logged out")}
+STATUS_LABELS = {"idle": N_("idle"), "ringing": N_("ringing"), "in_call": N_("in call"),
+                 "off_hook": N_("off hook"), "in_use": N_("in use"), "alarm": N_("alarm")}
+MODE_LABELS = {"listen": N_("listen"), "whisper": N_("whisper"), "barge": N_("barge"),
+               "takeover": N_("take over")}
+DONE = {"pause": N_("Agent {agent} is paused."), "unpause": N_("Agent {agent} is ready again."),
+        "logout": N_("Agent {agent} is logged out.")}
+REFUSED = {"pause": N_("Agent {agent} cannot be paused now (logged out, or already paused)."),
+           "unpause": N_("Agent {agent} cannot be made ready now (not paused)."),
+           "logout": N_("Agent {agent} cannot be logged out now (not logged in).")}
+COMMANDS = {"pause": "acd.agent.pause", "unpause": "acd.agent.unpause", "logout": "acd.agent.logout"}
+
+
+def state_label(state: str) -> str:
+    return _(STATE_LABELS.get(state, state))
+
+
+def status_label(status: str) -> str:
+    return _(STATUS_LABELS.get(status, status))
+
+
+def mode_label(mode: str) -> str:
+    return _(MODE_LABELS.get(mode, mode))
+
+
+def fmt_s(v: Any) -> str:
+    """Seconds as m:ss (— when unknown)."""
+    if not isinstance(v, (int, float)):
+        return "—"
+    s = int(round(v))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def fmt_pct(v: Any) -> str:
+    return "—" if not isinstance(v, (int, float)) else f"{v:.0f} %"
+
+
+def listen_extension(web: Web) -> str:
+    """The extension this supervisor listens from (remembered in the login session)."""
+    s = web.session()
+    return getattr(s, "extension", "") if s is not None else ""
+
+
+def dashboard_data(web: Web) -> dict[str, Any]:
+    """Everything the dashboard shows, from one round of management commands."""
+    got, err = view.ask_all(web.ask, ["acd.queues", "acd.stats", "acd.agents", "status", "conferences",
+                                      "supervise.list"])
+    status = got.get("status") if isinstance(got.get("status"), dict) else {}
+    ports, calls = status.get("ports"), status.get("calls")
+    return dict(
+        queues=view.queue_rows(got.get("acd.queues"), got.get("acd.stats")),
+        agents=view.agent_rows(got.get("acd.agents"), calls),
+        extensions=view.extension_rows(ports), lines=view.line_rows(ports),
+        conferences=view.conference_rows(got.get("conferences")),
+        sessions=view.session_rows(got.get("supervise.list")),
+        error=(daemon_error(err)[1] + " " + err.message) if err is not None else "",
+    )
+
+
+def part_kw() -> dict[str, Any]:
+    return dict(_=_, fmt_s=fmt_s, fmt_pct=fmt_pct, state_label=state_label, status_label=status_label,
+                mode_label=mode_label)
+
+
+def render_parts(web: Web) -> dict[str, str]:
+    """``{part: html}`` for the live stream (each part is one template)."""
+    data = dashboard_data(web)
+    kw = part_kw()
+    out = {name: bottle.template(f"dash_{name}", **kw, **data) for name in PARTS}
+    out["daemon"] = (f'<div class="flash error" role="alert">{html.escape(data["error"])}</div>'
+                     if data["error"] else "")
+    return out
+
+
+def result(kind: str, message: str, status: int = 200) -> str:
+    """The inline answer of an action (swapped into #action-result)."""
+    bottle.response.status = status
+    return f'<div class="flash {kind}" role="status">{html.escape(message)}</div>'
+
+
+def install(app: bottle.Bottle, web: Web) -> None:
+    add_nav("/dashboard", N_("Dashboard"), SUPERVISORS, N_("Live"))
+
+    def reasons() -> list[tuple[str, str]]:
+        return [(str(r["code"]), f"{r['code']} {r.get('name') or ''}".strip()) for r in web.store.pause_reasons()]
+
+    @app.get("/dashboard", roles=SUPERVISORS)
+    def dashboard() -> str:
+        data = dashboard_data(web)
+        return render("dashboard", title=_("Dashboard"), extra_css=["dashboard.css"], extra_js=["dashboard.js"],
+                      reasons=reasons(), listen_ext=listen_extension(web), **part_kw(), **data)
+
+    @app.get("/sse/dashboard", roles=SUPERVISORS)
+    def dashboard_stream() -> Any:
+        return live_stream(web, TOPICS, lambda: render_parts(web))
+
+    def known_agent(agent: str) -> bool:
+        return any(str(a["number"]) == agent for a in web.store.agents())
+
+    @app.post("/dashboard/extension", roles=SUPERVISORS)
+    def set_extension() -> str:
+        ext = (bottle.request.forms.getunicode("extension") or "").strip()
+        s = web.session()
+        if ext and web.store.extension(ext) is None:
+            return result("error", _("There is no extension {ext}.").format(ext=ext), 400)
+        if s is not None:
+            s.extension = ext
+        if not ext:
+            return result("ok", _("No listening extension: listen, whisper and barge will ask for one."))
+        return result("ok", _("You listen from extension {ext}: its phone rings when you listen, "
+                              "whisper or barge.").format(ext=ext))
+
+    @app.post("/dashboard/agent/<agent>/<action>", roles=SUPERVISORS)
+    def agent_action(agent: str, action: str) -> str:
+        if not NUMBER.match(agent) or not known_agent(agent):
+            return result("error", _("There is no agent {agent}.").format(agent=agent[:20]), 400)
+        if action in SUPERVISE_MODES:
+            return supervise(agent, action)
+        if action not in COMMANDS:
+            return result("error", _("Unknown action {action}.").format(action=action[:20]), 400)
+        args: dict[str, Any] = {"agent": agent}
+        if action == "pause":
+            reason = (bottle.request.forms.getunicode("reason") or "").strip()
+            codes = [c for c, _label in reasons()]
+            if codes and reason not in codes:
+                return result("error", _("Choose a pause reason ({codes}).").format(codes=", ".join(codes)), 400)
+            if reason:
+                args["reason"] = reason
+        try:
+            web.ask(COMMANDS[action], **args)
+        except MgmtError as e:
+            if e.code in ("failed", "bad_args"):
+                return result("error", _(REFUSED[action]).format(agent=agent), 409)
+            code, words = daemon_error(e)
+            return result("error", words, code)
+        return result("ok", _(DONE[action]).format(agent=agent))
+
+    def supervise(agent: str, mode: str) -> str:
+        ext = listen_extension(web)
+        if not ext:
+            return result("error", _("First say which extension you listen from (above the tables)."), 400)
+        try:
+            r = web.ask("supervise.start", supervisor=ext, target=agent, mode=mode)
+        except MgmtError as e:
+            if e.code in ("failed", "bad_args"):
+                return result("error", _("The box refused to {mode} agent {agent}: {why}").format(
+                    mode=mode_label(mode), agent=agent, why=e.message), 409)
+            code, words = daemon_error(e)
+            return result("error", words, code)
+        sid = r.get("id", "") if isinstance(r, dict) else ""
+        return result("ok", _("Extension {ext} is ringing: answer it to {mode} agent {agent} (session {id}).")
+                      .format(ext=ext, mode=mode_label(mode), agent=agent, id=sid))
+
+    @app.post("/dashboard/supervise/<sid>/stop", roles=SUPERVISORS)
+    def supervise_stop(sid: str) -> str:
+        try:
+            web.ask("supervise.stop", id=sid[:40])
+        except MgmtError as e:
+            if e.code in ("failed", "bad_args"):
+                return result("error", _("There is no supervision session {id}.").format(id=sid[:40]), 404)
+            code, words = daemon_error(e)
+            return result("error", words, code)
+        return result("ok", _("Supervision session {id} ended.").format(id=sid[:40]))
+
