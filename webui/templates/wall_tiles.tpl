@@ -17,7 +17,7 @@
   <div class="fig"><span class="label">{{_('Service level')}}</span><span class="mid">{{fmt_pct(q['sl_pct'])}}</span></div>
   <div class="fig"><span class="label">{{_('Answered / abandoned today')}}</span><span class="mid">{{q['answered']}} / {{q['abandoned']}}</span></div>
   <div class="foot">
-   % for st in ('ready', 'on_call', 'paused'):
+   % for st in ('ready', 'ringing', 'on_call', 'paused'):
    <span>{{state_label(st)}} {{q['agents'].get(st, 0)}}</span>
    % end
   </div>
