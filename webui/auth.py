@@ -41,6 +41,8 @@ class Session:
     seen: float = field(default_factory=time.monotonic)
     must_change: bool = False
     extension: str = ""     #: the phone a supervisor listens from (dashboard); this session only
+    supervisor: str = ""    #: the ACD supervisor number (and PIN, kept on the server only) the dashboard
+    supervisor_pin: str = ""  #: ... supervises as; this session only
 
 
 class Sessions:

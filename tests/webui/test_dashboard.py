@@ -275,3 +275,23 @@ def test_notices_post_list_delete(acd, sup):
     assert r.status == 200 and "Notice 1 deleted." in r.text and 'data-notice="1"' not in r.text
     r = sup.post("/notices/1/delete")
     assert r.status == 404 and "There is no notice 1" in r.text
+
+
+def test_supervise_as_a_configured_supervisor_with_pin(acd, sup, datadir):
+    store = ConfigStore(datadir / "config.db")
+    try:
+        store.add_supervisor(number="9001", name="Boss", pin="4321", extension="803")
+    finally:
+        store.close()
+    page = sup.get("/dashboard").text
+    assert 'id="sup-number"' in page and 'id="sup-pin"' in page
+    r = sup.post("/dashboard/extension", {"extension": "", "supervisor": "9009", "pin": "1"})
+    assert r.status == 400 and "There is no supervisor 9009." in r.text
+    r = sup.post("/dashboard/extension", {"extension": "", "supervisor": "9001", "pin": "4321"})
+    assert r.status == 200 and "You supervise as supervisor 9001; your phone is your desk phone." in r.text
+    page = sup.get("/dashboard").text
+    assert 'value="9001"' in page and "4321" not in page                  # the PIN is never sent back
+    r = sup.post("/dashboard/agent/1001/listen")
+    assert r.status == 200 and "Your desk phone is ringing: answer it to listen agent 1001" in r.text
+    assert acd.asked[-1] == ("supervise.start", {"supervisor": "9001", "pin": "4321", "extension": "",
+                                                 "target": "1001", "mode": "listen"})

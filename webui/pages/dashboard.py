@@ -72,6 +72,12 @@ def fmt_pct(v: Any) -> str:
     return "—" if not isinstance(v, (int, float)) else f"{v:.0f} %"
 
 
+def supervisor_number(web: Web) -> str:
+    """The ACD supervisor number this login supervises as (remembered in the session)."""
+    s = web.session()
+    return getattr(s, "supervisor", "") if s is not None else ""
+
+
 def listen_extension(web: Web) -> str:
     """The extension this supervisor listens from (remembered in the login session)."""
     s = web.session()
@@ -125,7 +131,8 @@ def install(app: bottle.Bottle, web: Web) -> None:
     def dashboard() -> str:
         data = dashboard_data(web)
         return render("dashboard", title=_("Dashboard"), extra_css=["dashboard.css"], extra_js=["dashboard.js"],
-                      reasons=reasons(), listen_ext=listen_extension(web), **part_kw(), **data)
+                      reasons=reasons(), listen_ext=listen_extension(web), sup_number=supervisor_number(web),
+                      has_supervisors=bool(web.store.supervisors()), **part_kw(), **data)
 
     @app.get("/sse/dashboard", roles=SUPERVISORS)
     def dashboard_stream() -> Any:
@@ -137,13 +144,21 @@ def install(app: bottle.Bottle, web: Web) -> None:
     @app.post("/dashboard/extension", roles=SUPERVISORS)
     def set_extension() -> str:
         ext = (bottle.request.forms.getunicode("extension") or "").strip()
+        number = (bottle.request.forms.getunicode("supervisor") or "").strip()
+        pin = (bottle.request.forms.getunicode("pin") or "").strip()
         s = web.session()
         if ext and web.store.extension(ext) is None:
-            return result("error", _("There is no extension {ext}.").format(ext=ext), 400)
+            return result("error", _("There is no extension {ext}.").format(ext=ext[:20]), 400)
+        if number and web.store.supervisor(number) is None:
+            return result("error", _("There is no supervisor {number}.").format(number=number[:20]), 400)
         if s is not None:
             s.extension = ext
-        if not ext:
+            s.supervisor, s.supervisor_pin = number, (pin if number else "")
+        if not ext and not number:
             return result("ok", _("No listening extension: listen, whisper and barge will ask for one."))
+        if number:
+            return result("ok", _("You supervise as supervisor {number}; your phone is {ext}.").format(
+                number=number, ext=ext or _("your desk phone")))
         return result("ok", _("You listen from extension {ext}: its phone rings when you listen, "
                               "whisper or barge.").format(ext=ext))
 
@@ -174,10 +189,15 @@ def install(app: bottle.Bottle, web: Web) -> None:
 
     def supervise(agent: str, mode: str) -> str:
         ext = listen_extension(web)
-        if not ext:
+        s = web.session()
+        number = getattr(s, "supervisor", "") if s is not None else ""
+        if not ext and not number:
             return result("error", _("First say which extension you listen from (above the tables)."), 400)
+        args: dict[str, Any] = {"supervisor": ext, "target": agent, "mode": mode}
+        if number:
+            args.update(supervisor=number, pin=getattr(s, "supervisor_pin", ""), extension=ext)
         try:
-            r = web.ask("supervise.start", supervisor=ext, target=agent, mode=mode)
+            r = web.ask("supervise.start", **args)
         except MgmtError as e:
             if e.code in ("failed", "bad_args"):
                 return result("error", _("The box refused to {mode} agent {agent}: {why}").format(
@@ -185,6 +205,9 @@ def install(app: bottle.Bottle, web: Web) -> None:
             code, words = daemon_error(e)
             return result("error", words, code)
         sid = r.get("id", "") if isinstance(r, dict) else ""
+        if not ext:
+            return result("ok", _("Your desk phone is ringing: answer it to {mode} agent {agent} (session {id}).")
+                          .format(mode=mode_label(mode), agent=agent, id=sid))
         return result("ok", _("Extension {ext} is ringing: answer it to {mode} agent {agent} (session {id}).")
                       .format(ext=ext, mode=mode_label(mode), agent=agent, id=sid))
 

@@ -4,6 +4,12 @@
   <form class="inline" hx-post="/dashboard/extension" hx-target="#action-result">
     <label for="listen-ext">{{_('I listen from extension')}}</label>
     <input type="text" id="listen-ext" name="extension" value="{{listen_ext}}" inputmode="numeric" size="6" placeholder="803">
+    % if has_supervisors:
+    <label for="sup-number">{{_('as supervisor')}}</label>
+    <input type="text" id="sup-number" name="supervisor" value="{{sup_number}}" inputmode="numeric" size="6">
+    <label for="sup-pin">{{_('PIN')}}</label>
+    <input type="password" id="sup-pin" name="pin" value="" inputmode="numeric" size="6" autocomplete="off">
+    % end
     <button type="submit" class="secondary">{{_('Save')}}</button>
   </form>
   <span class="inline">
