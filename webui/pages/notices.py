@@ -67,10 +67,13 @@ def install(app: bottle.Bottle, web: Web) -> None:
                         flash=("error", words))
         return page(flash=("ok", _("Notice posted: agents see it now.")))
 
-    @app.post("/notices/<nid:int>/delete", roles=SUPERVISORS)
-    def delete_notice(nid: int) -> str:
+    @app.post("/notices/<nid>/delete", roles=SUPERVISORS)
+    def delete_notice(nid: str) -> str:
+        if not nid.isdigit() or len(nid) > 12:
+            return page(404, flash=("error", _("There is no notice {id} (already deleted or expired?).")
+                                    .format(id=nid[:12])))
         try:
-            web.ask("notice.delete", id=nid)
+            web.ask("notice.delete", id=int(nid))
         except MgmtError as e:
             if e.code in ("failed", "bad_args"):
                 return page(404, flash=("error", _("There is no notice {id} (already deleted or expired?).")
