@@ -278,3 +278,14 @@ CONFIG_MIGRATIONS = CONFIG_MIGRATIONS + (
                   "per day; queue callback retry delay and the call class a caller's callback number may have",
               _V_ACD_SUPERVISORS),
 )
+
+_V_KB = """
+CREATE TABLE kb_articles (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL, body TEXT NOT NULL DEFAULT '',
+    tags TEXT NOT NULL DEFAULT '[]', updated TEXT NOT NULL DEFAULT '', author TEXT NOT NULL DEFAULT '');
+CREATE INDEX kb_articles_updated ON kb_articles (updated)
+"""
+
+CONFIG_MIGRATIONS = CONFIG_MIGRATIONS + (
+    Migration(11, "knowledge base: articles (title, body, tags) agents search from the agent panel", _V_KB),
+)

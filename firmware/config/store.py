@@ -17,7 +17,8 @@ Every change is also written to the ``audit_log`` table in the same transaction:
 who (``with store.acting("web:alice"):`` -- per thread; ``"daemon"`` otherwise), what
 (add/update/delete/settings/import, table, key) and the changed fields, with secrets
 (PINs, passwords) masked.  Web logins (``users``) live here too, outside the engine's
-snapshot and the exported configuration.
+snapshot and the exported configuration, and so do the knowledge-base articles
+(``kb_articles``, accessors in store_kb.py).
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from firmware.config.errors import ConfigError
 from firmware.config.migrations import CONFIG_MIGRATIONS, apply_migrations, schema_version
 from firmware.config.passwords import check_login_password, hash_login_password, verify_login_password
 from firmware.config.seed import default_config
+from firmware.config.store_kb import KnowledgeBaseStore
 from firmware.config.validate_users import ROLES, validate_user
 from firmware.config.validate import (KEYS, SETTINGS_DEFAULTS, TABLES, references_to, validate_config,
                                       validate_row, validate_setting, validate_settings)
@@ -90,7 +92,7 @@ def _sort_key(table: str) -> Callable[[Mapping[str, Any]], Any]:
     return lambda r: model._natural_key(r["name"])
 
 
-class ConfigStore:
+class ConfigStore(KnowledgeBaseStore):
     """The configuration database at ``path`` (created, migrated and seeded on open).
 
     ``country`` is used only when a fresh database is seeded (routes, language).
