@@ -4,7 +4,8 @@ Add a module here to add its pages.  A module adds its menu entries with
 :func:`webui.render.add_nav` and declares each route's roles (``roles=(...)``) or
 ``public=True`` (only the login page does).
 """
-from webui.pages import account, audit, dashboard, home, notices, users, wallboard
+from webui.pages import account, agent, audit, dashboard, home, kb, notices, users, wallboard
 
 MODULES = [account, home, users, audit]
 MODULES += [dashboard, wallboard, notices]
+MODULES += [agent, kb]
