@@ -3,7 +3,6 @@
 <p class="muted" id="no-call">{{_('No call right now. The caller\'s details appear here when a call is offered.')}}</p>
 % else:
 % c = call
-<input type="hidden" name="call" form="note-form" value="{{c.get('linkedid') or c.get('id')}}">
 <h2>
 % if not live:
 {{_('Last call')}} <span class="badge">{{_('ended')}}</span>
@@ -13,6 +12,7 @@
 {{_('Call in progress')}} <span class="badge ok">{{_('talking')}}</span>
 % end
 </h2>
+<input type="hidden" name="call" form="note-form" value="{{c.get('linkedid') or c.get('id')}}">
 <div class="caller">
   <span class="number" id="pop-caller">{{c.get('caller') or _('unknown number')}}</span>
   % if c.get('caller_name'):
