@@ -4,7 +4,8 @@
   (tests/mgmt/fixtures.py); ``webapp`` — the web UI on it (in this process), with the
   admin password prepared; ``http`` — an :class:`Http` client of it (logged out).
 * ``webbox`` — a whole daemon on the simulated board with the web UI (a subprocess);
-  ``browser`` — Debian's chromium through Playwright (one per test process);
+  ``browser`` — Debian's chromium through Playwright (one per test module: a running
+  Playwright keeps an event loop on the main thread, which breaks asyncio.run() in later tests);
   ``page`` — a fresh browser context and page (English, 1280×860).
 """
 from __future__ import annotations
@@ -44,7 +45,7 @@ def webbox():
         remove(tmp)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is not installed (make test installs Debian's chromium)")

@@ -318,11 +318,12 @@ def install(app: bottle.Bottle, web: Web) -> None:
             return render("agent_note", part_flash=flash, errors=errors, values=values or {})
         return page(agent, status=200 if ok else 400, flash=flash, errors=errors, values=values or {})
 
-    @app.post("/agent/followup/<nid:int>", roles=AGENT_ROLES)
-    def close_followup(nid: int) -> str:
+    @app.post("/agent/followup/<fid>", roles=AGENT_ROLES)
+    def close_followup(fid: str) -> str:
         agent = my_agent()
         if not agent:
             return no_agent()
+        nid = int(fid) if fid.isdigit() else -1
         mine = [n for n in desk._list("followup.list", status="open", author=agent) if n.get("id") == nid]
         if not mine:
             return reply(agent, "followups", _("That follow-up is not one of your open ones."), False)

@@ -60,9 +60,9 @@ def install(app: bottle.Bottle, web: Web) -> None:
         return render("kb_results", q=q, found=results(q), snippet=snippet,
                       new_tab=bool(bottle.request.query.get("tab")))
 
-    @app.get("/kb/<aid:int>", roles=KB_READ)
-    def kb_article(aid: int) -> str:
-        art = web.store.kb_article(aid)
+    @app.get("/kb/<aid>", roles=KB_READ)
+    def kb_article(aid: str) -> str:
+        art = web.store.kb_article(aid) if aid.isdigit() else None
         if art is None:
             return error_page(404, _("There is no article {id}.").format(id=aid))
         s = web.session()
@@ -99,8 +99,8 @@ def install(app: bottle.Bottle, web: Web) -> None:
             return admin_page(400, values=f, errors=error_for(e))
         return admin_page(flash=("", _("Article {id} added.").format(id=aid)))
 
-    @app.post("/config/kb/<aid:int>", roles=KB_EDIT)
-    def kb_edit(aid: int) -> str:
+    @app.post("/config/kb/<aid>", roles=KB_EDIT)
+    def kb_edit(aid: str) -> str:
         f = form_dict()
         s = web.session()
         try:
