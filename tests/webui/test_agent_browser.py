@@ -67,5 +67,8 @@ def test_agent_logs_in_and_gets_a_screen_pop(page):
             page.click("text=End wrap-up")
             box.advance(100)
             expect(page.locator("#agent-state")).to_have_attribute("data-state", "ready")
+            page.goto(box.url + "kb/1")
+            expect(page.locator("h1")).to_have_text("如何办理退款")
+            shot(page, "kb-article")
     finally:
         remove(tmp)
