@@ -21,6 +21,7 @@ from firmware.config.errors import ConfigError
 from firmware.config.featurecodes import DEFAULT_FEATURE_CODES, validate_feature_codes
 from firmware.config import validate_acd as va
 from firmware.config import validate_features as vf
+from firmware.config import validate_setup as vsu
 from firmware.config import validate_sip as vs
 from firmware.config import validate_voicemail as vv
 from firmware.config.fields import (_bool, _choice, _digits, _int, _name, _text,
@@ -73,6 +74,8 @@ SETTINGS_DEFAULTS: Mapping[str, Any] = {
     "recording": dict(DEFAULT_RECORDING),
     # voicemail and its email (checked in validate_voicemail.py; docs/voicemail.md)
     **vv.VOICEMAIL_SETTINGS,
+    # time zone, NTP, network, wizard progress (validate_setup.py; docs/web-wizard.md)
+    **vsu.SETUP_SETTINGS,
 }
 
 #: Allowed range (ms, inclusive) of each timeout setting.
@@ -172,6 +175,8 @@ def validate_setting(key: str, value: Any) -> Any:
         return validate_recording_setting(value)
     if key in vv.VOICEMAIL_SETTINGS:
         return vv.voicemail_setting(key, value)
+    if key in vsu.SETUP_SETTINGS:
+        return vsu.setup_setting(key, value)
     raise AssertionError(key)  # pragma: no cover
 
 

@@ -4,8 +4,9 @@ Add a module here to add its pages.  A module adds its menu entries with
 :func:`webui.render.add_nav` and declares each route's roles (``roles=(...)``) or
 ``public=True`` (only the login page does).
 """
-from webui.pages import account, agent, audit, dashboard, home, kb, notices, users, wallboard
+from webui.pages import account, agent, audit, dashboard, home, kb, notices, users, wallboard, wizard
 
 MODULES = [account, home, users, audit]
 MODULES += [dashboard, wallboard, notices]
 MODULES += [agent, kb]
+MODULES += [wizard]

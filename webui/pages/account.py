@@ -34,8 +34,11 @@ def _safe_next(url: str) -> str:
     return url
 
 
-def home_for(role: str) -> str:
-    """Where a role lands after logging in."""
+def home_for(role: str, setup_done: bool = True) -> str:
+    """Where a role lands after logging in (admins and installers: the setup wizard until
+    it has been finished once)."""
+    if not setup_done and role in ("admin", "installer"):
+        return "/setup"
     return {"agent": "/agent", "supervisor": "/dashboard"}.get(role, "/status")
 
 
@@ -58,7 +61,7 @@ def install(app: bottle.Bottle, web: Web) -> None:
             bottle.response.set_cookie(LANG_COOKIE, lang, path="/", samesite="strict", max_age=365 * 86400)
         s = web.session()
         if s is not None:
-            return bottle.redirect(home_for(s.role))
+            return bottle.redirect(home_for(s.role, web.box_settings().get("setup_done", True)))
         return login_form(note=_("You have been logged out.") if bottle.request.query.get("bye") else "")
 
     @app.post("/login", public=True)
@@ -91,7 +94,7 @@ def install(app: bottle.Bottle, web: Web) -> None:
         bottle.response.set_cookie(COOKIE, s.sid, **cookie_args(MAX_AGE_S))
         bottle.response.delete_cookie(PRE_COOKIE, path="/")
         nxt = _safe_next(f.get("next", ""))
-        return bottle.redirect(nxt if nxt != "/" else home_for(s.role))
+        return bottle.redirect(nxt if nxt != "/" else home_for(s.role, web.box_settings().get("setup_done", True)))
 
     @app.post("/logout")
     def logout() -> Any:

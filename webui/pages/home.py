@@ -57,7 +57,7 @@ def install(app: bottle.Bottle, web: Web) -> None:
     @app.get("/")
     def index() -> Any:
         s = web.session()
-        return bottle.redirect(home_for(s.role) if s else "/login")
+        return bottle.redirect(home_for(s.role, web.box_settings().get("setup_done", True)) if s else "/login")
 
     def status_view() -> dict[str, Any]:
         try:
