@@ -27,6 +27,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_LABELS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"),
                   N_("Saturday"), N_("Sunday"))
 BUSINESS_HOURS = "business_hours"         #: the time condition the wizard writes
+INCOMING_ONLY = "incoming"                #: trunk group of lines not used for outgoing calls
 QUEUE_STRATEGIES = ("ringall", "longest_idle", "round_robin", "linear", "fewest_calls")
 
 
@@ -276,7 +277,7 @@ def load_trunks(web: Web) -> dict:
         values[f"line_{ln['name']}"] = "1" if ln["trunk_group"] == group else ""
     for t in web.store.sip_trunks():
         values[f"sip_{t['name']}"] = "1" if t["trunk_group"] == group else ""
-    groups = [g["name"] for g in web.store.trunk_groups()] or ["pstn"]
+    groups = [g["name"] for g in web.store.trunk_groups() if g["name"] != INCOMING_ONLY or g["name"] == group] or ["pstn"]
     return {"values": values, "lines": web.store.lines(), "sip_trunks": web.store.sip_trunks(),
             "groups": [(g, g) for g in groups], "routes": routes}
 
@@ -301,7 +302,10 @@ def save_trunks(web: Web, f: dict, files: Mapping[str, Any]) -> None:
         if store.trunk_group(group) is None:
             store.add_trunk_group(name=group)
         for ln in store.lines():
-            want = group if f.get(f"line_{ln['name']}") else ("" if ln["trunk_group"] == group else ln["trunk_group"])
+            want = group if f.get(f"line_{ln['name']}") else (
+                INCOMING_ONLY if ln["trunk_group"] == group else ln["trunk_group"])
+            if want == INCOMING_ONLY and store.trunk_group(INCOMING_ONLY) is None:
+                store.add_trunk_group(name=INCOMING_ONLY, description="Lines for incoming calls only (setup wizard)")
             if want != ln["trunk_group"]:
                 store.update_line(ln["name"], trunk_group=want)
         for t in store.sip_trunks():
