@@ -6,6 +6,10 @@
   ``voicemail.mailbox.list`` (PINs never listed, only ``pin_set``);
 * ``voicemail.list {mailbox?, folder?}`` — messages (newest last);
 * ``voicemail.delete {id}`` — delete a message (lamps follow);
+* ``voicemail.play {id, who?}`` — the message's WAV file (path, duration) for a player
+  outside the phone menu (the web UI); logged in the access log as ``listen`` by ``who``;
+  the message stays new/old as it was;
+* ``voicemail.access {limit?, id?}`` — that access log, newest first;
 * ``voicemail.followups {all?}`` — messages not called back (overdue after 24 h), with
   their call-back attempts; ``all`` also lists the done / unreachable ones.
 """
@@ -70,6 +74,30 @@ def register_voicemail(d: Dispatcher, box: Any) -> None:
             raise CommandError(f"no message {mid} (or it was already deleted)")
         return {"deleted": mid}
 
+    def message_id(a: dict, cmd: str) -> int:
+        try:
+            return int(a.get("id"))
+        except (TypeError, ValueError):
+            raise ValueError(f"{cmd} needs 'id' (a message id from voicemail.list)") from None
+
+    def play(a: dict) -> dict:
+        mid = message_id(a, "voicemail.play")
+        m = vm.store.get(mid)
+        if m is None or m.folder == "deleted" or not m.path.exists():
+            raise CommandError(f"no message {mid} (deleted or never saved)")
+        who = str(a.get("who") or "mgmt")[:64]
+        vm.store.log_access(box.clock.wall_time(), who, "listen", mid, m.mailbox)
+        return {"id": mid, "mailbox": m.mailbox, "path": str(m.path), "duration_ms": m.duration_ms,
+                "format": "pcm16", "rate": 8000, "channels": 1}
+
+    def access(a: dict) -> list[dict]:
+        mid = message_id(a, "voicemail.access") if a.get("id") not in (None, "") else None
+        try:
+            limit = int(a.get("limit", 100))
+        except (TypeError, ValueError):
+            raise ValueError("limit must be a whole number") from None
+        return vm.store.access(max(1, min(limit, 10_000)), mid)
+
     d.register("voicemail.status", lambda a: vm.status(), "voicemail: mailboxes, counts, legs in use, email")
     d.register("voicemail.mailbox.add", mailbox_add,
                "add a mailbox {number, kind?: extension|group, members?, pin?, email?, attach?, "
@@ -79,5 +107,8 @@ def register_voicemail(d: Dispatcher, box: Any) -> None:
     d.register("voicemail.mailbox.list", mailbox_list, "mailboxes with counts (PINs never shown)")
     d.register("voicemail.list", messages, "voicemail messages {mailbox?, folder?: new|old}")
     d.register("voicemail.delete", delete, "delete voicemail message {id}")
+    d.register("voicemail.play", play,
+               "a message's WAV file for a player {id, who?} -> {path, duration_ms, ...} (access is logged)")
+    d.register("voicemail.access", access, "who listened to voicemail messages {limit?, id?} (newest first)")
     d.register("voicemail.followups", lambda a: vm.followups(include_done=bool(a.get("all"))),
                "messages not called back within 24 h, with attempts {all?}")

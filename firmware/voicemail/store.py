@@ -7,7 +7,9 @@ one commit per event: a crash loses no message that was saved) holds
   audio is gone but the row stays for the follow-up list), caller number and name,
   received (ISO-8601 UTC), duration (ms), urgent, the WAV path, the call id, emailed;
 * ``callbacks``: call-back attempts per message (from the menu's "call back" or an
-  outbound call to the caller's number found in the CDRs), answered or not.
+  outbound call to the caller's number found in the CDRs), answered or not;
+* ``access_log``: who listened to which message outside the phone menu (the web UI's
+  player, ``voicemail.play``), when (migration 2).
 
 Audio: ``<data>/voicemail/<mailbox>/msg<id>.wav`` (8 kHz mono 16-bit), recorded to a temp
 name and renamed into place; greetings ``<data>/voicemail/<mailbox>/greet-<kind>.wav``
@@ -47,8 +49,16 @@ CREATE INDEX callbacks_message ON callbacks (message);
 CREATE UNIQUE INDEX callbacks_call ON callbacks (message, call_id) WHERE call_id != ''
 """
 
+_V2 = """
+CREATE TABLE access_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, who TEXT NOT NULL,
+    action TEXT NOT NULL, message INTEGER, mailbox TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '');
+CREATE INDEX access_log_message ON access_log (message)
+"""
+
 VOICEMAIL_MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "voicemail messages and call-back attempts", _V1),
+    Migration(2, "voicemail access log (who listened to which message)", _V2),
 )
 
 
@@ -236,6 +246,26 @@ class VoicemailStore:
         with self._lock:
             return [dict(r, answered=bool(r["answered"])) for r in
                     self.db.query("SELECT * FROM callbacks WHERE message = ? ORDER BY time, id", [mid])]
+
+    # ------------------------------------------------------------------ access log
+    def log_access(self, when: dt.datetime, who: str, action: str, mid: Optional[int], mailbox: str = "",
+                   detail: str = "") -> None:
+        """Record that ``who`` did ``action`` (``listen``) to message ``mid`` at ``when``."""
+        with self._lock:
+            with self.db.atomic():
+                self.db.execute("INSERT INTO access_log (time, who, action, message, mailbox, detail) "
+                                "VALUES (?, ?, ?, ?, ?, ?)", [_iso(when), who, action, mid, mailbox, detail])
+
+    def access(self, limit: int = 100, mid: Optional[int] = None) -> list[dict[str, Any]]:
+        """The access log, newest first (of message ``mid`` only when given)."""
+        sql, args = "SELECT * FROM access_log", []
+        if mid is not None:
+            sql += " WHERE message = ?"
+            args.append(int(mid))
+        sql += " ORDER BY id DESC LIMIT ?"
+        args.append(int(limit))
+        with self._lock:
+            return list(self.db.query(sql, args))
 
     def all_messages(self, since: Optional[dt.datetime] = None) -> list[Message]:
         """Every message, deleted ones too, oldest first (for the follow-up list)."""
