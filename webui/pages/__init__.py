@@ -5,8 +5,10 @@ Add a module here to add its pages.  A module adds its menu entries with
 ``public=True`` (only the login page does).
 """
 from webui.pages import account, agent, audit, dashboard, home, kb, notices, users, wallboard, wizard
+from webui.pages import reports, reports_acd, reports_media
 
 MODULES = [account, home, users, audit]
 MODULES += [dashboard, wallboard, notices]
 MODULES += [agent, kb]
 MODULES += [wizard]
+MODULES += [reports, reports_acd, reports_media]

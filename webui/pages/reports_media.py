@@ -1,0 +1,169 @@
+"""Reports: recordings and voicemail search with playback in the browser.
+
+* ``/reports/recordings`` — recordings (``recording.list``) by date range, number, agent,
+  queue; ``/reports/voicemail`` — voicemail messages (``voicemail.list``) by mailbox,
+  folder, caller and date range.  Each row has a Play button: htmx puts an ``<audio>``
+  player in the row (``.../<id>/player``), whose source is ``.../<id>/audio``.
+* ``.../<id>/audio`` streams the WAV file (``audio/wav``, HTTP Range supported: the
+  browser can seek).  Every playback is in the access log with the web user's name
+  (``recording.play`` / ``voicemail.play`` with ``who = web:<user>``): a request for
+  the start of the file is a playback; the browser's follow-up range requests of the
+  same player reuse the file without logging again.
+* Both pages list the latest access-log entries (``recording.access`` /
+  ``voicemail.access``).
+
+Supervisors and admins.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Optional
+
+import bottle
+
+from webui.i18n import N_, _
+from webui.pages.reports_common import ROLES, Refused, ask, box_zone, hms, local_time, query
+from webui.render import add_nav, error_page, render
+from webui.web import Web
+
+LIST_LIMIT = 200                  #: rows shown at most
+ACCESS_ROWS = 20                  #: access-log entries shown under the list
+FOLDERS = (("", N_("any")), ("new", N_("new")), ("old", N_("heard")))
+
+
+class PlayCache:
+    """Files a session was given for playback: (session, kind, id) → path, so the
+    browser's range requests after the first do not log another playback."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._d: OrderedDict[tuple[str, str, int], str] = OrderedDict()
+        self._lock = threading.Lock()
+        self.size = size
+
+    def get(self, key: tuple[str, str, int]) -> Optional[str]:
+        with self._lock:
+            return self._d.get(key)
+
+    def put(self, key: tuple[str, str, int], path: str) -> None:
+        with self._lock:
+            self._d[key] = path
+            self._d.move_to_end(key)
+            while len(self._d) > self.size:
+                self._d.popitem(last=False)
+
+
+def starts_at_zero() -> bool:
+    """The request asks for the start of the file (no Range, or ``bytes=0-...``)."""
+    rng = (bottle.request.headers.get("Range") or "").replace(" ", "")
+    return not rng or rng.startswith("bytes=0-")
+
+
+def next_day(raw: str) -> str:
+    return (dt.date.fromisoformat(raw) + dt.timedelta(days=1)).isoformat()
+
+
+def check_dates(values: dict[str, str]) -> dict[str, str]:
+    errors = {}
+    for name in ("since", "until"):
+        if values.get(name):
+            try:
+                dt.date.fromisoformat(values[name])
+            except ValueError:
+                errors[name] = _("{value} is not a date; write it as 2026-03-14").format(value=values[name])
+    return errors
+
+
+def install(app: bottle.Bottle, web: Web) -> None:
+    add_nav("/reports/recordings", N_("Recordings"), ROLES, N_("Reports"))
+    add_nav("/reports/voicemail", N_("Voicemail"), ROLES, N_("Reports"))
+    cache = PlayCache()
+    commands = {"recordings": ("recording.play", "path"), "voicemail": ("voicemail.play", "path")}
+
+    def access_log(cmd: str) -> tuple[list, str]:
+        try:
+            return ask(web, cmd, limit=ACCESS_ROWS), ""
+        except Refused as e:
+            return [], e.message
+
+    @app.get("/reports/recordings", roles=ROLES)
+    def recordings_page() -> str:
+        values = query(("since", "until", "number", "agent", "queue"))
+        errors = check_dates(values)
+        rows: list = []
+        error = ""
+        if errors:
+            bottle.response.status = 400
+        else:
+            args: dict[str, Any] = {k: v for k, v in values.items() if v}
+            if values["until"]:
+                args["until"] = next_day(values["until"])
+            try:
+                rows = ask(web, "recording.list", ("since", "until", "number", "agent", "queue"),
+                           limit=LIST_LIMIT, **args)
+            except Refused as e:
+                bottle.response.status = e.status
+                errors, error = e.errors, ("" if e.errors else e.message)
+        log, log_error = access_log("recording.access")
+        tz = box_zone(web)
+        return render("reports_recordings", title=_("Recordings"), values=values, errors=errors, error=error,
+                      rows=rows, log=log, log_error=log_error, when=lambda v: local_time(v, tz), hms=hms,
+                      limit=LIST_LIMIT)
+
+    @app.get("/reports/voicemail", roles=ROLES)
+    def voicemail_page() -> str:
+        values = query(("mailbox", "folder", "number", "since", "until"))
+        errors = check_dates(values)
+        rows: list = []
+        error = ""
+        if values["folder"] not in ("", "new", "old"):
+            errors["folder"] = _("Choose new or heard.")
+        if errors:
+            bottle.response.status = 400
+        else:
+            args = {k: values[k] for k in ("mailbox", "folder") if values[k]}
+            try:
+                rows = ask(web, "voicemail.list", ("mailbox", "folder"), **args)
+            except Refused as e:
+                bottle.response.status = e.status
+                errors, error = e.errors, ("" if e.errors else e.message)
+        tz = box_zone(web)
+        if values["number"]:
+            rows = [m for m in rows if values["number"] in (m.get("caller") or "")
+                    or values["number"] in (m.get("caller_name") or "")]
+        if values["since"] or values["until"]:
+            def day(m: dict) -> str:
+                return local_time(m.get("received"), tz)[:10]
+            rows = [m for m in rows if (not values["since"] or day(m) >= values["since"])
+                    and (not values["until"] or day(m) <= values["until"])]
+        rows = sorted(rows, key=lambda m: str(m.get("received") or ""), reverse=True)[:LIST_LIMIT]
+        log, log_error = access_log("voicemail.access")
+        return render("reports_voicemail", title=_("Voicemail"), values=values, errors=errors, error=error,
+                      rows=rows, log=log, log_error=log_error, when=lambda v: local_time(v, tz), hms=hms,
+                      folders=[(k, _(label)) for k, label in FOLDERS])
+
+    @app.get("/reports/<kind:re:recordings|voicemail>/<item:int>/player", roles=ROLES)
+    def player(kind: str, item: int) -> str:
+        return bottle.template("reports_player", _=_, kind=kind, item=item)
+
+    @app.get("/reports/<kind:re:recordings|voicemail>/<item:int>/audio", roles=ROLES)
+    def audio(kind: str, item: int) -> Any:
+        s = web.session()
+        key = (s.sid if s else "", kind, int(item))
+        path = None if starts_at_zero() else cache.get(key)
+        if path is None:
+            cmd, field = commands[kind]
+            try:
+                got = ask(web, cmd, id=int(item), who=f"web:{s.username if s else '?'}")
+            except Refused as e:
+                return error_page(404 if e.status == 500 else e.status, e.message)
+            path = str(got.get(field) or "")
+            cache.put(key, path)
+        p = Path(path)
+        if not p.is_file():
+            return error_page(404, _("The audio file of this message is gone."))
+        resp = bottle.static_file(p.name, root=str(p.parent), mimetype="audio/wav")
+        resp.set_header("Cache-Control", "no-store")
+        return resp
