@@ -28,6 +28,7 @@ PAGE = 50                             #: records per page
 FILTERS = ("since", "until", "number", "extension", "disposition", "direction")
 DISPOSITIONS = ("ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION")
 DIRECTIONS = (("internal", N_("internal")), ("inbound", N_("inbound")), ("outbound", N_("outbound")))
+FOLLOWUP_STATUSES = (N_("open"), N_("closed"))
 DISPOSITION_LABELS = {"ANSWERED": N_("answered"), "NO ANSWER": N_("no answer"), "BUSY": N_("busy"),
                       "FAILED": N_("failed"), "CONGESTION": N_("congestion")}
 

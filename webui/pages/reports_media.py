@@ -32,6 +32,7 @@ from webui.web import Web
 LIST_LIMIT = 200                  #: rows shown at most
 ACCESS_ROWS = 20                  #: access-log entries shown under the list
 FOLDERS = (("", N_("any")), ("new", N_("new")), ("old", N_("heard")))
+ACTIONS = (N_("listen"), N_("export"), N_("delete"))          #: access-log actions shown translated
 
 
 class PlayCache:
