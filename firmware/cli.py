@@ -5,7 +5,7 @@
     hotline demo                                         a scripted call on the simulated board
     hotline cdr export --csv [--data DIR]                call records, Asterisk Master.csv order
     hotline user list|password USER [--data DIR]         web UI logins (a lost admin password)
-    hotline bench dsp|talkoff|engine|sip|acd|recording ...  benchmarks
+    hotline bench dsp|talkoff|engine|sip|acd|recording|web ...  benchmarks
 """
 from __future__ import annotations
 
@@ -42,6 +42,9 @@ def _bench(args: argparse.Namespace) -> int:
     if args.what == "recording":
         from firmware.bench.recording import main as recording_main
         return recording_main(args.rest)
+    if args.what == "web":
+        from firmware.bench.web import main as web_main
+        return web_main(args.rest)
     from firmware.bench.engine import main as engine_main
     return engine_main(args.rest)
 
@@ -49,8 +52,8 @@ def _bench(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="hotline", description="Hotline phone system firmware")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
-    bench = sub.add_parser("bench", help="benchmarks: dsp (vs spandsp), talkoff, engine, sip (vs sippy), acd, recording")
-    bench.add_argument("what", choices=["dsp", "talkoff", "engine", "sip", "acd", "recording"], help="what to benchmark")
+    bench = sub.add_parser("bench", help="benchmarks: dsp (vs spandsp), talkoff, engine, sip (vs sippy), acd, recording, web")
+    bench.add_argument("what", choices=["dsp", "talkoff", "engine", "sip", "acd", "recording", "web"], help="what to benchmark")
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(func=_bench)
     for name in COMMAND_MODULES:
