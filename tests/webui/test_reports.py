@@ -60,7 +60,7 @@ def reports(server, datadir):
     d = server.server.dispatcher
     store = CdrStore(datadir / "cdr.db")
     write_cdrs(store, 75, dt.datetime(2026, 3, 14, 9, 0, tzinfo=UTC))
-    config = types.SimpleNamespace(settings={"timezone": "UTC"}, extension=lambda n: None)
+    config = types.SimpleNamespace(settings={"timezone": "UTC"}, extension=lambda n: None, agents=[])
     box = types.SimpleNamespace(cdr=store, notes=CallNotes(store), config=config,
                                 data=types.SimpleNamespace(acd_db=datadir / "acd.db"),
                                 clock=types.SimpleNamespace(wall_time=lambda: DAY + dt.timedelta(days=7, hours=12)),

@@ -145,12 +145,14 @@ def install(app: bottle.Bottle, web: Web) -> None:
                       rows=rows, log=log, log_error=log_error, when=lambda v: local_time(v, tz), hms=hms,
                       folders=[(k, _(label)) for k, label in FOLDERS])
 
-    @app.get("/reports/<kind:re:recordings|voicemail>/<item:int>/player", roles=ROLES)
-    def player(kind: str, item: int) -> str:
-        return bottle.template("reports_player", _=_, kind=kind, item=item)
+    def player(kind: str, item: str) -> str:
+        if not item.isdigit():
+            return error_page(404, _("There is no such page."))
+        return bottle.template("reports_player", _=_, kind=kind, item=int(item))
 
-    @app.get("/reports/<kind:re:recordings|voicemail>/<item:int>/audio", roles=ROLES)
-    def audio(kind: str, item: int) -> Any:
+    def audio(kind: str, item: str) -> Any:
+        if not item.isdigit():
+            return error_page(404, _("There is no such page."))
         s = web.session()
         key = (s.sid if s else "", kind, int(item))
         path = None if starts_at_zero() else cache.get(key)
@@ -168,3 +170,7 @@ def install(app: bottle.Bottle, web: Web) -> None:
         resp = bottle.static_file(p.name, root=str(p.parent), mimetype="audio/wav")
         resp.set_header("Cache-Control", "no-store")
         return resp
+
+    for kind in ("recordings", "voicemail"):
+        app.route(f"/reports/{kind}/<item>/player", "GET", lambda item, kind=kind: player(kind, item), roles=ROLES)
+        app.route(f"/reports/{kind}/<item>/audio", "GET", lambda item, kind=kind: audio(kind, item), roles=ROLES)
