@@ -25,6 +25,7 @@ from firmware.cdr.store import CdrStore
 from firmware.config.store import ConfigStore
 from firmware.features.supervise import SupervisionManager
 from firmware.ivr.commands import register_ivr_commands
+from firmware.prompts.fetch import register_prompt_fetch
 from firmware.mgmt.commands import CommandError, Dispatcher
 from firmware.mgmt.acdsupervisor import register_acd_supervisor
 from firmware.mgmt.agentpanel import register_agent_panel
@@ -229,6 +230,7 @@ class Box:
         register_voicemail(d, self)
         register_acd_supervisor(d, self)
         register_ivr_commands(d, self)
+        register_prompt_fetch(d, self)               # prompt.get (the web UI plays prompts)
         register_cdr(d, self)                        # cdr.search, cdr.export
         register_notes(d, self)                      # note.*, followup.*
         register_notices(d, self)                    # notice.*
