@@ -1,0 +1,132 @@
+"""The IVR tree editor (/config/ivr): create, edit through editing steps, save with the
+validation message next to the node, delete, import/export; and in a browser against a
+real daemon."""
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+
+from tests.webui.sysadmin_fixtures import server, standin, upload  # noqa: F401  (fixtures)
+
+
+def form_of(html: str) -> dict:
+    """The editor form's fields as a browser would send them (selected options, checked boxes)."""
+    form = html[html.index('<form id="ivr-editor"'):]
+    form = form[:form.index("</form>")]
+    out: list[tuple[str, str]] = []
+    for m in re.finditer(r"<(input|select|textarea)\b([^>]*)>(.*?)(?=<(?:input|select|textarea)\b|$)", form, re.S):
+        tag, attrs, rest = m.groups()
+        name = re.search(r'name="([^"]*)"', attrs)
+        if not name:
+            continue
+        name = name.group(1).replace("&#x27;", "'")
+        if tag == "input":
+            typ = (re.search(r'type="([^"]*)"', attrs) or [None, "text"])[1]
+            if typ == "checkbox" and " checked" not in attrs:
+                continue
+            v = re.search(r'value="([^"]*)"', attrs)
+            out.append((name, v.group(1) if v else ""))
+        elif tag == "select":
+            body = rest[:rest.index("</select>")]
+            sel = re.search(r'<option value="([^"]*)" selected>', body) or re.search(r'<option value="([^"]*)"', body)
+            out.append((name, sel.group(1) if sel else ""))
+        else:
+            out.append((name, rest[:rest.index("</textarea>")]))
+    import html as h
+    return [(k, h.unescape(v)) for k, v in out]
+
+
+def post_form(http, path, pairs, **extra):
+    import urllib.parse
+    pairs = [p for p in pairs if p[0] not in extra] + list(extra.items()) + [("csrf", http.csrf)]
+    body = urllib.parse.urlencode(pairs).encode()
+    return http.request("POST", path, body=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+
+def test_create_edit_and_save_a_menu_through_the_tree_editor(http, standin):  # noqa: F811
+    http.login()
+    r = http.post("/config/ivr", {"number": "7000", "name": "Main"})
+    assert r.status == 303 and r.location.endswith("/config/ivr/7000?created=1")
+    page = http.get("/config/ivr/7000").text
+    assert 'id="node-main"' in page and 'id="node-option1"' in page
+    # add key 2 to the start node: a new child node appears under it, nothing stored yet
+    r = post_form(http, "/config/ivr/7000/draft", form_of(page), op="addkey:main")
+    assert r.status == 200 and 'id="node-main_2"' in r.text and "not saved yet" in r.text
+    assert set(standin.store.ivr_menu("7000")["nodes"]) == {"main", "option1"}
+    # make it send callers to ring group 600, then save
+    pairs = form_of(r.text)
+    r = post_form(http, "/config/ivr/7000/draft", pairs, **{"n|main_2|type": "goto", "op": "retype:main_2"})
+    assert 'name="n|main_2|target"' in r.text
+    r = post_form(http, "/config/ivr/7000", form_of(r.text), **{"n|main_2|target": "600", "op": "save"})
+    assert r.status == 303, r.text[:3000]
+    menu = standin.store.ivr_menu("7000")
+    assert menu["nodes"]["main"]["keys"] == {"1": "option1", "2": "main_2"}
+    assert menu["nodes"]["main_2"] == {"type": "goto", "target": "600"}
+    audit = standin.store.audit_log(target="ivr_menus")["rows"]
+    assert audit[0]["actor"] == "web:admin" and audit[0]["action"] == "update"
+
+
+def test_a_refused_save_shows_the_message_beside_the_node_and_keeps_the_values(http, standin):  # noqa: F811
+    http.login()
+    http.post("/config/ivr", {"number": "7000", "name": "Main"})
+    page = http.get("/config/ivr/7000").text
+    r = post_form(http, "/config/ivr/7000/draft", form_of(page), **{"n|option1|type": "goto", "op": "retype:option1"})
+    r = post_form(http, "/config/ivr/7000", form_of(r.text), **{"n|option1|target": "7999", "op": "save"})
+    assert r.status == 400
+    node = r.text[r.text.index('id="node-option1"'):]
+    node = node[:node.index('</div>\n', node.index('name="n|option1|target"'))]
+    assert "target 7999 does not exist" in node and 'value="7999"' in node
+    assert standin.store.ivr_menu("7000")["nodes"]["option1"] == {"type": "hangup", "prompts": []}
+    # an unknown prompt is named on its node too
+    pairs = form_of(page)
+    r = post_form(http, "/config/ivr/7000", pairs, **{"n|main|prompts": "welcome, no_such_prompt", "op": "save"})
+    assert r.status == 400 and "prompt 'no_such_prompt' does not exist" in unescape(r.text)
+
+
+def test_remove_node_and_key_and_the_start_node_is_kept(http, standin):  # noqa: F811
+    http.login()
+    http.post("/config/ivr", {"number": "7000", "name": "Main"})
+    pairs = form_of(http.get("/config/ivr/7000").text)
+    r = post_form(http, "/config/ivr/7000/draft", pairs, op="delnode:main")
+    assert r.status == 400 and "where callers start" in r.text
+    r = post_form(http, "/config/ivr/7000/draft", pairs, op="delnode:option1")
+    assert 'id="node-option1"' not in r.text and 'data-key="1"' not in r.text
+    r = post_form(http, "/config/ivr/7000", form_of(r.text), op="save")
+    assert r.status == 400 and "needs 'keys' or 'next'" in unescape(r.text)
+
+
+def test_create_refuses_a_taken_number_and_delete_says_why_not(http, standin):  # noqa: F811
+    http.login()
+    r = http.post("/config/ivr", {"number": "801", "name": "x"})
+    assert r.status == 400 and "already extension 801" in r.text and 'value="801"' in r.text
+    http.post("/config/ivr", {"number": "7000", "name": "Main"})
+    standin.store.add_inbound_route(name="main", dest_kind="ivr", dest="7000")
+    r = http.post("/config/ivr/7000/delete")
+    assert r.status == 400 and "was not deleted" in r.text and standin.store.ivr_menu("7000")
+    standin.store.delete_inbound_route(standin.store.inbound_routes()[-1]["id"])
+    r = http.post("/config/ivr/7000/delete")
+    assert r.status == 200 and standin.store.ivr_menu("7000") is None
+
+
+def test_export_and_import_json(http, standin):  # noqa: F811
+    http.login()
+    http.post("/config/ivr", {"number": "7000", "name": "Main"})
+    r = http.get("/config/ivr/7000/export.json")
+    doc = r.json()
+    assert doc["format"] == "hotline-ivr" and doc["menus"][0]["number"] == "7000"
+    doc["menus"][0]["number"] = "7001"
+    doc["menus"][0]["name"] = "Copy"
+    r = upload(http, "/config/ivr/import", {}, {"file": ("m.json", json.dumps(doc).encode(), "application/json")})
+    assert r.status == 200 and "7001" in r.text and standin.store.ivr_menu("7001")["name"] == "Copy"
+    r = upload(http, "/config/ivr/import", {}, {"file": ("m.json", b"{not json", "application/json")})
+    assert r.status == 400 and "not JSON" in r.text
+    doc["menus"][0]["nodes"]["main"]["prompts"] = ["nope_prompt"]
+    r = upload(http, "/config/ivr/import", {}, {"file": ("m.json", json.dumps(doc).encode(), "application/json")})
+    assert r.status == 400 and "Nothing was imported" in r.text and "nope_prompt" in r.text
+
+
+def test_agents_and_supervisors_may_not_open_the_editor(http, standin):  # noqa: F811
+    standin.store.add_user("sup", role="supervisor", password="Sup-pass-1234")
+    http.login("sup", "Sup-pass-1234")
+    assert http.get("/config/ivr").status == 403
