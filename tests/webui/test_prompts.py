@@ -1,0 +1,57 @@
+"""The prompts page (/config/prompts): list, upload (size and type checked), play (the WAV
+route), delete; the player in a real browser against a daemon."""
+from __future__ import annotations
+
+import wave
+import io
+from html import unescape
+
+from tests.webui.sysadmin_fixtures import server, standin, upload, wav  # noqa: F401  (fixtures)
+
+
+def test_upload_play_and_delete_a_prompt(http, standin):  # noqa: F811
+    http.login()
+    page = http.get("/config/prompts")
+    assert page.status == 200 and 'id="prompt-welcome"' in page.text and "*77" in page.text
+    r = upload(http, "/config/prompts", {"name": "sales_intro"}, {"file": ("hi.wav", wav(0.5, 44100, channels=2), "audio/wav")})
+    assert r.status == 200 and "Prompt sales_intro saved (0.5 s)" in unescape(r.text)
+    assert (standin.data.sounds / "prompts" / "en" / "sales_intro.wav").is_file()
+    assert not list((standin.data.root / "uploads").glob("*")), "the staged upload is removed"
+    w = http.get("/config/prompts/sales_intro.wav")
+    assert w.status == 200 and w.headers["Content-Type"] == "audio/wav"
+    with wave.open(io.BytesIO(w.body)) as f:
+        assert (f.getframerate(), f.getnchannels()) == (8000, 1) and f.getnframes() == 4000
+    assert http.get("/config/prompts/welcome.wav").body[:4] == b"RIFF"
+    assert http.get("/config/prompts/nope.wav").status == 404
+    assert standin.store.audit_log(target="prompts")["rows"][0]["actor"] == "web:admin"
+    r = http.post("/config/prompts/sales_intro/delete")
+    assert r.status == 200 and "deleted" in r.text
+    assert not (standin.data.sounds / "prompts" / "en" / "sales_intro.wav").exists()
+    r = http.post("/config/prompts/welcome/delete")
+    assert r.status == 400 and "system prompts cannot be deleted" in r.text
+
+
+def test_uploads_are_refused_in_plain_words_and_nothing_changes(http, standin):  # noqa: F811
+    http.login()
+    r = upload(http, "/config/prompts", {"name": "x y"}, {"file": ("a.wav", wav(), "audio/wav")})
+    assert r.status == 400 and "is not a prompt name" in unescape(r.text)
+    r = upload(http, "/config/prompts", {"name": "greeting"}, {"file": ("a.mp3", b"ID3\x03\x00" + b"\x00" * 100, "audio/mpeg")})
+    assert r.status == 400 and "not a WAV file" in r.text and 'value="greeting"' in r.text
+    r = upload(http, "/config/prompts", {"name": "greeting"}, {"file": ("a.wav", wav()[:60], "audio/wav")})
+    assert r.status == 400 and "not saved" in r.text
+    r = upload(http, "/config/prompts", {"name": "greeting"}, {"file": ("a.wav", b"", "audio/wav")})
+    assert r.status == 400
+    assert not (standin.data.sounds / "prompts" / "en" / "greeting.wav").exists()
+    assert not list((standin.data.root / "uploads").glob("*"))
+
+
+def test_prompts_pages_are_for_admins_and_installers(http, standin):  # noqa: F811
+    standin.store.add_user("inst", role="installer", password="Inst-pass-1234")
+    standin.store.add_agent(number="1001", name="A") if not standin.store.agent("1001") else None
+    standin.store.add_user("ag", role="agent", password="Agent-pass-1234", agent="1001")
+    http.login("ag", "Agent-pass-1234")
+    assert http.get("/config/prompts").status == 403 and http.get("/config/prompts/welcome.wav").status == 403
+    http.get("/logout")
+    http2 = type(http)(http.base)
+    http2.login("inst", "Inst-pass-1234")
+    assert http2.get("/config/prompts").status == 200

@@ -1,0 +1,66 @@
+% rebase('base.tpl', title=title, extra_css=['system.css'])
+% from webui.forms import field
+<h1>{{title}}</h1>
+<p class="muted">{{_('Prompts are what callers hear in menus, queues and voicemail. Your own prompt plays instead of a built-in one of the same name.')}}</p>
+<form method="get" action="/config/prompts" class="actions">
+ <label for="lang-pick">{{_('Language')}}</label>
+ <select id="lang-pick" name="language">
+ % for l in languages:
+  <option value="{{l}}"{{' selected' if l == language else ''}}>{{'中文' if l == 'zh' else 'English'}}</option>
+ % end
+ </select>
+ <button type="submit" class="secondary">{{_('Show')}}</button>
+</form>
+% if down:
+<div class="flash error" role="alert">{{_('The box did not answer: {reason}').format(reason=down)}}</div>
+% end
+<table id="prompts">
+ <tr><th>{{_('Name')}}</th><th>{{_('Source')}}</th><th>{{_('Text')}}</th><th>{{_('Listen')}}</th><th></th></tr>
+ % for p in rows:
+ <tr id="prompt-{{p['name']}}">
+  <td><code>{{p['name']}}</code>{{!' <span class="badge warn">' + _('used by a menu') + '</span>' if p.get('used_by_menus') else ''}}</td>
+  <td>{{_('uploaded') if p['source'] == 'custom' else _('built in')}}</td>
+  <td>{{p.get('text', '')}}</td>
+  <td><audio controls preload="none" src="/config/prompts/{{p['name']}}.wav?language={{language}}"></audio></td>
+  <td>
+  % if p['source'] == 'custom':
+   <form method="post" action="/config/prompts/{{p['name']}}/delete">{{!csrf_field}}<input type="hidden" name="language" value="{{language}}">
+    <button type="submit" class="danger small" data-confirm="{{_('Delete prompt {name}?').format(name=p['name'])}}">{{_('Delete')}}</button></form>
+  % end
+  </td>
+ </tr>
+ % end
+</table>
+
+<div class="grid2">
+<div class="card">
+<h2>{{_('Upload a prompt')}}</h2>
+<form class="stack" method="post" action="/config/prompts" enctype="multipart/form-data">
+  {{!csrf_field}}<input type="hidden" name="language" value="{{language}}">
+  {{!field('name', _('Prompt name'), values, errors, required=True, placeholder='welcome_sales', list='prompt-names', help=_('Use an existing name to replace that prompt.'))}}
+  <div class="field{{' invalid' if errors.get('file') else ''}}">
+   <label for="f-file">{{_('WAV file')}}</label>
+   <input type="file" id="f-file" name="file" accept=".wav,audio/wav,audio/x-wav" required>
+   % if errors.get('file'):
+   <div class="error" id="f-file-err" role="alert">{{errors['file']}}</div>
+   % end
+   <div class="help">{{_('Any PCM (uncompressed) WAV up to 10 minutes; it is converted to 8 kHz mono.')}}</div>
+  </div>
+  <div class="actions"><button type="submit">{{_('Upload')}}</button></div>
+</form>
+<datalist id="prompt-names">
+% for p in rows:
+ <option value="{{p['name']}}"></option>
+% end
+</datalist>
+</div>
+<div class="card">
+<h2>{{_('Record from a phone')}}</h2>
+<ol>
+ <li>{{_('On any extension, dial {code}, the prompt number and #, for example {example}.').format(code=record_code, example=record_code + '1001#')}}</li>
+ <li>{{_('After the beep, speak; press # when done.')}}</li>
+ <li>{{_('You hear the recording: press 1 to save it, 2 to record again, 3 to cancel.')}}</li>
+</ol>
+<p class="muted">{{_('The recording is saved as prompt 1001 (the number you dialled) and appears in this list.')}}</p>
+</div>
+</div>
