@@ -6,11 +6,11 @@ Add a module here to add its pages.  A module adds its menu entries with
 """
 from webui.pages import account, agent, audit, dashboard, home, kb, notices, users, wallboard, wizard
 from webui.pages import reports, reports_acd, reports_media
-from webui.pages import backup, ivr_editor, prompts
+from webui.pages import backup, firmware, ivr_editor, prompts, syslog
 
 MODULES = [account, home, users, audit]
 MODULES += [dashboard, wallboard, notices]
 MODULES += [agent, kb]
 MODULES += [wizard]
 MODULES += [reports, reports_acd, reports_media]
-MODULES += [ivr_editor, prompts, backup]
+MODULES += [ivr_editor, prompts, backup, syslog, firmware]
