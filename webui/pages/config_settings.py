@@ -10,7 +10,7 @@ from typing import Any, Mapping, Optional
 import bottle
 
 from firmware.config.errors import ConfigError
-from firmware.config.featurecodes import FEATURE_CODES
+from firmware.config.featurecodes import DEFAULT_FEATURE_CODES, FEATURE_CODES
 from webui.i18n import N_, _
 from webui.pages.tables import CONFIG_ROLES, Field as F, SettingsPage, _errors, install_settings, render_field
 from webui.render import add_nav, render
@@ -129,10 +129,18 @@ def _install_feature_codes(app: bottle.Bottle, web: Web) -> None:
         try:
             if changed:
                 with web.acting() as store:
-                    store.update_settings({"feature_codes": {**old, **changed}})
+                    # only codes that differ from the defaults: a clash then names the code just typed
+                    store.update_settings({"feature_codes": {k: v for k, v in {**old, **changed}.items()
+                                                             if k in changed or v != DEFAULT_FEATURE_CODES.get(k)}})
         except ConfigError as e:
             bottle.response.status = 400
-            return page({f"feature_codes.{k}": v for k, v in codes.items()}, _errors(e))
+            errors = _errors(e)
+            named = next(iter(errors)).split(".")[-1]
+            if named not in changed:         # the clash names the old code: show it on the one just typed
+                mine = [k for k, v in changed.items() if v and v in e.message]
+                if mine:
+                    errors = {f"feature_codes.{mine[0]}": e.message}
+            return page({f"feature_codes.{k}": v for k, v in codes.items()}, errors)
         return bottle.redirect(f"{path}?saved=1", 303)
 
 

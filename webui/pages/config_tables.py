@@ -60,6 +60,7 @@ TABLES: list[Table] = [
           columns=(("number", N_("Number")), ("name", N_("Name")), ("kind", N_("Kind")), ("port", N_("Port")),
                    ("outbound_class", N_("May call")), ("enabled", N_("Enabled")), ("dnd", N_("DND")),
                    ("cfu", N_("Forward all"))),
+          sample={'number': '99', 'kind': 'sip'},
           add_label=N_("Add an extension"),
           intro=N_("Phones of the box: analog phones on FXS ports and SIP phones. A SIP extension gets a "
                    "generated password when none is given."),
@@ -91,6 +92,7 @@ TABLES: list[Table] = [
     Table("ring_groups", N_("Ring groups"), "ring_group", "number",
           columns=(("number", N_("Number")), ("name", N_("Name")), ("strategy", N_("Strategy")),
                    ("members", N_("Members")), ("ring_ms", N_("Ring (ms)")), ("no_answer_dest", N_("No answer"))),
+          sample={'number': '99', 'members': ['99']},
           add_label=N_("Add a ring group"),
           fields=(
               F("number", N_("Number"), required=True),
@@ -103,6 +105,7 @@ TABLES: list[Table] = [
           )),
     Table("trunk_groups", N_("Trunk groups"), "trunk_group", "name",
           columns=(("name", N_("Name")), ("strategy", N_("Strategy")), ("description", N_("Description"))),
+          sample={'name': 'x'},
           add_label=N_("Add a trunk group"), related=("lines", "sip_trunks"),
           intro=N_("Outbound routes use a trunk group; its analog lines and SIP trunks carry the calls."),
           fields=(
@@ -114,6 +117,7 @@ TABLES: list[Table] = [
     Table("lines", N_("Analog lines"), "line", "name",
           columns=(("name", N_("Name")), ("port", N_("Port")), ("number", N_("Number")),
                    ("trunk_group", N_("Trunk group")), ("cid", N_("Caller ID")), ("enabled", N_("Enabled"))),
+          sample={'name': 'x', 'port': 'fxo1'},
           add_label=N_("Add a line"), related=("trunk_groups",), nav=False,
           fields=(
               F("name", N_("Name"), required=True),
@@ -134,6 +138,7 @@ TABLES: list[Table] = [
     Table("sip_trunks", N_("SIP trunks"), "sip_trunk", "name",
           columns=(("name", N_("Name")), ("host", N_("Host")), ("username", N_("User name")),
                    ("register", N_("Registers")), ("trunk_group", N_("Trunk group")), ("enabled", N_("Enabled"))),
+          sample={'name': 'x', 'host': 'example.com', 'username': 'u'},
           add_label=N_("Add a SIP trunk"), related=("trunk_groups",),
           fields=(
               F("name", N_("Name"), required=True),
@@ -162,6 +167,7 @@ TABLES: list[Table] = [
                    ("did", N_("DID")), ("cid_prefix", N_("Caller prefix")), ("dest_kind", N_("To")),
                    ("dest", N_("Destination")), ("time_condition", N_("Time condition")),
                    ("night_dest", N_("Outside hours"))),
+          sample={'dest': '99'},
           add_label=N_("Add an inbound route"),
           intro=N_("Where outside calls go. The first matching route (lowest priority number) wins."),
           fields=(
@@ -182,6 +188,7 @@ TABLES: list[Table] = [
           columns=(("id", "#"), ("priority", N_("Priority")), ("name", N_("Name")), ("prefix", N_("Prefix")),
                    ("pattern", N_("Pattern")), ("strip", N_("Strip")), ("prepend", N_("Prepend")),
                    ("trunk_group", N_("Trunk group")), ("call_class", N_("Class"))),
+          sample={'pattern': 'X.'},
           add_label=N_("Add an outbound route"),
           fields=(
               F("name", N_("Name")),
@@ -189,7 +196,7 @@ TABLES: list[Table] = [
               F("prefix", N_("Prefix"), help=N_("Dialled first to reach an outside line (e.g. 9); up to 4 digits")),
               F("pattern", N_("Dial pattern"), required=True,
                 help=N_("After the prefix: X any digit, N 2-9, [1-5] a range, . more digits, ! end")),
-              F("strip", N_("Digits to strip"), "number", help=N_("Empty = the prefix's length")),
+              F("strip", N_("Digits to strip"), help=N_("Empty = the prefix's length")),
               F("prepend", N_("Digits to prepend")),
               F("trunk_group", N_("Trunk group"), "select", _rows("trunk_groups", "name", "description")),
               F("call_class", N_("Call class"), "select", ROUTE_CLASS,
@@ -198,6 +205,7 @@ TABLES: list[Table] = [
     Table("time_conditions", N_("Time conditions"), "time_condition", "name",
           columns=(("name", N_("Name")), ("description", N_("Description")), ("hours", N_("Business hours")),
                    ("holidays", N_("Closed on holidays")), ("override", N_("Override"))),
+          sample={'name': 'x'},
           add_label=N_("Add a time condition"), related=("holidays",),
           fields=(
               F("name", N_("Name"), required=True),
@@ -210,6 +218,7 @@ TABLES: list[Table] = [
           )),
     Table("holidays", N_("Holidays"), "holiday", "date",
           columns=(("date", N_("Date")), ("name", N_("Name"))),
+          sample={'date': '01-01'},
           add_label=N_("Add a holiday"), related=("time_conditions",), nav=False,
           fields=(
               F("date", N_("Date"), required=True, placeholder="2025-10-01",
@@ -219,6 +228,7 @@ TABLES: list[Table] = [
     Table("caller_lists", N_("Blacklist and whitelist"), "caller_list_entry", "id", int_key=True,
           columns=(("id", "#"), ("list", N_("List")), ("number", N_("Number")), ("match", N_("Match")),
                    ("action", N_("Action")), ("note", N_("Note"))),
+          sample={'number': '1'},
           add_label=N_("Add a number"),
           fields=(
               F("list", N_("List"), "select", (("block", N_("blacklist (block)")), ("allow", N_("whitelist (allow)")))),
@@ -233,6 +243,7 @@ TABLES: list[Table] = [
     Table("conference_rooms", N_("Conference rooms"), "conference_room", "number",
           columns=(("number", N_("Number")), ("name", N_("Name")), ("max_parties", N_("Parties")),
                    ("pin", N_("PIN")), ("announce", N_("Announce"))),
+          sample={'number': '99'},
           add_label=N_("Add a conference room"),
           fields=(
               F("number", N_("Number"), required=True),
@@ -246,6 +257,7 @@ TABLES: list[Table] = [
           columns=(("number", N_("Number")), ("name", N_("Name")), ("strategy", N_("Strategy")),
                    ("members", N_("Agents (penalty)")), ("max_len", N_("Max callers")),
                    ("service_level_s", N_("Service level (s)"))),
+          sample={'number': '99'},
           add_label=N_("Add a queue"),
           fields=(
               F("number", N_("Number"), required=True),
@@ -280,6 +292,7 @@ TABLES: list[Table] = [
     Table("agents", N_("Agents"), "agent", "number",
           columns=(("number", N_("Number")), ("name", N_("Name")), ("pin", N_("PIN")),
                    ("rna_limit", N_("Missed calls before pause")), ("paid_hours", N_("Paid hours"))),
+          sample={'number': '1'},
           add_label=N_("Add an agent"),
           fields=(
               F("number", N_("Agent number"), required=True),
@@ -291,6 +304,7 @@ TABLES: list[Table] = [
     Table("supervisors", N_("Supervisors"), "supervisor", "number",
           columns=(("number", N_("Number")), ("name", N_("Name")), ("extension", N_("Desk phone")),
                    ("trust_extension", N_("No PIN at the desk")), ("queues", N_("Queues"))),
+          sample={'number': '1', 'pin': '1234'},
           add_label=N_("Add a supervisor"),
           fields=(
               F("number", N_("Supervisor number"), required=True),
@@ -302,12 +316,14 @@ TABLES: list[Table] = [
           )),
     Table("pause_reasons", N_("Pause reasons"), "pause_reason", "code",
           columns=(("code", N_("Code")), ("name", N_("Name"))),
+          sample={'code': '1'},
           add_label=N_("Add a pause reason"),
           fields=(F("code", N_("Code"), required=True, help=N_("1–2 digits, dialled after *63")),
                   F("name", N_("Name")))),
     Table("vip_callers", N_("VIP callers"), "vip_caller", "number",
           columns=(("number", N_("Number")), ("priority", N_("Priority")), ("agent", N_("Owner agent")),
                    ("note", N_("Note"))),
+          sample={'number': '1'},
           add_label=N_("Add a VIP caller"),
           fields=(
               F("number", N_("Caller number"), required=True),
@@ -317,6 +333,7 @@ TABLES: list[Table] = [
           )),
     Table("regions", N_("Caller regions"), "region", "prefix",
           columns=(("prefix", N_("Prefix")), ("area", N_("Area")), ("queue", N_("Queue")), ("agents", N_("Agents"))),
+          sample={'prefix': '1'},
           add_label=N_("Add a region"),
           intro=N_("Callers whose number starts with a prefix go to the region's queue or agents "
                    "(queue strategy 'by caller region')."),
@@ -328,11 +345,13 @@ TABLES: list[Table] = [
           )),
     Table("contacts", N_("Contacts"), "contact", "number",
           columns=(("number", N_("Number")), ("name", N_("Name")), ("note", N_("Note"))),
+          sample={'number': '1'},
           add_label=N_("Add a contact"),
           fields=(F("number", N_("Number"), required=True), F("name", N_("Name")), F("note", N_("Note")))),
     Table("mailboxes", N_("Voicemail boxes"), "mailbox", "number",
           columns=(("number", N_("Number")), ("name", N_("Name")), ("kind", N_("Kind")), ("members", N_("Members")),
                    ("email", N_("Email")), ("enabled", N_("Enabled"))),
+          sample={'number': '99'},
           add_label=N_("Add a voicemail box"),
           fields=(
               F("number", N_("Mailbox number"), required=True,

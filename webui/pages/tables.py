@@ -42,6 +42,7 @@ import bottle
 
 from firmware.config.errors import ConfigError
 from firmware.config.store import ConfigStore
+from firmware.config.validate import validate_row
 from webui.forms import error_for, field as html_field
 from webui.i18n import N_, _
 from webui.render import add_nav, render
@@ -96,6 +97,16 @@ class Table:
     related: tuple[str, ...] = ()
     int_key: bool = False
     nav: bool = True
+    sample: Mapping[str, Any] = dc_field(default_factory=dict)   #: a minimal valid row (for defaults)
+
+    def defaults(self) -> dict[str, Any]:
+        """The validator's defaults of the choice, number and checkbox fields (new-row form)."""
+        try:
+            row = validate_row(self.name, dict(self.sample))
+        except ConfigError:
+            return {}
+        return {f.name: row[f.name] for f in self.fields
+                if f.kind in ("number", "select", "checkbox") and f.name in row and f.name not in self.sample}
 
     def rows(self, store: ConfigStore) -> list[dict]:
         return getattr(store, self.name)()
@@ -337,9 +348,9 @@ def install_table(app: bottle.Bottle, web: Web, t: Table, tables: Mapping[str, T
         return render("config_form", title=title, table=t, base=base, key=key, creating=creating,
                       fields_html=fields_html, flash=flash, quote=_quote, related=related(), extra=extra)
 
-    def store_call(action: str, *args: Any, **kw: Any) -> Any:
+    def store_call(op: str, /, *args: Any, **kw: Any) -> Any:
         with web.acting() as store:
-            return getattr(store, f"{action}_{t.singular}")(*args, **kw)
+            return getattr(store, f"{op}_{t.singular}")(*args, **kw)
 
     @app.get(base, roles=CONFIG_ROLES)
     def listing() -> str:
@@ -347,7 +358,7 @@ def install_table(app: bottle.Bottle, web: Web, t: Table, tables: Mapping[str, T
 
     @app.get(f"{base}/{NEW}", roles=CONFIG_ROLES)
     def new_form() -> str:
-        return form_page(values=form_values(t.fields, {}))
+        return form_page(values=form_values(t.fields, t.defaults()))
 
     @app.post(base, roles=CONFIG_ROLES)
     def create() -> Any:
