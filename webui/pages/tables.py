@@ -271,11 +271,12 @@ def render_field(f: Field, values: Mapping[str, Any], errors: Mapping[str, str],
         for v in sorted(chosen - {v for v, _t in f.choice_list(store)}):     # a value not offered: keep it
             boxes.append(f'<label class="check"><input type="checkbox" name="{esc(f.name)}" value="{esc(v)}"'
                          f' checked> {esc(v)}</label>')
-        inner = f'<div class="checks" id="{fid}">' + ("".join(boxes) or
-                                                     f'<span class="muted">{esc(_("none to choose from yet"))}</span>') + "</div>"
+        nothing = esc(_("none to choose from yet"))
+        inner = f'<div class="checks" id="{fid}">' + ("".join(boxes) or f'<span class="muted">{nothing}</span>') + "</div>"
         return _wrap(f, inner, err, fid)
     if f.kind == "members":
         agents = f.choice_list(store)
+        l_agent, l_penalty, l_range = esc(_("Agent")), esc(_("Penalty")), esc(_("Penalty (0–9)"))
         rows = list(values.get(f.name) or []) + [{"agent": "", "penalty": ""}] * EMPTY_MEMBER_ROWS
         trs = []
         for i, m in enumerate(rows):
@@ -288,10 +289,10 @@ def render_field(f: Field, values: Mapping[str, Any], errors: Mapping[str, str],
                 opts.append(f'<option value="{esc(v)}"{sel}>{esc(text)}</option>')
             if a and not known:
                 opts.append(f'<option value="{esc(a)}" selected>{esc(a)}</option>')
-            trs.append(f'<tr><td><select name="{f.name}.agent.{i}" aria-label="{esc(_("Agent"))}">{"".join(opts)}'
+            trs.append(f'<tr><td><select name="{f.name}.agent.{i}" aria-label="{l_agent}">{"".join(opts)}'
                        f'</select></td><td><input type="text" inputmode="numeric" name="{f.name}.penalty.{i}" '
-                       f'value="{esc(p)}" aria-label="{esc(_("Penalty"))}" class="short"></td></tr>')
-        inner = (f'<table class="sub" id="{fid}"><tr><th>{esc(_("Agent"))}</th><th>{esc(_("Penalty (0–9)"))}'
+                       f'value="{esc(p)}" aria-label="{l_penalty}" class="short"></td></tr>')
+        inner = (f'<table class="sub" id="{fid}"><tr><th>{l_agent}</th><th>{l_range}'
                  f'</th></tr>{"".join(trs)}</table>')
         return _wrap(f, inner, err, fid)
     if f.kind == "weekhours":
