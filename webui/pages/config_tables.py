@@ -188,7 +188,7 @@ TABLES: list[Table] = [
           columns=(("id", "#"), ("priority", N_("Priority")), ("name", N_("Name")), ("prefix", N_("Prefix")),
                    ("pattern", N_("Pattern")), ("strip", N_("Strip")), ("prepend", N_("Prepend")),
                    ("trunk_group", N_("Trunk group")), ("call_class", N_("Class"))),
-          sample={'pattern': 'X.'},
+          sample={'pattern': 'X.', 'strip': ''},
           add_label=N_("Add an outbound route"),
           fields=(
               F("name", N_("Name")),

@@ -100,13 +100,16 @@ class Table:
     sample: Mapping[str, Any] = dc_field(default_factory=dict)   #: a minimal valid row (for defaults)
 
     def defaults(self) -> dict[str, Any]:
-        """The validator's defaults of the choice, number and checkbox fields (new-row form)."""
+        """The validator's defaults for the new-row form (not those made from the sample's values,
+        like the name "Extension 99")."""
         try:
             row = validate_row(self.name, dict(self.sample))
         except ConfigError:
             return {}
+        given = [v for v in self.sample.values() if isinstance(v, str) and v]
         return {f.name: row[f.name] for f in self.fields
-                if f.kind in ("number", "select", "checkbox") and f.name in row and f.name not in self.sample}
+                if f.kind not in ("secret", "multi", "members", "weekhours") and f.name in row
+                and f.name not in self.sample and not any(g in str(row[f.name]) for g in given)}
 
     def rows(self, store: ConfigStore) -> list[dict]:
         return getattr(store, self.name)()
