@@ -57,6 +57,12 @@ def reports(server, datadir):
     from firmware.cdr.commands import register_cdr
     from firmware.mgmt.acdsupervisor import AcdFigures
     from firmware.mgmt.notes import register_notes
+    from firmware.config.store import ConfigStore
+    cfg = ConfigStore(datadir / "config.db")
+    try:
+        cfg.update_settings({"timezone": "UTC"})            # the web shows times in the box's zone
+    finally:
+        cfg.close()
     d = server.server.dispatcher
     store = CdrStore(datadir / "cdr.db")
     write_cdrs(store, 75, dt.datetime(2026, 3, 14, 9, 0, tzinfo=UTC))
