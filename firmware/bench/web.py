@@ -31,7 +31,7 @@ from typing import Any, Callable, Optional
 
 TARGET_MS = 200.0
 #: (label, path) candidates; pages whose route does not exist in this build are skipped
-PAGES = (("status", "/status"), ("extensions", "/setup/extensions"), ("extensions", "/admin/extensions"),
+PAGES = (("status", "/status"), ("extensions", "/config/extensions"), ("extensions", "/setup/extensions"), ("extensions", "/admin/extensions"),
          ("extensions", "/extensions"), ("dashboard", "/dashboard"), ("cdr search p1", "/reports/cdr"),
          ("cdr filtered p2", "/reports/cdr?direction=inbound&page=2"),
          ("queue report", "/reports/queues?interval=hour"))
