@@ -130,3 +130,37 @@ def test_agents_and_supervisors_may_not_open_the_editor(http, standin):  # noqa:
     standin.store.add_user("sup", role="supervisor", password="Sup-pass-1234")
     http.login("sup", "Sup-pass-1234")
     assert http.get("/config/ivr").status == 403
+
+
+def test_build_a_menu_in_the_browser_tree_editor(webbox, page):
+    from playwright.sync_api import expect
+    from tests.webui.harness import browser_login, shot
+    browser_login(page, webbox.url)
+    page.goto(webbox.url + "config/ivr")
+    page.fill("#f-number", "7000")
+    page.fill("#f-name", "Main")
+    page.click("text=Create and edit")
+    page.locator('[id="node-main"]').wait_for()
+    page.locator('[id="node-main"] button', has_text="Add a key").click()       # htmx: the editor is swapped
+    child = page.locator('[id="node-main_2"]')
+    child.wait_for()
+    child.locator("select[name='n|main_2|type']").select_option("goto")           # htmx again: goto fields
+    target = page.locator("input[name='n|main_2|target']")
+    target.wait_for()
+    target.fill("600")
+    page.fill("input[name='n|main|prompts']", "welcome, ivr_press_0_operator")
+    shot(page, "ivr-editor")
+    page.click("#ivr-save")
+    expect(page.locator(".flash")).to_contain_text("saved")
+    menu = webbox.ctl("ivr.show", number="7000")
+    assert menu["nodes"]["main"]["keys"] == {"1": "option1", "2": "main_2"}
+    assert menu["nodes"]["main"]["prompts"] == ["welcome", "ivr_press_0_operator"]
+    assert menu["nodes"]["main_2"] == {"type": "goto", "target": "600"}
+    assert [m["number"] for m in webbox.ctl("ivr.list")] == ["7000"]
+    page.goto(webbox.url + "config/ivr")
+    shot(page, "ivr-menus")
+    for path, name in (("system/backup", "backup"), ("system/log", "system-log"), ("system/firmware", "firmware")):
+        page.goto(webbox.url + path)
+        page.locator("h1").wait_for()
+        shot(page, name)
+    expect(page.locator("#fw-version")).not_to_have_text("unknown")

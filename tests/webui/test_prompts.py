@@ -55,3 +55,25 @@ def test_prompts_pages_are_for_admins_and_installers(http, standin):  # noqa: F8
     http2 = type(http)(http.base)
     http2.login("inst", "Inst-pass-1234")
     assert http2.get("/config/prompts").status == 200
+
+
+def test_a_prompt_plays_in_the_browser(webbox, page, tmp_path):
+    from tests.webui.harness import browser_login, shot
+    f = tmp_path / "hello.wav"
+    f.write_bytes(wav(1.0, 16000))
+    browser_login(page, webbox.url)
+    page.goto(webbox.url + "config/prompts")
+    page.fill("#f-name", "hello_web")
+    page.set_input_files("#f-file", str(f))
+    page.click("form[action='/config/prompts'][enctype] button[type=submit]")
+    page.locator('[id="prompt-hello_web"]').wait_for()
+    assert any(p["name"] == "hello_web" and p["source"] == "custom" for p in webbox.ctl("prompt.list"))
+    duration = page.evaluate("""async () => {
+        const a = document.querySelector('[id="prompt-hello_web"] audio');
+        a.preload = 'auto'; a.load();
+        if (a.readyState < 1) await new Promise((ok, bad) => {
+            a.addEventListener('loadedmetadata', ok, {once: true});
+            a.addEventListener('error', () => bad(new Error('audio error ' + (a.error && a.error.code))), {once: true}); });
+        return a.duration; }""")
+    assert abs(duration - 1.0) < 0.05
+    shot(page, "prompts")

@@ -14,24 +14,13 @@
 % if down:
 <div class="flash error" role="alert">{{_('The box did not answer: {reason}').format(reason=down)}}</div>
 % end
-<table id="prompts">
- <tr><th>{{_('Name')}}</th><th>{{_('Source')}}</th><th>{{_('Text')}}</th><th>{{_('Listen')}}</th><th></th></tr>
- % for p in rows:
- <tr id="prompt-{{p['name']}}">
-  <td><code>{{p['name']}}</code>{{!' <span class="badge warn">' + _('used by a menu') + '</span>' if p.get('used_by_menus') else ''}}</td>
-  <td>{{_('uploaded') if p['source'] == 'custom' else _('built in')}}</td>
-  <td>{{p.get('text', '')}}</td>
-  <td><audio controls preload="none" src="/config/prompts/{{p['name']}}.wav?language={{language}}"></audio></td>
-  <td>
-  % if p['source'] == 'custom':
-   <form method="post" action="/config/prompts/{{p['name']}}/delete">{{!csrf_field}}<input type="hidden" name="language" value="{{language}}">
-    <button type="submit" class="danger small" data-confirm="{{_('Delete prompt {name}?').format(name=p['name'])}}">{{_('Delete')}}</button></form>
-  % end
-  </td>
- </tr>
- % end
-</table>
-
+<h2>{{_('Your prompts')}}</h2>
+% custom = [p for p in rows if p['source'] == 'custom']
+% if custom:
+% include('prompts_rows.tpl', items=custom)
+% else:
+<p class="muted" id="no-custom">{{_('No prompts of your own yet: upload one or record it from a phone.')}}</p>
+% end
 <div class="grid2">
 <div class="card">
 <h2>{{_('Upload a prompt')}}</h2>
@@ -64,3 +53,9 @@
 <p class="muted">{{_('The recording is saved as prompt 1001 (the number you dialled) and appears in this list.')}}</p>
 </div>
 </div>
+
+% system = [p for p in rows if p['source'] != 'custom']
+<details class="card">
+ <summary>{{_('Built-in prompts ({n})').format(n=len(system))}}</summary>
+% include('prompts_rows.tpl', items=system)
+</details>
