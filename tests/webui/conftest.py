@@ -61,6 +61,8 @@ def browser():
 def page(browser):
     ctx = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 860})
     p = ctx.new_page()
-    p.set_default_timeout(10000)
+    p.set_default_timeout(15000)
+    from playwright.sync_api import expect
+    expect.set_options(timeout=15000)              # a loaded CI machine: live updates may take seconds
     yield p
     ctx.close()
