@@ -9,6 +9,7 @@ from typing import Any, Mapping, Optional
 
 import bottle
 
+from firmware.config.countries import country_rows
 from firmware.config.errors import ConfigError
 from firmware.config.featurecodes import DEFAULT_FEATURE_CODES, FEATURE_CODES
 from webui.i18n import N_, _
@@ -21,7 +22,10 @@ GENERAL = SettingsPage("/config/settings", N_("General settings"), intro=N_(
     F("box_name", N_("Box name"), required=True, section=N_("The box")),
     F("language", N_("Language of the box"), "select", (("zh", "中文"), ("en", "English")),
       help=N_("Prompts and the web UI for users without their own choice")),
-    F("country", N_("Country"), help=N_("Two letters (cn, us, uk, de...): tones, caller ID and numbering")),
+    F("country", N_("Country"), "select",
+      lambda store: [(r["code"], f"{r['code']} — {r['name']} ({r['callerid']}, {r['companding']})")
+                     for r in country_rows()],
+      help=N_("Tones, caller ID and numbering")),
     F("operator", N_("Operator (dial 0)"), help=N_("An extension or ring group; empty = none")),
     F("emergency_numbers", N_("Extra emergency numbers"), "lines",
       help=N_("One per line; the country's own (110, 119, 120...) are always allowed")),

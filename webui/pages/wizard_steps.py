@@ -153,19 +153,8 @@ def save_time(web: Web, f: dict, files: Mapping[str, Any]) -> None:
 
 
 # --------------------------------------------------------------------------- 4 country
-def country_rows() -> list[dict]:
-    """What each country profile sets (tones, caller ID, companding) for the country table."""
-    from dsp import profiles            # shipped data tables (pure; no daemon state)
-    rows = []
-    for code in profiles.countries():
-        p = profiles.get_profile(code)
-        rows.append({"code": code, "name": p.name, "callerid": p.callerid_standard,
-                     "companding": {"alaw": "A-law", "ulaw": "µ-law"}.get(p.companding, p.companding),
-                     "tones": {k: v.text for k, v in p.tones.items() if k in ("dial", "busy", "ringback")}})
-    return rows
-
-
 def load_country(web: Web) -> dict:
+    from firmware.config.countries import country_rows
     rows = country_rows()
     return {"values": {"country": web.box_settings().get("country", "cn")}, "countries": rows,
             "choices": [(r["code"], f"{r['code']} — {r['name']}") for r in rows]}
