@@ -164,3 +164,29 @@ def test_build_a_menu_in_the_browser_tree_editor(webbox, page):
         page.locator("h1").wait_for()
         shot(page, name)
     expect(page.locator("#fw-version")).not_to_have_text("unknown")
+
+
+def test_time_branch_and_set_variables_nodes(http, standin):  # noqa: F811
+    standin.store.add_time_condition(name="office", hours={"mon": ["09:00-18:00"]})
+    http.login()
+    http.post("/config/ivr", {"number": "7000", "name": "Main"})
+    pairs = form_of(http.get("/config/ivr/7000").text)
+    r = post_form(http, "/config/ivr/7000/draft", pairs, **{"n|option1|type": "time", "op": "retype:option1"})
+    assert 'name="n|option1|condition"' in r.text and '<option value="office">' in r.text
+    r = post_form(http, "/config/ivr/7000/draft", form_of(r.text), op="addchild:option1:day")
+    r = post_form(http, "/config/ivr/7000/draft", form_of(r.text), op="addchild:option1:night")
+    assert 'id="node-option1_day"' in r.text and 'id="node-option1_night"' in r.text
+    assert "Open (day) →" in r.text and "Closed (night) →" in r.text
+    r = post_form(http, "/config/ivr/7000/draft", form_of(r.text), **{"n|option1_day|type": "set", "op": "retype:option1_day"})
+    pairs = form_of(r.text)
+    r = post_form(http, "/config/ivr/7000", pairs, **{"n|option1|condition": "office", "n|option1_day|vars": "dept=sales\nvip=1",
+                                                       "n|option1_day|next": "main", "op": "save"})
+    assert r.status == 303, unescape(r.text)[:2000]
+    nodes = standin.store.ivr_menu("7000")["nodes"]
+    assert nodes["option1"] == {"type": "time", "condition": "office", "day": "option1_day", "night": "option1_night"}
+    assert nodes["option1_day"] == {"type": "set", "vars": {"dept": "sales", "vip": "1"}, "next": "main"}
+    page = http.get("/config/ivr/7000").text
+    assert "node main (shown above)" in page, "a loop back to the start is drawn as a reference"
+    r = post_form(http, "/config/ivr/7000", form_of(page), **{"n|option1_day|vars": "bad name=x", "op": "save"})
+    node = unescape(r.text[r.text.index('id="node-option1_day"'):])
+    assert r.status == 400 and "'bad name' is not a variable name" in node[:node.index('name="n|option1_day|next"')]

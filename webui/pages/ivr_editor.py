@@ -116,7 +116,7 @@ def install(app: bottle.Bottle, web: Web) -> None:
         return render("ivr_edit", title=_("IVR menu {number}").format(number=number), number=number,
                       menu=menu, root=root, loose=loose, nf=NodeForm(number, menu, node_errors),
                       values=values, errors={k: v for k, v in menu_errors.items() if k},
-                      general=menu_errors.get(""), draft_note=draft_note, flash=flash,
+                      general=menu_errors.get(""), draft_note=draft_note, notice=flash,
                       type_choices=[(t, _(draft.TYPE_LABELS[t])) for t in draft.NODE_TYPES],
                       conditions=[c["name"] for c in web.store.time_conditions()],
                       prompts=sorted(prompt_names() or ()), numbers=numbers())

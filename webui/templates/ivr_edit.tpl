@@ -4,6 +4,9 @@
 <p><a href="/config/ivr">← {{_('All menus')}}</a> · <a href="/config/ivr/{{number}}/export.json">{{_('Export JSON')}}</a></p>
 <form id="ivr-editor" class="ivr" method="post" action="/config/ivr/{{number}}">
   {{!csrf_field}}
+  % if notice and not draft_note:
+  <div class="flash {{notice[0]}}" role="status">{{notice[1]}}</div>
+  % end
   % if general:
   <div class="flash error" role="alert" id="ivr-general">{{general}}</div>
   % elif draft_note:
