@@ -40,6 +40,7 @@ from firmware.config.migrations import CONFIG_MIGRATIONS, apply_migrations, sche
 from firmware.config.passwords import check_login_password, hash_login_password, verify_login_password
 from firmware.config.seed import default_config
 from firmware.config.store_kb import KnowledgeBaseStore
+from firmware.config.validate_kb import validate_kb_article
 from firmware.config.validate_users import ROLES, validate_user
 from firmware.config.validate import (KEYS, SETTINGS_DEFAULTS, TABLES, references_to, validate_config,
                                       validate_row, validate_setting, validate_settings)
@@ -220,6 +221,8 @@ class ConfigStore(KnowledgeBaseStore):
                                "version": state["version"], "settings": state["settings"]}
         for table in TABLES:
             doc[table] = state[table]
+        doc["kb_articles"] = [{k: a[k] for k in ("id", "title", "body", "tags", "updated", "author")}
+                              for a in reversed(self.kb_articles(limit=1_000_000))]
         return doc
 
     # -- writing ----------------------------------------------------------------------
@@ -284,6 +287,10 @@ class ConfigStore(KnowledgeBaseStore):
             for row in new[table]:
                 row = {k: v for k, v in row.items() if not (k == "id" and v is None)}
                 self.db[table].insert(self._encode(table, row))
+        if new.get("kb_articles") is not None:         # a document without the section keeps them
+            self.db.execute("DELETE FROM kb_articles")
+            for a in new["kb_articles"]:
+                self.db["kb_articles"].insert({**a, "tags": json.dumps(a["tags"], ensure_ascii=False)})
 
     def import_json(self, doc: Mapping[str, Any]) -> None:
         """Replace the whole configuration with ``doc`` (an export_json document).
@@ -673,7 +680,7 @@ def _clean_document(doc: Any) -> dict[str, Any]:
     if not isinstance(schema, int) or schema > len(CONFIG_MIGRATIONS):
         raise ConfigError("import.schema", f"{schema!r}: the document was written by newer firmware "
                                            f"(this firmware knows schema versions up to {len(CONFIG_MIGRATIONS)})")
-    known = {"format", "schema", "version", "settings", *TABLES}
+    known = {"format", "schema", "version", "settings", "kb_articles", *TABLES}
     for k in doc:
         if k not in known:
             raise ConfigError(f"import.{k}", f"unknown section (known: {', '.join(sorted(known))})")
@@ -698,4 +705,19 @@ def _clean_document(doc: Any) -> dict[str, Any]:
                     r["id"] = next_id
                     next_id += 1
         state[table] = clean
+    articles = doc.get("kb_articles")
+    if articles is not None:
+        if not isinstance(articles, list):
+            raise ConfigError("kb_articles", "must be a list of articles")
+        clean_kb = []
+        for i, a in enumerate(articles):
+            if not isinstance(a, Mapping):
+                raise ConfigError("kb_articles", f"entry {i + 1} is not an object")
+            try:
+                row = validate_kb_article({k: v for k, v in a.items() if k != "id"})
+            except ConfigError as e:
+                raise ConfigError(e.field, f"{e.message} (article {i + 1} of kb_articles)") from None
+            row["updated"] = str(a.get("updated") or "")
+            clean_kb.append(row)
+        state["kb_articles"] = clean_kb
     return state

@@ -76,5 +76,31 @@ def test_audited_and_not_engine_config(store):
     assert [(r["actor"], r["action"], r["key"]) for r in rows] == [
         ("web:alice", "delete", str(aid)), ("web:alice", "update", str(aid)), ("web:alice", "add", str(aid))]
     assert json.loads(rows[2]["detail"])["title"] == "Opening hours"
-    assert "kb_articles" not in store.export_json()
+    assert store.export_json()["kb_articles"] == []        # in backups (see below), not engine config
     assert not hasattr(store.snapshot(), "kb_articles")
+
+
+def test_articles_travel_with_the_exported_configuration(tmp_path):
+    from firmware.config import ConfigError
+    from firmware.config.store import ConfigStore
+    a = ConfigStore(tmp_path / "a.db")
+    b = ConfigStore(tmp_path / "b.db")
+    try:
+        a.add_kb_article("如何办理退款", "核对订单号，七天内全额退款。", tags=["退款"])
+        a.add_kb_article("Opening hours", "8:30 to 17:30", tags=["hours"])
+        doc = a.export_json()
+        assert [x["title"] for x in doc["kb_articles"]] == ["如何办理退款", "Opening hours"]
+        b.add_kb_article("old", "to be replaced")
+        b.import_json(doc)
+        assert sorted(x["title"] for x in b.kb_articles()) == ["Opening hours", "如何办理退款"]
+        assert b.kb_search("退款")[0]["tags"] == ["退款"]
+        older = {k: v for k, v in doc.items() if k != "kb_articles"}     # a backup from before articles
+        b.import_json(older)
+        assert len(b.kb_articles()) == 2                                 # kept
+        bad = dict(doc, kb_articles=[{"title": "", "body": "x"}])
+        with pytest.raises(ConfigError) as e:
+            b.import_json(bad)
+        assert e.value.field == "kb_articles.title" and len(b.kb_articles()) == 2
+    finally:
+        a.close()
+        b.close()
