@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import zoneinfo
 
 import pytest
 
@@ -11,6 +12,7 @@ from firmware import logbook
 from firmware.cdr.record import CdrRecord
 from firmware.cdr.search import _where, parse_filters
 from firmware.cdr.store import csv_line
+from firmware.config.validate import SETTINGS_DEFAULTS
 from firmware.mgmt.client import MgmtError
 from firmware.mgmt.notices import NoticeBoard
 
@@ -41,9 +43,12 @@ def filled(served):
     return served
 
 
+BOX_TZ = zoneinfo.ZoneInfo(SETTINGS_DEFAULTS["timezone"])     #: the box's zone (settings.timezone)
+
+
 def local(text: str) -> dt.datetime:
-    """A naive ISO time in the box's (here: the system's) time zone, as UTC."""
-    return dt.datetime.fromisoformat(text).astimezone().astimezone(UTC)
+    """A naive ISO time in the box's time zone (settings.timezone), as UTC."""
+    return dt.datetime.fromisoformat(text).replace(tzinfo=BOX_TZ).astimezone(UTC)
 
 
 def test_search_filters_pages_newest_first(filled):
@@ -110,7 +115,7 @@ def test_export_is_master_csv_with_optional_header(filled):
     want = [i for i in range(N) if i % 10 and i % 500 == 42
             and local("2024-05-01T00:00") <= T0 + dt.timedelta(minutes=7 * i) < local("2024-05-21T00:00")]
     assert got["rows"] == len(lines) == len(want) > 0
-    assert lines == [csv_line(record(i), sequence=i + 1) for i in want]          # oldest first, local time
+    assert lines == [csv_line(record(i), BOX_TZ, sequence=i + 1) for i in want]          # oldest first, local time
     head = filled.call("cdr.export", header=True, number="13800130042", limit=2)
     first, *rest = head["csv"].splitlines()
     assert first.startswith("accountcode,src,dst,dcontext,clid,") and first.endswith(",uniqueid,userfield")
