@@ -41,7 +41,7 @@ from firmware.config.passwords import check_login_password, hash_login_password,
 from firmware.config.seed import default_config
 from firmware.config.store_kb import KnowledgeBaseStore
 from firmware.config.validate_kb import validate_kb_article
-from firmware.config.validate_users import ROLES, validate_user
+from firmware.config.validate_users import validate_user
 from firmware.config.validate import (KEYS, SETTINGS_DEFAULTS, TABLES, references_to, validate_config,
                                       validate_row, validate_setting, validate_settings)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any, Optional
+from typing import Any
 
 import bottle
 

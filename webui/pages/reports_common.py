@@ -11,7 +11,6 @@ from typing import Any, Iterable, Mapping, Optional
 import bottle
 
 from firmware.mgmt.client import MgmtError
-from webui.i18n import _
 from webui.pages.home import daemon_error
 from webui.web import Web
 

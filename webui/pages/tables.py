@@ -305,7 +305,7 @@ def render_field(f: Field, values: Mapping[str, Any], errors: Mapping[str, str],
             derr = errors.get(name)
             trs.append(f'<tr><th>{esc(_(label))}</th><td><input type="text" id="f-{name}" name="{name}" '
                        f'value="{esc(str(values.get(name, "")))}" placeholder="09:00-12:00, 13:00-18:00"'
-                       + (f' aria-invalid="true"' if derr else "") + ">"
+                       + (' aria-invalid="true"' if derr else "") + ">"
                        + (f'<div class="error" role="alert">{esc(derr)}</div>' if derr else "") + "</td></tr>")
         general = errors.get(f.name)
         inner = f'<table class="sub" id="{fid}">{"".join(trs)}</table>'
