@@ -39,27 +39,31 @@ class BoxDaemon:
                 store.update_settings(self.settings)
             finally:
                 store.close()
-        log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "firmware.cli", "run", "--sim", "--data", str(self.data),
-             "--web", "off", "--sip", "127.0.0.1:0", "--log-level", self.log_level],
-            stdout=subprocess.PIPE, stderr=log, cwd=str(REPO))
-        seen = []
-        assert self.proc.stdout is not None
-        for raw in self.proc.stdout:
-            line = raw.decode(errors="replace")
-            seen.append(line)
-            if line.startswith("SIP "):
-                self.sip = line.split()[1]
-            if line.startswith("READY "):
-                break
-        else:
-            self.proc.wait()
-            raise AssertionError("daemon did not start:\n" + "".join(seen) + self.log_tail())
+        said = self.spawn(["--web", "off", "--sip", "127.0.0.1:0", "--log-level", self.log_level])
+        self.sip = said.get("SIP", "")
         if not self.sip:
             raise AssertionError("daemon started without SIP:\n" + self.log_tail())
         self.client = MgmtClient(data_dir=str(self.data), timeout=10)
         return self
+
+    def spawn(self, extra: list[str]) -> dict[str, str]:
+        """Start ``hotline run --sim --data DATA *extra`` and read its stdout until READY;
+        returns what it announced, e.g. ``{"SIP": "127.0.0.1:5071", "WEB": "http://..."}``."""
+        log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "firmware.cli", "run", "--sim", "--data", str(self.data), *extra],
+            stdout=subprocess.PIPE, stderr=log, cwd=str(REPO))
+        seen, said = [], {}
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            line = raw.decode(errors="replace")
+            seen.append(line)
+            word, _, rest = line.strip().partition(" ")
+            said[word] = rest
+            if word == "READY":
+                return said
+        self.proc.wait()
+        raise AssertionError("daemon did not start:\n" + "".join(seen) + self.log_tail())
 
     def ctl(self, name: str, **args: Any) -> Any:
         assert self.client is not None

@@ -12,8 +12,6 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import re
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -24,8 +22,8 @@ from typing import Any, Callable, Optional
 from firmware.config.store import ConfigStore
 from firmware.mgmt.client import MgmtClient
 from firmware.paths import DataDir
+from tests.interop.boxd import REPO, BoxDaemon
 
-REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "var" / "screenshots"
 ADMIN_PASSWORD = "Adm1n-test-pass"        #: the admin password WebBox/webapp prepare
 CHROMIUM = "/usr/bin/chromium"
@@ -113,46 +111,23 @@ def prepare_store(config_db: Path, setup: Optional[Callable[[ConfigStore], None]
         store.close()
 
 
-class WebBox:
+class WebBox(BoxDaemon):
     """A daemon on the simulated board with the web UI (see the module docstring)."""
 
     def __init__(self, tmp: Path, setup: Optional[Callable[[ConfigStore], None]] = None,
                  fresh: bool = False) -> None:
-        self.tmp = Path(tmp)
-        self.data = self.tmp / "data"
-        self.log_path = self.tmp / "daemon.log"
+        super().__init__(tmp)
         self.setup, self.fresh = setup, fresh
         self.url = ""
-        self.proc: Optional[subprocess.Popen] = None
-        self.client: Optional[MgmtClient] = None
 
     def start(self) -> "WebBox":
         self.tmp.mkdir(parents=True, exist_ok=True)
         if not self.fresh:
             prepare_store(DataDir.at(str(self.data)).create().config_db, self.setup)
-        log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "firmware.cli", "run", "--sim", "--data", str(self.data), "--virtual-clock",
-             "--web", "127.0.0.1:0", "--sip", "off", "--log-level", "info"],
-            stdout=subprocess.PIPE, stderr=log, cwd=str(REPO))
-        seen = []
-        assert self.proc.stdout is not None
-        for raw in self.proc.stdout:
-            line = raw.decode(errors="replace")
-            seen.append(line)
-            if line.startswith("WEB "):
-                self.url = line.split()[1]
-            if line.startswith("READY "):
-                break
-        else:
-            self.proc.wait()
-            raise AssertionError("daemon did not start:\n" + "".join(seen) + self.log_tail())
+        said = self.spawn(["--virtual-clock", "--web", "127.0.0.1:0", "--sip", "off", "--log-level", "info"])
+        self.url = said.get("WEB", "")
         self.client = MgmtClient(data_dir=str(self.data), timeout=10)
         return self
-
-    def ctl(self, name: str, **args: Any) -> Any:
-        assert self.client is not None
-        return self.client.call(name, **args)
 
     def advance(self, ms: float) -> None:
         """Run ``ms`` of virtual time on the box now."""
@@ -165,28 +140,26 @@ class WebBox:
     def http(self) -> Http:
         return Http(self.url)
 
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
     def close(self) -> None:
         if self.client is not None:
             self.client.close()
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        super().close()
 
-    def __enter__(self) -> "WebBox":
-        return self.start()
 
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
+def read_sse_event(resp: Any) -> tuple[str, str]:
+    """The next ``(event, data)`` of a server-sent-events response (an http.client response)."""
+    event, data = "", []
+    while True:
+        line = resp.fp.readline().decode()
+        if not line:
+            raise EOFError
+        line = line.rstrip("\r\n")
+        if line.startswith("event: "):
+            event = line[7:]
+        elif line.startswith("data: "):
+            data.append(line[6:])
+        elif line == "" and event:
+            return event, "\n".join(data)
 
 
 def browser_login(page: Any, url: str, user: str = "admin", password: str = ADMIN_PASSWORD,

@@ -10,7 +10,7 @@ import pytest
 
 from firmware.config.store import ConfigStore
 from firmware.mgmt.commands import CommandError
-from tests.webui.harness import Http
+from tests.webui.harness import Http, read_sse_event
 
 PASSWORD = "Sup3rvisor-pass"
 
@@ -214,21 +214,6 @@ def test_listen_asks_for_the_extension_then_rings_it(acd, sup):
     assert r.status == 404 and "There is no supervision session sup-99." in r.text
 
 
-def _read_event(resp) -> tuple[str, str]:
-    event, data = "", []
-    while True:
-        line = resp.fp.readline().decode()
-        if not line:
-            raise EOFError
-        line = line.rstrip("\r\n")
-        if line.startswith("event: "):
-            event = line[7:]
-        elif line.startswith("data: "):
-            data.append(line[6:])
-        elif line == "" and event:
-            return event, "\n".join(data)
-
-
 def test_live_stream_resends_the_queue_part_after_an_acd_event(acd, sup, server, webapp):
     sid = next(c.value for c in sup.jar if c.name == "hotline_sid")
     conn = http.client.HTTPConnection("127.0.0.1", webapp.port, timeout=10)
@@ -238,7 +223,7 @@ def test_live_stream_resends_the_queue_part_after_an_acd_event(acd, sup, server,
         assert resp.status == 200
         first = {}
         while len(first) < 7:
-            name, data = _read_event(resp)
+            name, data = read_sse_event(resp)
             first[name] = data
         assert set(first) == {"queues", "agents", "sessions", "extensions", "lines", "conferences", "daemon"}
         assert '<td class="num waiting-count">1</td>' in first["queues"]
@@ -246,7 +231,7 @@ def test_live_stream_resends_the_queue_part_after_an_acd_event(acd, sup, server,
             {"callid": "c-10", "caller": "02155550000", "state": "waiting", "wait_s": 3.0}]
         server.publish("call.state", {"id": "c-10"})              # not about queues: nothing changes
         server.publish("acd.join", {"queue": "700"})
-        name, data = _read_event(resp)
+        name, data = read_sse_event(resp)
         assert name == "queues" and '<td class="num waiting-count">2</td>' in data and "02155550000" in data
     finally:
         conn.close()

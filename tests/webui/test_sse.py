@@ -11,25 +11,11 @@ from firmware.mgmt.client import MgmtClient
 from webui.server import WebServer
 from webui.sse import live_stream, sse_message
 from webui.web import Web
+from tests.webui.harness import read_sse_event
 
 
 def test_sse_message_format():
     assert sse_message("queues", "<b>1</b>\n<i>2</i>") == "event: queues\ndata: <b>1</b>\ndata: <i>2</i>\n\n"
-
-
-def _read_event(resp) -> tuple[str, str]:
-    event, data = "", []
-    while True:
-        line = resp.fp.readline().decode()
-        if not line:
-            raise EOFError
-        line = line.rstrip("\r\n")
-        if line.startswith("event: "):
-            event = line[7:]
-        elif line.startswith("data: "):
-            data.append(line[6:])
-        elif line == "" and event:
-            return event, "\n".join(data)
 
 
 def test_live_view_sends_parts_then_changes_after_events(server, datadir):
@@ -48,15 +34,15 @@ def test_live_view_sends_parts_then_changes_after_events(server, datadir):
         conn.request("GET", "/sse/test")
         resp = conn.getresponse()
         assert resp.status == 200 and resp.getheader("Content-Type").startswith("text/event-stream")
-        first = dict(_read_event(resp) for _ in range(2))
+        first = dict(read_sse_event(resp) for _ in range(2))
         assert first == {"count": "<b>0</b>", "fixed": "same"}
         state["n"] = 1
         server.publish("other.thing", {})                  # not subscribed: nothing sent
         server.publish("queue.changed", {"queue": "500"})
-        assert _read_event(resp) == ("count", "<b>1</b>")  # only the part that changed
+        assert read_sse_event(resp) == ("count", "<b>1</b>")  # only the part that changed
         state["n"] = 2
         server.publish("queue.changed", {"queue": "500"})
-        assert _read_event(resp) == ("count", "<b>2</b>")
+        assert read_sse_event(resp) == ("count", "<b>2</b>")
         conn.close()
     finally:
         done = threading.Event()
