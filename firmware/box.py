@@ -191,7 +191,7 @@ class Box:
                     "uptime_s": round((self.clock.ticks - self.started_tick) * 0.02, 1),
                     "ticks": self.clock.ticks,
                     "clock": "virtual" if isinstance(self.clock, VirtualClock) else "realtime",
-                    "time": self.clock.wall_time().astimezone().isoformat(timespec="seconds"),
+                    "time": self.ctl.local_time().isoformat(timespec="seconds"),
                     "version": VERSION, "config_version": self.config.version},
             "ports": ports, "calls": s["calls"], "counters": s["counters"],
             "engine": self.ctl.switch.stats.as_dict(),

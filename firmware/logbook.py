@@ -44,16 +44,19 @@ class LogRing(logging.Handler):
         except Exception:                                # never let logging break the daemon
             self.handleError(record)
 
-    def tail(self, limit: int = 100, level: str = "", contains: str = "") -> list[dict[str, Any]]:
+    def tail(self, limit: int = 100, level: str = "", contains: str = "",
+             zone: Optional[dt.tzinfo] = None) -> list[dict[str, Any]]:
         """Records newest first: at least ``level`` (debug..critical), with ``contains``
-        (any case) in the message or logger name; at most ``limit``."""
+        (any case) in the message or logger name; at most ``limit``. Times are ISO text in
+        ``zone`` (None: the system's local time)."""
         least = LEVELS[level] if level else 0
         needle = contains.lower()
         out: list[dict[str, Any]] = []
         for created, levelno, name, msg in reversed(list(self.records)):
             if levelno < least or (needle and needle not in msg.lower() and needle not in name.lower()):
                 continue
-            out.append({"time": dt.datetime.fromtimestamp(created).astimezone().isoformat(timespec="milliseconds"),
+            when = dt.datetime.fromtimestamp(created, dt.timezone.utc).astimezone(zone)
+            out.append({"time": when.isoformat(timespec="milliseconds"),
                         "level": logging.getLevelName(levelno).lower(), "logger": name, "message": msg})
             if len(out) >= limit:
                 break

@@ -27,6 +27,7 @@ from firmware.calls.plan import Branch, Stage
 from firmware.channels.base import Channel
 from firmware.channels.fxo import FxoChannel
 from firmware.channels.fxs import FxsChannel
+from firmware.config.timezone import box_zone
 from firmware.engine.media import Player, SamplesPlayer, TonePlayer
 from firmware.engine.moh import MusicOnHold
 from firmware.engine.switch import Switch
@@ -114,7 +115,8 @@ class CallControl:
         return self.profile.callerid_standard
 
     def local_time(self) -> _dt.datetime:
-        return self.clock.wall_time().astimezone()
+        """Now, in the box's time zone (``settings.timezone``; see firmware.config.timezone)."""
+        return self.clock.wall_time().astimezone(box_zone(self.config))
 
     def music_on_hold(self, moh_class: str = "") -> Player:
         """Music for a held party: the class's WAV (``sounds/moh/<class>.wav``) if there is

@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ex.add_argument("--since", metavar="YYYY-MM-DD", help="only calls that started on or after this day")
     ex.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
     ex.add_argument("--tz", metavar="ZONE", help="time zone of the times, e.g. UTC or Asia/Shanghai "
-                                                 "(default: the system's local time)")
+                                                 "(default: the box's time zone, settings.timezone)")
     ex.add_argument("--new-columns", action="store_true",
                     help="append peeraccount, linkedid, sequence (Asterisk newcdrcolumns=yes)")
     ex.set_defaults(func=cmd_export)
@@ -55,21 +55,29 @@ def _open(args: argparse.Namespace, quiet_missing: bool):
     return CdrStore(d.cdr_db), None
 
 
-def _zone(name: Optional[str]) -> Optional[dt.tzinfo]:
+def _zone(name: Optional[str], data: Optional[str]) -> Optional[dt.tzinfo]:
+    """The zone named by --tz; without it the box's (settings.timezone of the data dir's
+    configuration), else the system's local time (None)."""
+    from firmware.config.timezone import settings_zone, zone_named
     if not name:
-        return None
-    if name.upper() in ("UTC", "GMT", "Z"):
-        return dt.timezone.utc
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"--tz: unknown time zone {name!r} (e.g. UTC, Asia/Shanghai)") from None
+        d = DataDir.at(data)
+        if not d.config_db.exists():
+            return None
+        from firmware.config.store import ConfigStore
+        try:
+            with ConfigStore(d.config_db) as s:
+                return settings_zone(s.settings())
+        except Exception:                    # an unreadable configuration: the system's time
+            return None
+    zone = zone_named(name)
+    if zone is None:
+        raise ValueError(f"--tz: unknown time zone {name!r} (e.g. UTC, Asia/Shanghai)")
+    return zone
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     try:
-        tz = _zone(args.tz)
+        tz = _zone(args.tz, args.data)
         since = dt.date.fromisoformat(args.since) if args.since else None
     except ValueError as e:
         msg = str(e) if str(e).startswith("--tz") else f"--since: {args.since!r} is not a date like 2024-05-31"
@@ -98,6 +106,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     store, status = _open(args, quiet_missing=False)
     if store is None:
         return status
+    tz = _zone(None, args.data)
     with store:
         recs = store.list(limit=args.limit)
         total = store.count()
@@ -105,7 +114,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"no call records yet in {DataDir.at(args.data).root}")
         return 0
     head = ("start", "from", "to", "caller", "result", "dur", "bill", "trunk", "hung up")
-    rows = [(r.start.astimezone().strftime("%Y-%m-%d %H:%M:%S"), r.src, r.dst, r.caller_name,
+    rows = [(r.start.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"), r.src, r.dst, r.caller_name,
              r.disposition, str(r.duration), str(r.billsec), r.trunk or "-", r.hangup_side) for r in recs]
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)

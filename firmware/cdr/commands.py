@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from firmware.cdr.search import box_zone, export_csv, page, parse_filters, search
+from firmware.cdr.search import export_csv, page, parse_filters, search
+from firmware.config.timezone import box_zone
 from firmware.mgmt.commands import Dispatcher
 
 EXPORT_MAX_ROWS = 100_000        #: one reply at most this many records (about 20 MB of CSV)

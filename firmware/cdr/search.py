@@ -200,16 +200,3 @@ def record_of(store: "CdrStore", call_id: str) -> Optional[CdrRecord]:
         row = next(store.db.query("SELECT * FROM cdr WHERE uniqueid = ? LIMIT 1", [call_id]), None) or \
             next(store.db.query("SELECT * FROM cdr WHERE linkedid = ? ORDER BY id LIMIT 1", [call_id]), None)
     return store._record(row) if row is not None else None
-
-
-def box_zone(config: Any) -> Optional[dt.tzinfo]:
-    """The box's time zone: ``settings.timezone`` (an IANA name such as Asia/Shanghai) when
-    set and known, else None (the system's local time)."""
-    name = (getattr(config, "settings", None) or {}).get("timezone") or ""
-    if not name:
-        return None
-    try:
-        from zoneinfo import ZoneInfo
-        return ZoneInfo(str(name))
-    except Exception:                        # unknown zone name: local time
-        return None

@@ -22,6 +22,7 @@ from firmware.acd.reports import AGENT_COLUMNS, QUEUE_COLUMNS, agent_report, par
 from firmware.acd.staffing import staffing_advice
 from firmware.acd.stats import AcdLogReader, live_stats, sl_target, sl_threshold_s
 from firmware.acd.supervisors import Refused
+from firmware.config.timezone import box_zone
 from firmware.mgmt.commands import CommandError, Dispatcher
 
 STATS_EVENT_S = 10          #: an ``acd.stats`` event this often while someone listens to events
@@ -58,8 +59,9 @@ class AcdFigures:
     def report(self, a: dict) -> Any:
         if not a.get("from") or not a.get("to"):
             raise ValueError("acd.report needs 'from' and 'to' (dates or times, e.g. 2026-03-14 or "
-                             "2026-03-14T09:00; local time)")
-        start, end = parse_time(a["from"]), parse_time(a["to"])
+                             "2026-03-14T09:00; in the box's time zone)")
+        zone = box_zone(self.box.config)
+        start, end = parse_time(a["from"], zone), parse_time(a["to"], zone)
         interval = _text(a.get("interval") or "hour")
         queue = _text(a.get("queue")) or None
         if a.get("agents"):

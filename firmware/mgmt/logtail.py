@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from firmware.config.timezone import box_zone
 from firmware.logbook import LEVELS, RING_RECORDS, ring
 from firmware.mgmt.commands import Dispatcher
 
@@ -22,7 +23,7 @@ def register_log(d: Dispatcher, box: Any) -> None:
         level = str(a.get("level") or "").strip().lower()
         if level and level not in LEVELS:
             raise ValueError(f"level: {a['level']!r} is not one of {', '.join(LEVELS)}")
-        return buf.tail(limit, level, str(a.get("contains") or ""))
+        return buf.tail(limit, level, str(a.get("contains") or ""), box_zone(box.config))
 
     d.register("log.tail", tail, "recent log records, newest first {limit? (100, max 2000), "
                                  "level? (debug|info|warning|error: at least), contains?}")

@@ -18,7 +18,8 @@ import datetime as dt
 from typing import Any, Optional
 
 from firmware.cdr.notes import MAX_TEXT, STATUSES
-from firmware.cdr.search import box_zone, parse_when, record_of
+from firmware.cdr.search import parse_when, record_of
+from firmware.config.timezone import box_zone
 from firmware.mgmt.commands import CommandError, Dispatcher
 
 

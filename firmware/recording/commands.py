@@ -15,9 +15,12 @@
 from __future__ import annotations
 
 import base64
+import datetime as _dt
 import getpass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
+
+from firmware.config.timezone import box_zone
 
 from firmware.mgmt.commands import CommandError, Dispatcher
 from firmware.recording.archive import write_zip
@@ -39,7 +42,9 @@ def _who(args: dict) -> str:
         return "unknown"
 
 
-def _filters(args: dict) -> dict[str, Any]:
+def _filters(args: dict, zone: Optional[_dt.tzinfo] = None) -> dict[str, Any]:
+    """Search filters from command arguments; a date or time without an offset in
+    ``since``/``until`` is in ``zone`` (the box's time zone)."""
     out: dict[str, Any] = {}
     for k in FILTERS:
         v = args.get(k)
@@ -52,6 +57,14 @@ def _filters(args: dict) -> dict[str, Any]:
                 raise ValueError(f"{k} must be a number of seconds, not {v!r}") from None
         elif k == "limit":
             v = int(v)
+        elif k in ("since", "until") and isinstance(v, str):
+            try:
+                v = _dt.datetime.fromisoformat(v.strip())
+            except ValueError:
+                raise ValueError(f"{k} must be a date or time (2026-03-14 or 2026-03-14T09:00), "
+                                 f"not {args[k]!r}") from None
+            if v.tzinfo is None and zone is not None:
+                v = v.replace(tzinfo=zone)
         else:
             v = str(v)
         out[k] = v
@@ -85,7 +98,7 @@ def register_recording(d: Dispatcher, box: "Box") -> None:
             raise CommandError(str(e)) from None
 
     def listing(args: dict) -> list:
-        f = _filters(args)
+        f = _filters(args, box_zone(box.config))
         f.setdefault("limit", 100)
         try:
             return rec.index.search(**f)
@@ -108,15 +121,15 @@ def register_recording(d: Dispatcher, box: "Box") -> None:
         return out
 
     def export(args: dict) -> dict:
-        f = _filters(args)
+        f = _filters(args, box_zone(box.config))
         f.setdefault("limit", None)
         rows = rec.index.search(**f)
         if not rows:
             raise CommandError("no recordings match")
-        stamp = box.clock.wall_time().astimezone().strftime("%Y%m%d-%H%M%S")
+        stamp = box.ctl.local_time().strftime("%Y%m%d-%H%M%S")
         dest = Path(args["path"]) if args.get("path") else box.data.root / "exports" / f"recordings-{stamp}.zip"
         try:
-            out = write_zip(dest, rows, rec.dir)
+            out = write_zip(dest, rows, rec.dir, box_zone(box.config))
         except OSError as e:
             raise CommandError(f"cannot write the export {dest}: {e}") from None
         who, now = _who(args), box.clock.wall_time()

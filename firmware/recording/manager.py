@@ -234,7 +234,7 @@ class RecordingManager:
         s = self.setting
         fmt = WavFormat(s["format"], 2 if s["channels"] == "stereo" else 1)
         now = self.ctl.clock.wall_time()
-        day = now.astimezone().strftime("%Y-%m-%d")
+        day = self.ctl.local_time().strftime("%Y-%m-%d")
         n = sum(1 for _ in self.index.search(uniqueid=call.id, limit=None, states=("recording", "done",
                                                                                  "recovered", "failed", "deleted")))
         rel = Path(day) / f"{call.id}{'-' + str(n + 1) if n else ''}.wav"

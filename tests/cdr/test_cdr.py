@@ -140,3 +140,21 @@ def test_cli_without_records(tmp_path, capsys):
     assert "no data directory" in capsys.readouterr().err
     assert cli.main(["cdr", "export", "--data", str(d.root), "--since", "May 1st"]) == 1
     assert "--since" in capsys.readouterr().err
+
+
+def test_cli_times_are_in_the_box_time_zone(tmp_path, capsys):
+    """Without --tz the CLI uses settings.timezone of the box, not the machine's zone."""
+    from firmware.config.store import ConfigStore
+    d = DataDir.at(tmp_path / "box").create()
+    with ConfigStore(d.config_db) as cs:
+        cs.set_setting("timezone", "Asia/Shanghai")
+    with CdrStore(d.cdr_db) as s:
+        s.write(answered())
+    start_utc = T0.astimezone(UTC)
+    shanghai = (start_utc + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
+    assert cli.main(["cdr", "list", "--data", str(d.root)]) == 0
+    assert capsys.readouterr().out.splitlines()[1].startswith(shanghai)
+    assert cli.main(["cdr", "export", "--csv", "--data", str(d.root)]) == 0
+    assert f'"{shanghai}"' in capsys.readouterr().out
+    assert cli.main(["cdr", "export", "--csv", "--data", str(d.root), "--tz", "Mars/Olympus"]) == 1
+    assert "unknown time zone 'Mars/Olympus'" in capsys.readouterr().err

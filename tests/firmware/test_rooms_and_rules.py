@@ -4,6 +4,7 @@ announcement (报工号) — end to end on the simulated board."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -80,8 +81,9 @@ def test_outside_caller_reaches_a_conference_room_by_inbound_route(hx):
 # ---------------------------------------------------------------- time routing
 @pytest.fixture
 def office(tmp_path):
-    """A box whose clock starts on Monday 2026-11-23 10:00 local (the machine's zone)."""
-    start = dt.datetime(2026, 11, 23, 10, 0).astimezone()
+    """A box whose clock starts on Monday 2026-11-23 10:00 in the box's time zone
+    (settings.timezone, Asia/Shanghai by default — not the machine's zone)."""
+    start = dt.datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     clock = VirtualClock(epoch=start.astimezone(dt.timezone.utc))
     box = Box(DataDir.at(tmp_path / "data"), clock)
     s = box.store
@@ -103,6 +105,18 @@ def test_inbound_routes_by_business_hours_and_holidays(office):
     hx.box.store.add_holiday(date="2026-11-23", name="test holiday"); hx.box.reload()
     hx.board.exchange.ring_in("fxo1", caller="13800138000", give_up_after_ms=8000)
     assert hx.until(lambda: hx.state("fxs2") == "ringing", 12000), "holiday: night destination"
+    assert hx.state("fxs1") == "idle"
+
+
+def test_business_hours_follow_the_box_time_zone_not_the_machine(office):
+    """10:00 in Shanghai is 02:00 in London: the same instant is night for a box set to London."""
+    hx = office
+    assert hx.box.config.settings["timezone"] == "Asia/Shanghai"
+    assert hx.box.ctl.local_time().hour == 10
+    hx.box.store.set_setting("timezone", "Europe/London"); hx.box.reload()
+    assert hx.box.ctl.local_time().hour == 2
+    hx.board.exchange.ring_in("fxo1", caller="13800138000", give_up_after_ms=8000)
+    assert hx.until(lambda: hx.state("fxs2") == "ringing", 12000), "02:00 in London: night destination"
     assert hx.state("fxs1") == "idle"
 
 

@@ -47,6 +47,25 @@ def test_search_by_number_duration_and_date(made):
     assert d.run("recording.list", {"queue": "700"}) == []
 
 
+def test_times_without_offset_and_the_index_csv_are_in_the_box_time_zone(made, tmp_path):
+    """'since 10:00' means 10:00 in settings.timezone, and the export's CSV shows that zone."""
+    from zoneinfo import ZoneInfo
+    d = made.box.dispatcher
+    rows = d.run("recording.list")
+    start = dt.datetime.fromisoformat(rows[0]["start"])
+    for zone in ("Asia/Shanghai", "America/New_York"):
+        made.box.store.set_setting("timezone", zone); made.box.reload()
+        wall = start.astimezone(ZoneInfo(zone)).replace(tzinfo=None)          # naive, in the box's zone
+        assert len(d.run("recording.list", {"since": (wall - dt.timedelta(seconds=1)).isoformat()})) == 1
+        assert d.run("recording.list", {"since": (wall + dt.timedelta(seconds=1)).isoformat()}) == []
+        ex = d.run("recording.export", {"number": "803", "path": str(tmp_path / f"{zone[:4]}.zip")})
+        with zipfile.ZipFile(ex["path"]) as z:
+            index = list(csv.DictReader(io.StringIO(z.read("index.csv").decode())))
+        assert index[0]["start"] == wall.strftime("%Y-%m-%d %H:%M:%S")
+    with pytest.raises(ValueError, match="since must be a date or time"):
+        d.run("recording.list", {"since": "yesterday"})
+
+
 def test_play_and_export_are_logged(made, tmp_path):
     d = made.box.dispatcher
     rows = d.run("recording.list")

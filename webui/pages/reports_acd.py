@@ -23,7 +23,7 @@ import bottle
 
 from webui import svgchart
 from webui.i18n import N_, _
-from webui.pages.reports_common import ROLES, Refused, ask, csv_download, hms, qs, query
+from webui.pages.reports_common import ROLES, Refused, ask, box_zone, csv_download, hms, qs, query
 from webui.render import add_nav, render
 from webui.web import Web
 
@@ -35,7 +35,7 @@ WEEKDAYS = (("Mon", N_("Monday")), ("Tue", N_("Tuesday")), ("Wed", N_("Wednesday
 MAX_AGENT_SERIES = 6
 
 
-def period(values: dict[str, str]) -> tuple[dict[str, str], dict[str, str], list[dt.datetime]]:
+def period(values: dict[str, str], zone: Optional[dt.tzinfo] = None) -> tuple[dict[str, str], dict[str, str], list[dt.datetime]]:
     """Check the date range and interval of the form: (management arguments, {field: error},
     interval starts). Empty dates mean today."""
     errors: dict[str, str] = {}
@@ -60,8 +60,8 @@ def period(values: dict[str, str]) -> tuple[dict[str, str], dict[str, str], list
         return {}, errors, []
     if days["to"] < days["from"]:
         return {}, {"to": _("The end date is before the start date.")}, []
-    start = dt.datetime.combine(days["from"], dt.time()).astimezone()
-    end = dt.datetime.combine(days["to"] + dt.timedelta(days=1), dt.time()).astimezone()
+    start = dt.datetime.combine(days["from"], dt.time(), tzinfo=zone).astimezone(zone)
+    end = dt.datetime.combine(days["to"] + dt.timedelta(days=1), dt.time(), tzinfo=zone).astimezone(zone)
     step = dt.timedelta(minutes=STEP_MIN[interval])
     n = int((end - start) / step)
     if n > MAX_INTERVALS:
@@ -78,12 +78,12 @@ def label_of(t: dt.datetime, interval: str, one_day: bool) -> str:
     return t.strftime("%H:%M") if one_day else t.strftime("%m-%d %H:%M")
 
 
-def _when(v: Any) -> Optional[dt.datetime]:
+def _when(v: Any, zone: Optional[dt.tzinfo] = None) -> Optional[dt.datetime]:
     try:
         t = dt.datetime.fromisoformat(str(v))
     except ValueError:
         return None
-    return t if t.tzinfo is not None else t.astimezone()
+    return t if t.tzinfo is not None else t.replace(tzinfo=zone).astimezone(zone)
 
 
 def per_interval(rows: list[dict], cuts: list[dt.datetime]) -> list[list[dict]]:
@@ -161,7 +161,7 @@ def install(app: bottle.Bottle, web: Web) -> None:
     def acd_report(agents: bool, want_csv: bool) -> Any:
         names = ("from", "to", "interval", "queue", "agent")
         values = query(names)
-        args, errors, cuts = period(values)
+        args, errors, cuts = period(values, box_zone(web))
         rows: list[dict] = []
         error = ""
         if not errors:

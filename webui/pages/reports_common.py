@@ -10,6 +10,7 @@ from typing import Any, Iterable, Mapping, Optional
 
 import bottle
 
+from firmware.config.timezone import settings_zone
 from firmware.mgmt.client import MgmtError
 from webui.pages.home import daemon_error
 from webui.web import Web
@@ -61,14 +62,7 @@ def page_number(raw: str) -> int:
 
 def box_zone(web: Web) -> Optional[dt.tzinfo]:
     """The box's time zone (settings.timezone), None = the system's local time."""
-    name = web.box_settings().get("timezone") or ""
-    if not name:
-        return None
-    try:
-        from zoneinfo import ZoneInfo
-        return ZoneInfo(str(name))
-    except Exception:
-        return None
+    return settings_zone(web.box_settings())
 
 
 def local_time(iso: Any, tz: Optional[dt.tzinfo]) -> str:
