@@ -4,6 +4,8 @@
 * ``recording.list {since?, until?, agent?, number?, queue?, call?, min_duration?,
   max_duration?, limit?}`` → index rows newest first (times ISO UTC; ``since``/``until``
   dates or ISO times, naive = local time; durations in seconds).
+* ``recording.search {<list filters>, offset?, limit? (50, 1..500)}`` → one page
+  ``{"recordings": [...], "total": N, "offset", "limit"}`` newest first (the web UI's pages).
 * ``recording.start {call}`` / ``recording.stop {call}`` — a call id from ``calls``.
 * ``recording.play {id, who?, data?}`` → the file's path (and ``wav_base64`` with
   ``data: true``); logged in the access log as ``listen`` by ``who``.
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from firmware.box import Box
 
 FILTERS = ("since", "until", "agent", "number", "queue", "min_duration", "max_duration", "limit")
+PAGE_DEFAULT, PAGE_MAX = 50, 500          #: recording.search page size: default, largest
 
 
 def _who(args: dict) -> str:
@@ -105,6 +108,24 @@ def register_recording(d: Dispatcher, box: "Box") -> None:
         except ValueError as e:
             raise ValueError(f"bad date: {e}") from None
 
+    def search_page(args: dict) -> dict:
+        f = _filters({k: v for k, v in args.items() if k != "limit"})
+        try:
+            limit = int(args.get("limit", PAGE_DEFAULT))
+            offset = int(args.get("offset", 0))
+        except (TypeError, ValueError):
+            raise ValueError("limit and offset must be whole numbers") from None
+        if not 1 <= limit <= PAGE_MAX:
+            raise ValueError(f"limit: {limit} is not between 1 and {PAGE_MAX}")
+        if offset < 0:
+            raise ValueError(f"offset: {offset} must be 0 or more")
+        try:
+            total = rec.index.count(**f)
+            rows = rec.index.search(**f, limit=limit, offset=offset)
+        except ValueError as e:
+            raise ValueError(f"bad date: {e}") from None
+        return {"recordings": rows, "total": total, "offset": offset, "limit": limit}
+
     def play(args: dict) -> dict:
         rid = args.get("id")
         if rid in (None, ""):
@@ -140,6 +161,8 @@ def register_recording(d: Dispatcher, box: "Box") -> None:
     d.register("recording.status", lambda a: rec.usage(), "call recording: disk use, quota, free space, alarms")
     d.register("recording.list", listing, "recordings {since?, until?, agent?, number?, queue?, call?, "
                                           "min_duration?, max_duration?, limit?}")
+    d.register("recording.search", search_page, "one page of recordings, newest first {list filters, "
+                                                "offset?, limit? (50, max 500)} -> {recordings, total, offset, limit}")
     d.register("recording.start", start, "start recording call {call}")
     d.register("recording.stop", stop, "stop recording call {call}")
     d.register("recording.play", play, "a recording's file {id, who?, data?} (access is logged)")

@@ -126,10 +126,33 @@ class RecordingIndex:
 
     def search(self, *, since: Any = None, until: Any = None, agent: str = "", number: str = "",
                queue: str = "", uniqueid: str = "", min_duration: Optional[float] = None,
-               max_duration: Optional[float] = None, limit: Optional[int] = 100,
+               max_duration: Optional[float] = None, limit: Optional[int] = 100, offset: int = 0,
                states: Iterable[str] = LIVE_STATES) -> list[dict[str, Any]]:
         """Recordings newest first: started in [since, until), by agent, with ``number``
-        as caller or callee, through queue, by duration (s)."""
+        as caller or callee, through queue, by duration (s); ``offset`` rows skipped."""
+        where, args = self._where(since=since, until=until, agent=agent, number=number, queue=queue,
+                                  uniqueid=uniqueid, min_duration=min_duration, max_duration=max_duration,
+                                  states=states)
+        sql = f"SELECT * FROM recordings WHERE {where} ORDER BY start DESC, id DESC"
+        if limit or offset:
+            sql += f" LIMIT {int(limit) if limit else -1} OFFSET {int(offset)}"
+        with self._lock:
+            return list(self.db.query(sql, args))
+
+    def count(self, *, since: Any = None, until: Any = None, agent: str = "", number: str = "",
+              queue: str = "", uniqueid: str = "", min_duration: Optional[float] = None,
+              max_duration: Optional[float] = None, states: Iterable[str] = LIVE_STATES) -> int:
+        """How many recordings :meth:`search` finds with these filters (without a limit)."""
+        where, args = self._where(since=since, until=until, agent=agent, number=number, queue=queue,
+                                  uniqueid=uniqueid, min_duration=min_duration, max_duration=max_duration,
+                                  states=states)
+        with self._lock:
+            return int(next(self.db.query(f"SELECT COUNT(*) AS n FROM recordings WHERE {where}", args))["n"])
+
+    @staticmethod
+    def _where(*, since: Any, until: Any, agent: str, number: str, queue: str, uniqueid: str,
+               min_duration: Optional[float], max_duration: Optional[float],
+               states: Iterable[str]) -> tuple[str, list]:
         where, args = [], []
         states = list(states)
         where.append(f"state IN ({', '.join('?' for _ in states)})")
@@ -144,11 +167,7 @@ class RecordingIndex:
         if number:
             where.append("(caller = ? OR callee = ?)")
             args += [number, number]
-        sql = f"SELECT * FROM recordings WHERE {' AND '.join(where)} ORDER BY start DESC, id DESC"
-        if limit:
-            sql += f" LIMIT {int(limit)}"
-        with self._lock:
-            return list(self.db.query(sql, args))
+        return " AND ".join(where), args
 
     def total_bytes(self) -> int:
         with self._lock:

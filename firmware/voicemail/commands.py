@@ -5,6 +5,10 @@
   ``voicemail.mailbox.update {number, ...}`` / ``voicemail.mailbox.delete {number}`` /
   ``voicemail.mailbox.list`` (PINs never listed, only ``pin_set``);
 * ``voicemail.list {mailbox?, folder?}`` — messages (newest last);
+* ``voicemail.search {mailbox?, folder?, caller?, since?, until?, offset?, limit? (50, 1..500)}``
+  — one page of messages, newest first: ``{"messages": [...], "total": N, "offset", "limit"}``;
+  ``caller`` is found in the caller's number or name, ``since``/``until`` are ISO times
+  (received in [since, until); without a zone: UTC) — the web UI's voicemail pages;
 * ``voicemail.delete {id}`` — delete a message (lamps follow);
 * ``voicemail.play {id, who?}`` — the message's WAV file (path, duration) for a player
   outside the phone menu (the web UI); logged in the access log as ``listen`` by ``who``;
@@ -15,16 +19,42 @@
 """
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, Optional
 
 from firmware.mgmt.commands import CommandError, Dispatcher
 
 _MAILBOX_LIST_FIELDS = ("number", "name", "kind", "members", "enabled", "email", "attach",
                         "delete_after_email", "max_message_s", "max_messages", "own_phone_pin")
+PAGE_DEFAULT, PAGE_MAX = 50, 500          #: voicemail.search page size: default, largest
 
 
 def _text(v: Any) -> Any:
     return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+
+def _time(a: dict, key: str) -> Optional[dt.datetime]:
+    v = a.get(key)
+    if v in (None, ""):
+        return None
+    try:
+        t = dt.datetime.fromisoformat(str(v))
+    except ValueError:
+        raise ValueError(f"{key}: {v!r} is not a date or ISO time (2026-03-14 or 2026-03-14T08:00:00+08:00)") \
+            from None
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.timezone.utc)
+
+
+def _page(a: dict) -> tuple[int, int]:
+    try:
+        limit, offset = int(a.get("limit", PAGE_DEFAULT)), int(a.get("offset", 0))
+    except (TypeError, ValueError):
+        raise ValueError("limit and offset must be whole numbers") from None
+    if not 1 <= limit <= PAGE_MAX:
+        raise ValueError(f"limit: {limit} is not between 1 and {PAGE_MAX}")
+    if offset < 0:
+        raise ValueError(f"offset: {offset} must be 0 or more")
+    return limit, offset
 
 
 def register_voicemail(d: Dispatcher, box: Any) -> None:
@@ -64,6 +94,16 @@ def register_voicemail(d: Dispatcher, box: Any) -> None:
     def messages(a: dict) -> list[dict]:
         mailbox = _text(a.get("mailbox")) or None
         return [m.to_dict() for m in vm.store.messages(mailbox, a.get("folder") or None)]
+
+    def search(a: dict) -> dict:
+        folder = a.get("folder") or None
+        if folder not in (None, "new", "old"):
+            raise ValueError(f"folder: {folder!r} is not new or old")
+        limit, offset = _page(a)
+        rows, total = vm.store.search(mailbox=_text(a.get("mailbox")) or None, folder=folder,
+                                      caller=str(a.get("caller") or ""), since=_time(a, "since"),
+                                      until=_time(a, "until"), offset=offset, limit=limit)
+        return {"messages": [m.to_dict() for m in rows], "total": total, "offset": offset, "limit": limit}
 
     def delete(a: dict) -> dict:
         try:
@@ -106,6 +146,8 @@ def register_voicemail(d: Dispatcher, box: Any) -> None:
     d.register("voicemail.mailbox.delete", mailbox_delete, "delete a mailbox {number}")
     d.register("voicemail.mailbox.list", mailbox_list, "mailboxes with counts (PINs never shown)")
     d.register("voicemail.list", messages, "voicemail messages {mailbox?, folder?: new|old}")
+    d.register("voicemail.search", search, "one page of messages, newest first {mailbox?, folder?, caller?, "
+                                           "since?, until?, offset?, limit? (50, max 500)} -> {messages, total}")
     d.register("voicemail.delete", delete, "delete voicemail message {id}")
     d.register("voicemail.play", play,
                "a message's WAV file for a player {id, who?} -> {path, duration_ms, ...} (access is logged)")

@@ -193,6 +193,29 @@ class VoicemailStore:
         with self._lock:
             return [self._message(r) for r in self.db.query(sql, args)]
 
+    def search(self, *, mailbox: Optional[str] = None, folder: Optional[str] = None, caller: str = "",
+               since: Optional[dt.datetime] = None, until: Optional[dt.datetime] = None,
+               offset: int = 0, limit: int = 50) -> tuple[list[Message], int]:
+        """One page of messages (not deleted), newest first, and how many match in all:
+        ``caller`` is found in the caller's number or name; received in [since, until)."""
+        where, args = ["folder != 'deleted'"], []
+        for col, op, v in (("mailbox", "=", mailbox), ("folder", "=", folder),
+                           ("received", ">=", _iso(since) if since else None),
+                           ("received", "<", _iso(until) if until else None)):
+            if v is not None:
+                where.append(f"{col} {op} ?")
+                args.append(v)
+        if caller:
+            where.append("(instr(caller, ?) > 0 OR instr(caller_name, ?) > 0)")
+            args += [caller, caller]
+        cond = " AND ".join(where)
+        with self._lock:
+            total = int(next(self.db.query(f"SELECT COUNT(*) AS n FROM messages WHERE {cond}", args))["n"])
+            rows = [self._message(r) for r in self.db.query(
+                f"SELECT * FROM messages WHERE {cond} ORDER BY received DESC, id DESC LIMIT ? OFFSET ?",
+                [*args, int(limit), int(offset)])]
+        return rows, total
+
     def counts(self, mailbox: str) -> tuple[int, int]:
         """(new, old) messages of ``mailbox``."""
         with self._lock:

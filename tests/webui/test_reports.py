@@ -87,9 +87,20 @@ def reports(server, datadir):
     recordings = [{"id": 7, "start": "2026-03-14T09:00:00+00:00", "caller": "13800138000", "callee": "700",
                    "queue": "700", "agent": "1001", "duration_s": 61.0}]
 
-    def vm_list(a):
-        return [m for m in messages if (not a.get("mailbox") or m["mailbox"] == a["mailbox"])
-                and (not a.get("folder") or m["folder"] == a["folder"])]
+    def vm_search(a):
+        def t(v):
+            return dt.datetime.fromisoformat(v)
+        rows = [m for m in messages if (not a.get("mailbox") or m["mailbox"] == a["mailbox"])
+                and (not a.get("folder") or m["folder"] == a["folder"])
+                and (not a.get("caller") or a["caller"] in m["caller"] + m["caller_name"])
+                and (not a.get("since") or t(m["received"]) >= t(a["since"]))
+                and (not a.get("until") or t(m["received"]) < t(a["until"]))]
+        rows.sort(key=lambda m: m["received"], reverse=True)
+        return {"messages": rows[a.get("offset", 0):][: a.get("limit", 50)], "total": len(rows)}
+
+    def rec_search(a):
+        rows = [r for r in recordings if not a.get("agent") or r["agent"] == a["agent"]]
+        return {"recordings": rows, "total": len(rows)}
 
     def play(kind):
         def run(a):
@@ -99,10 +110,10 @@ def reports(server, datadir):
                                  "message" if kind == "voicemail" else "recording_id": int(a["id"])})
             return {"id": int(a["id"]), "path": str(wav)}
         return run
-    d.register("voicemail.list", vm_list)
+    d.register("voicemail.search", vm_search)
     d.register("voicemail.play", play("voicemail"))
     d.register("voicemail.access", lambda a: log["voicemail"][: int(a.get("limit", 100))])
-    d.register("recording.list", lambda a: [r for r in recordings if not a.get("agent") or r["agent"] == a["agent"]])
+    d.register("recording.search", rec_search)
     d.register("recording.play", play("recording"))
     d.register("recording.access", lambda a: log["recording"][: int(a.get("limit", 100))])
     yield types.SimpleNamespace(store=store, log=log, dispatcher=d, box=box)

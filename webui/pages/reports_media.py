@@ -1,8 +1,10 @@
 """Reports: recordings and voicemail search with playback in the browser.
 
-* ``/reports/recordings`` — recordings (``recording.list``) by date range, number, agent,
-  queue; ``/reports/voicemail`` — voicemail messages (``voicemail.list``) by mailbox,
-  folder, caller and date range.  Each row has a Play button: htmx puts an ``<audio>``
+* ``/reports/recordings`` — recordings (``recording.search``) by date range, number, agent,
+  queue; ``/reports/voicemail`` — voicemail messages (``voicemail.search``) by mailbox,
+  folder, caller and date range (days in the box's time zone).  Both are paged, newest
+  first, :data:`PAGE` rows a page, "Newer"/"Older" links keep the filters; the daemon
+  counts the matches.  Each row has a Play button: htmx puts an ``<audio>``
   player in the row (``.../<id>/player``), whose source is ``.../<id>/audio``.
 * ``.../<id>/audio`` streams the WAV file (``audio/wav``, HTTP Range supported: the
   browser can seek).  Every playback is in the access log with the web user's name
@@ -25,11 +27,11 @@ from typing import Any, Optional
 import bottle
 
 from webui.i18n import N_, _
-from webui.pages.reports_common import ROLES, Refused, ask, box_zone, hms, local_time, query
+from webui.pages.reports_common import ROLES, Refused, ask, box_zone, hms, local_time, page_number, qs, query
 from webui.render import add_nav, error_page, render
 from webui.web import Web
 
-LIST_LIMIT = 200                  #: rows shown at most
+PAGE = 50                         #: rows a page
 ACCESS_ROWS = 20                  #: access-log entries shown under the list
 FOLDERS = (("", N_("any")), ("new", N_("new")), ("old", N_("heard")))
 ACTIONS = (N_("listen"), N_("export"), N_("delete"))          #: access-log actions shown translated
@@ -77,6 +79,21 @@ def check_dates(values: dict[str, str]) -> dict[str, str]:
     return errors
 
 
+def day_start(raw: str, tz: Optional[dt.tzinfo]) -> str:
+    """Midnight of the date ``raw`` in zone ``tz`` (None: the system's) as an ISO time with offset."""
+    d = dt.date.fromisoformat(raw)
+    t = dt.datetime(d.year, d.month, d.day, tzinfo=tz)
+    return (t if tz is not None else t.astimezone()).isoformat()
+
+
+def paging(total: int, page: int) -> dict[str, Any]:
+    """What the template shows: rows ``first``–``last`` of ``total``, ``page`` of ``pages``."""
+    pages = max(1, (total + PAGE - 1) // PAGE)
+    first = (page - 1) * PAGE + 1 if total else 0
+    return {"total": total, "page": page, "pages": pages, "first": first,
+            "last": min(total, page * PAGE)}
+
+
 def install(app: bottle.Bottle, web: Web) -> None:
     add_nav("/reports/recordings", N_("Recordings"), ROLES, N_("Reports"))
     add_nav("/reports/voicemail", N_("Voicemail"), ROLES, N_("Reports"))
@@ -91,10 +108,11 @@ def install(app: bottle.Bottle, web: Web) -> None:
 
     @app.get("/reports/recordings", roles=ROLES)
     def recordings_page() -> str:
-        values = query(("since", "until", "number", "agent", "queue"))
+        values = query(("since", "until", "number", "agent", "queue", "page"))
+        page = page_number(values.pop("page"))
         errors = check_dates(values)
         rows: list = []
-        error = ""
+        total, error = 0, ""
         if errors:
             bottle.response.status = 400
         else:
@@ -102,8 +120,9 @@ def install(app: bottle.Bottle, web: Web) -> None:
             if values["until"]:
                 args["until"] = next_day(values["until"])
             try:
-                rows = ask(web, "recording.list", ("since", "until", "number", "agent", "queue"),
-                           limit=LIST_LIMIT, **args)
+                got = ask(web, "recording.search", ("since", "until", "number", "agent", "queue"),
+                          limit=PAGE, offset=(page - 1) * PAGE, **args)
+                rows, total = got["recordings"], int(got["total"])
             except Refused as e:
                 bottle.response.status = e.status
                 errors, error = e.errors, ("" if e.errors else e.message)
@@ -111,39 +130,40 @@ def install(app: bottle.Bottle, web: Web) -> None:
         tz = box_zone(web)
         return render("reports_recordings", title=_("Recordings"), values=values, errors=errors, error=error,
                       rows=rows, log=log, log_error=log_error, when=lambda v: local_time(v, tz), hms=hms,
-                      limit=LIST_LIMIT)
+                      pg=paging(total, page), qs=qs, path="/reports/recordings")
 
     @app.get("/reports/voicemail", roles=ROLES)
     def voicemail_page() -> str:
-        values = query(("mailbox", "folder", "number", "since", "until"))
+        values = query(("mailbox", "folder", "number", "since", "until", "page"))
+        page = page_number(values.pop("page"))
         errors = check_dates(values)
         rows: list = []
-        error = ""
+        total, error = 0, ""
         if values["folder"] not in ("", "new", "old"):
             errors["folder"] = _("Choose new or heard.")
+        tz = box_zone(web)
         if errors:
             bottle.response.status = 400
         else:
             args = {k: values[k] for k in ("mailbox", "folder") if values[k]}
+            if values["number"]:
+                args["caller"] = values["number"]
+            if values["since"]:
+                args["since"] = day_start(values["since"], tz)
+            if values["until"]:
+                args["until"] = day_start(next_day(values["until"]), tz)
             try:
-                rows = ask(web, "voicemail.list", ("mailbox", "folder"), **args)
+                got = ask(web, "voicemail.search", ("mailbox", "folder", "since", "until"),
+                          limit=PAGE, offset=(page - 1) * PAGE, **args)
+                rows, total = got["messages"], int(got["total"])
             except Refused as e:
                 bottle.response.status = e.status
                 errors, error = e.errors, ("" if e.errors else e.message)
-        tz = box_zone(web)
-        if values["number"]:
-            rows = [m for m in rows if values["number"] in (m.get("caller") or "")
-                    or values["number"] in (m.get("caller_name") or "")]
-        if values["since"] or values["until"]:
-            def day(m: dict) -> str:
-                return local_time(m.get("received"), tz)[:10]
-            rows = [m for m in rows if (not values["since"] or day(m) >= values["since"])
-                    and (not values["until"] or day(m) <= values["until"])]
-        rows = sorted(rows, key=lambda m: str(m.get("received") or ""), reverse=True)[:LIST_LIMIT]
         log, log_error = access_log("voicemail.access")
         return render("reports_voicemail", title=_("Voicemail"), values=values, errors=errors, error=error,
                       rows=rows, log=log, log_error=log_error, when=lambda v: local_time(v, tz), hms=hms,
-                      folders=[(k, _(label)) for k, label in FOLDERS])
+                      folders=[(k, _(label)) for k, label in FOLDERS], pg=paging(total, page), qs=qs,
+                      path="/reports/voicemail")
 
     def player(kind: str, item: str) -> str:
         if not item.isdigit():

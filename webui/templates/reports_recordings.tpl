@@ -13,7 +13,7 @@
 % if error:
 <div class="flash error" role="alert">{{error}}</div>
 % end
-<p class="muted">{{_('{n} recordings').format(n=len(rows))}}{{(' · ' + _('the newest {n} are shown').format(n=limit)) if len(rows) >= limit else ''}}</p>
+<p class="muted" id="recordings-count">{{_('recordings {first}–{last} of {total}').format(**pg) if pg['total'] else _('No recordings.')}}</p>
 <table id="recordings">
  <tr><th>{{_('Start')}}</th><th>{{_('From')}}</th><th>{{_('To')}}</th><th>{{_('Queue')}}</th><th>{{_('Agent')}}</th>
      <th class="num">{{_('Length')}}</th><th>{{_('Listen')}}</th></tr>
@@ -28,4 +28,5 @@
  <tr><td colspan="7" class="muted">{{_('No recordings match.')}}</td></tr>
  % end
 </table>
+% include('reports_pager')
 % include('reports_access', which_key='recording_id')

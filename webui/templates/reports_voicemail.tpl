@@ -13,6 +13,7 @@
 % if error:
 <div class="flash error" role="alert">{{error}}</div>
 % end
+<p class="muted" id="voicemail-count">{{_('messages {first}–{last} of {total}').format(**pg) if pg['total'] else _('No messages.')}}</p>
 <table id="voicemail">
  <tr><th>{{_('Received')}}</th><th>{{_('Mailbox')}}</th><th>{{_('Caller')}}</th><th>{{_('Status')}}</th>
      <th class="num">{{_('Length')}}</th><th>{{_('Listen')}}</th></tr>
@@ -29,4 +30,5 @@
  <tr><td colspan="6" class="muted">{{_('No messages match.')}}</td></tr>
  % end
 </table>
+% include('reports_pager')
 % include('reports_access', which_key='message')
