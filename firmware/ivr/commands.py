@@ -2,9 +2,11 @@
 
 * ``ivr.list`` → menus (number, name, start, node count, fallback);
   ``ivr.show {number}`` → one menu with its nodes;
-* ``ivr.import {doc}`` → add or replace the menus of a document (firmware/ivr/transfer.py),
+* ``ivr.import {doc} | {path}`` → add or replace the menus of a document (firmware/ivr/transfer.py),
   all in one change; refused — naming menu and node — when a target, time condition or
-  prompt does not exist; ``ivr.export {number?}`` → the document;
+  prompt does not exist.  ``path`` names a JSON file on the box (up to
+  :data:`MAX_IMPORT_FILE_BYTES`): how documents larger than one management request
+  (64 KiB) arrive — the web UI stages its upload under ``<data>/uploads``, as prompts do; ``ivr.export {number?}`` → the document;
   ``ivr.delete {number}`` (refused while an inbound route or another menu uses it);
 * ``ivr.calls`` → callers in a menu now (menu, node, state, variables);
 * ``prompt.upload {name, data: base64 WAV | path, language?}`` (any PCM WAV: resampled to
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from pathlib import Path
 from typing import Any, Optional
 
@@ -22,6 +25,25 @@ from firmware.ivr import menu as ivr_menu
 from firmware.ivr.transfer import export_doc, menus_of
 from firmware.mgmt.commands import CommandError, Dispatcher
 from firmware.prompts import upload
+
+
+MAX_IMPORT_FILE_BYTES = 4 * 1024 * 1024    #: largest IVR document taken from a file (bytes)
+
+
+def read_import_file(path: str) -> Any:
+    """The JSON document in file ``path``; ValueError in plain words when it is missing,
+    too large or not JSON."""
+    p = Path(path)
+    if not p.is_file():
+        raise ValueError(f"path: no file {path}")
+    size = p.stat().st_size
+    if size > MAX_IMPORT_FILE_BYTES:
+        raise ValueError(f"path: the file is {size / 1048576:.1f} MB; an IVR import may be at most "
+                         f"{MAX_IMPORT_FILE_BYTES // 1048576} MB (import the menus in parts)")
+    try:
+        return json.loads(p.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise ValueError(f"path: {p.name} is not JSON text ({e})") from None
 
 
 class IvrCommands:
@@ -50,7 +72,11 @@ class IvrCommands:
             raise CommandError(f"no IVR menu {number}")
         return m
 
-    def ivr_import(self, doc: Any) -> dict:
+    def ivr_import(self, doc: Any = None, path: Optional[str] = None) -> dict:
+        if (doc is None) == (path is None):
+            raise ValueError("ivr.import needs either 'doc' (the document) or 'path' (a JSON file on the box)")
+        if path is not None:
+            doc = read_import_file(path)
         rows = [ivr_menu.validate_menu_row(m) for m in menus_of(doc)]
         for m in rows:
             ivr_menu.check_prompts(m, self._prompt_exists)
@@ -118,7 +144,8 @@ def register_ivr_commands(dispatcher: Dispatcher, box: Any) -> None:
     for name, fn, help_ in (
             ("ivr.list", c.ivr_list, "IVR menus (number, name, start node, nodes, fallback)"),
             ("ivr.show", c.ivr_show, "one IVR menu with its nodes {number}"),
-            ("ivr.import", c.ivr_import, "add or replace IVR menus from a document {doc} (docs/ivr.md)"),
+            ("ivr.import", c.ivr_import, "add or replace IVR menus from a document {doc} or a JSON file {path} "
+                                         "(docs/ivr.md)"),
             ("ivr.export", c.ivr_export, "IVR menus as a JSON document {number?}"),
             ("ivr.delete", c.ivr_delete, "delete an IVR menu {number}"),
             ("ivr.calls", c.ivr_calls, "callers in IVR menus now (menu, node, variables)"),

@@ -58,6 +58,7 @@ import argparse
 import base64
 import datetime as _dt
 import json
+import os
 import sys
 from typing import Any, Optional
 
@@ -67,6 +68,7 @@ from firmware.mgmt.panelrender import render_panel
 from firmware.mgmt.render import render, render_event, render_provisioning, render_status, table
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_RUNNING = 0, 1, 2, 3
+INLINE_IMPORT_BYTES = 60 * 1024   #: larger IVR import files go by path (a request line holds up to 64 KiB)
 USAGE_CODES = {"unknown_command", "bad_args", "bad_request", "bad_json"}
 
 
@@ -298,6 +300,8 @@ def ivr_call(what: str, params: list[str]) -> tuple[str, dict, str]:
     pos = [p for p in rest if "=" not in p]
     try:
         if what == "ivr" and action == "import" and len(pos) == 1:
+            if os.path.getsize(pos[0]) > INLINE_IMPORT_BYTES:       # too big for one request: the box reads it
+                return "ivr.import", {"path": os.path.abspath(pos[0])}, ""
             with open(pos[0], encoding="utf-8") as f:
                 return "ivr.import", {"doc": json.load(f)}, ""
         if what == "ivr" and action == "export" and len(pos) <= 1:

@@ -190,3 +190,22 @@ def test_time_branch_and_set_variables_nodes(http, standin):  # noqa: F811
     r = post_form(http, "/config/ivr/7000", form_of(page), **{"n|option1_day|vars": "bad name=x", "op": "save"})
     node = unescape(r.text[r.text.index('id="node-option1_day"'):])
     assert r.status == 400 and "'bad name' is not a variable name" in node[:node.index('name="n|option1_day|next"')]
+
+
+def test_a_200_kb_import_is_taken_and_a_5_mb_one_refused_in_words(http, standin):  # noqa: F811
+    from tests.ivr.bigdoc import big_ivr_doc
+    http.login()
+    data = json.dumps(big_ivr_doc()).encode()
+    assert len(data) > 190_000
+    r = upload(http, "/config/ivr/import", {}, {"file": ("all.json", data, "application/json")})
+    assert r.status == 200 and "Imported menus: 7000, 7001" in r.text, unescape(r.text)[:2000]
+    assert len(standin.store.ivr_menus()) == 220 and standin.store.ivr_menu("7219")["name"].startswith("Department")
+    assert not list((standin.data.root / "uploads").glob("ivr-import-*")), "the staged file is removed"
+    huge = b'{"format": "hotline-ivr", "menus": [' + b" " * (5 * 1024 * 1024) + b"]}"
+    r = upload(http, "/config/ivr/import", {}, {"file": ("huge.json", huge, "application/json")})
+    assert r.status == 400 and "larger than 4 MB" in unescape(r.text) and "Import the menus in parts" in r.text
+    doc = big_ivr_doc(120, first=7300)
+    doc["menus"][99]["nodes"]["opt1"]["target"] = "7999"
+    r = upload(http, "/config/ivr/import", {}, {"file": ("bad.json", json.dumps(doc).encode(), "application/json")})
+    assert r.status == 400 and "menu 7399 node &#039;opt1&#039;: target 7999 does not exist" in r.text
+    assert standin.store.ivr_menu("7300") is None and len(standin.store.ivr_menus()) == 220

@@ -7,11 +7,17 @@ child node, remove a node, change a node's type) post the form to ``.../draft`` 
 swaps the editor in place; without JavaScript the page reloads) and change nothing
 stored; "Save menu" writes the menu through the config store (audited as the user) and
 puts each validation message next to the node and field it names.
+
+Import: the uploaded JSON (up to :data:`MAX_IMPORT_BYTES`) is staged under
+``<data>/uploads`` and handed to ``ivr.import {path}`` — a real export with many menus
+is larger than one management request.
 """
 from __future__ import annotations
 
 import html
 import json
+import os
+import secrets
 from typing import Any, Optional
 
 import bottle
@@ -21,12 +27,13 @@ from firmware.mgmt.client import MgmtError
 from webui.forms import field, form_dict
 from webui.i18n import N_, _
 from webui.pages import ivr_draft as draft
+from webui.pages.prompts import staging_dir
 from webui.render import add_nav, render
 from webui.web import Web
 
 ROLES = ("admin", "installer")
 IVR_FORMAT = "hotline-ivr"
-MAX_IMPORT_BYTES = 60 * 1024          #: the management API takes requests up to 64 KiB
+MAX_IMPORT_BYTES = 4 * 1024 * 1024    #: largest import file (bytes); ivr.import {path} takes up to 4 MiB
 NUM = "<number>"                        #: a menu number (unknown ones: 404)
 
 
@@ -189,16 +196,25 @@ def install(app: bottle.Bottle, web: Web) -> None:
             return list_page(400, import_error=_("Choose a JSON file of IVR menus to import."))
         raw = up.file.read(MAX_IMPORT_BYTES + 1)
         if len(raw) > MAX_IMPORT_BYTES:
-            return list_page(400, import_error=_("The file is larger than {kb} KB; import fewer menus at a time.")
-                             .format(kb=MAX_IMPORT_BYTES // 1024))
+            return list_page(400, import_error=_("The file is larger than {mb} MB; an IVR export is much smaller. "
+                                                 "Import the menus in parts.").format(mb=MAX_IMPORT_BYTES // 1048576))
         try:
-            doc = json.loads(raw.decode("utf-8"))
+            json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as e:
             return list_page(400, import_error=_("The file is not JSON text ({reason}).").format(reason=e))
+        # The document may be far larger than one management request (64 KiB): it is
+        # staged in the box's uploads folder and ivr.import reads it from there, so the
+        # daemon's checks (shape, references, prompts; all or nothing) are the only ones.
+        path = staging_dir(web) / f"ivr-import-{secrets.token_hex(8)}.json"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            r = web.ask("ivr.import", doc=doc)
+            with os.fdopen(fd, "wb") as f:
+                f.write(raw)
+            r = web.ask("ivr.import", path=str(path))
         except MgmtError as e:
             return list_page(400, import_error=_("Nothing was imported: {reason}").format(reason=e.message))
+        finally:
+            path.unlink(missing_ok=True)
         with web.acting() as store:
             store.note_audit("import", "ivr_menus", ",".join(r.get("imported", [])), up.filename)
         return list_page(flash=("", _("Imported menus: {numbers}.").format(numbers=", ".join(r.get("imported", [])))))
