@@ -237,6 +237,8 @@ class Box:
         register_log(d, self)                        # log.tail
         register_agent_panel(d, self)                # agent.call, call.transfer
         register_wizard(d, self)                     # test_call, ports.check
+        from firmware.diskuse import register_disk
+        register_disk(d, self)                       # disk.usage (the firmware page)
         if isinstance(self.clock, VirtualClock):
             d.register("clock.advance", self._cmd_advance,
                        "virtual clock only: run {ms} milliseconds of ticks now")
