@@ -8,7 +8,9 @@
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Optional
+
+from firmware.channels.app import AppLeg
 
 if TYPE_CHECKING:
     from firmware.acd.service import AcdService, Entry
@@ -17,35 +19,20 @@ if TYPE_CHECKING:
 SURVEY_TIMEOUT_MS = 10_000
 
 
-class _AppLeg:
+class _AcdLeg(AppLeg):
     tech = "Queue"
-    row = None
 
     def __init__(self, svc: "AcdService", number: str) -> None:
+        super().__init__(svc.ctl, number, f"queue{number}")
         self.svc = svc
         self.queue = number
-        self.name = f"queue{number}"
-        self.call: Optional["Call"] = None
 
     @property
-    def channel_id(self) -> str:
-        return f"{self.tech}/{self.queue}"
-
-    @property
-    def number(self) -> str:
-        return self.queue
-
-    def caller_identity(self) -> tuple[str, str]:
-        return self.queue, f"Queue {self.queue}"
-
-    def answer_inbound(self, call: "Call") -> None:
-        pass
-
-    def player_done(self, player: Any) -> None:
-        pass
+    def display_name(self) -> str:
+        return f"Queue {self.queue}"
 
 
-class QueueLeg(_AppLeg):
+class QueueLeg(_AcdLeg):
     """One caller's place in a queue (``entry`` is None until the service has joined it)."""
 
     def __init__(self, svc: "AcdService", number: str, entry: Optional["Entry"] = None) -> None:
@@ -55,33 +42,23 @@ class QueueLeg(_AppLeg):
 
     def offer(self, call: "Call") -> bool:
         self.call = call
-        self.svc.ctl.clock.call_later(0, lambda: call.answered_by(self) if not self.gone else None)
+        self.ctl.clock.call_later(0, lambda: call.answered_by(self) if not self.gone else None)
         return True
 
-    def connected(self, call: "Call") -> None:
+    def on_answered(self) -> None:
         self.svc.leg_connected(self)
 
-    def cancel(self, call: "Call") -> None:
-        self._gone()
-
-    def far_hangup(self, call: "Call") -> None:
-        self._gone()
-
-    def progress(self, call: "Call", kind: str) -> None:
-        if kind == "ended":
-            self._gone()
-
-    def _gone(self) -> None:
+    def on_hangup(self) -> None:
         if not self.gone:
             self.gone = True
             self.svc.leg_gone(self)
 
-    def party_digit(self, call: "Call", chan: Any, d: str) -> None:
+    def on_digit(self, d: str) -> None:
         if self.entry is not None and not self.gone:
             self.svc.caller_digit(self.entry, d)
 
 
-class SurveyLeg(_AppLeg):
+class SurveyLeg(_AcdLeg):
     """Asks the caller to rate the call; one key 1-3, or nothing within 10 s."""
     tech = "Survey"
 
@@ -91,47 +68,33 @@ class SurveyLeg(_AppLeg):
         self.call = entry.call
         self.score = 0
         self.done = False
-        self._timer: Any = None
 
     def start(self) -> None:
-        ctl = self.svc.ctl
-        self.svc.play_to_caller(self.entry, ctl.prompt("survey_intro", fallback="!450/200,!0/100,!450/200"))
-        self._timer = ctl.clock.call_later(SURVEY_TIMEOUT_MS, self._finish)
+        self.svc.play_to_caller(self.entry, self.ctl.prompt("survey_intro", fallback="!450/200,!0/100,!450/200"))
+        self.arm(SURVEY_TIMEOUT_MS)
 
-    def party_digit(self, call: "Call", chan: Any, d: str) -> None:
+    def offer(self, call: "Call") -> bool:
+        return False                     # the survey takes over a call that exists
+
+    def on_digit(self, d: str) -> None:
         if self.done or d not in "123":
             return
         self.score = int(d)
         self.svc.survey_score(self.entry, self.score)
-        if self._timer is not None:
-            self._timer.cancel()
+        self.disarm()
         self.done = True
-        ctl = self.svc.ctl
-        self.svc.play_to_caller(self.entry, ctl.prompt("survey_thanks", fallback="!450/200"))
-        ctl.clock.call_later(2500, self._hang_up)
+        self.svc.play_to_caller(self.entry, self.ctl.prompt("survey_thanks", fallback="!450/200"))
+        self.ctl.clock.call_later(2500, self._hang_up)
 
-    def _finish(self) -> None:
+    def on_timeout(self, what: str) -> None:
         self.done = True
         self._hang_up()
+
+    def on_hangup(self) -> None:
+        self.done = True
+        self.disarm()
 
     def _hang_up(self) -> None:
         call = self.call
         if call is not None and call.b is self and call.state.value == "answered":
             call.hangup(self)
-
-    def offer(self, call: "Call") -> bool:
-        return False
-
-    def connected(self, call: "Call") -> None:
-        pass
-
-    def cancel(self, call: "Call") -> None:
-        self.done = True
-
-    def far_hangup(self, call: "Call") -> None:
-        self.done = True
-        if self._timer is not None:
-            self._timer.cancel()
-
-    def progress(self, call: "Call", kind: str) -> None:
-        pass

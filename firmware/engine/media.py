@@ -23,7 +23,8 @@ class Player:
     """Base: silence forever."""
 
     done = False
-    #: called once when a finite player ends (set by whoever starts it)
+    #: called once by the switch when a finite player ends while attached (set by whoever
+    #: starts it; not called when the player is replaced or stopped)
     on_done: Optional[Callable[[], None]] = None
 
     def read_into(self, out: np.ndarray) -> None:

@@ -418,6 +418,9 @@ class Switch:
                 if self._players.get(row) is pl:
                     del self._players[row]
                 sink.player_done(row, pl)
+                if pl.on_done is not None:
+                    fn, pl.on_done = pl.on_done, None
+                    fn()
         for rec in self._recorders:
             rec.tap(clean, tx)
         for tap in self._taps:

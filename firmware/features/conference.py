@@ -16,10 +16,10 @@ import enum
 import logging
 from typing import TYPE_CHECKING, Any, Optional
 
-from firmware.engine.media import Player, TonePlayer
+from firmware.channels.app import AppLeg
+from firmware.engine.media import TonePlayer
 
 if TYPE_CHECKING:
-    from firmware.calls.call import Call
     from firmware.calls.control import CallControl
 
 log = logging.getLogger("hotline.conference")
@@ -71,97 +71,54 @@ class Room:
         return {"number": self.number, "parties": [m.status() for m in self.members]}
 
 
-class ConferenceLeg:
+class ConferenceLeg(AppLeg):
     """The room's side of one caller's call (a channel without a port)."""
 
     tech = "Conf"
-    row = None
 
     def __init__(self, mgr: "ConferenceManager", room: Room) -> None:
+        super().__init__(mgr.ctl, room.number, f"conf{room.number}")
         self.mgr = mgr
         self.room = room
-        self.name = f"conf{room.number}"
-        self.call: Optional["Call"] = None
         self.state = LegState.PIN
         self.pin = ""
         self.attempts = 0
         self.organiser = False
         self.muted = False
-        self._timer: Any = None
-
-    # -- channel interface used by Call
-    @property
-    def channel_id(self) -> str:
-        return f"Conf/{self.room.number}"
 
     @property
-    def number(self) -> str:
-        return self.room.number
+    def display_name(self) -> str:
+        return f"Conference {self.room.number}"
 
-    def caller_identity(self) -> tuple[str, str]:
-        return self.room.number, f"Conference {self.room.number}"
-
-    @property
-    def row_a(self) -> Optional[int]:
-        return self.call.a.row if self.call is not None else None
-
-    def offer(self, call: "Call") -> bool:
-        self.call = call
-        self.mgr.ctl.clock.call_later(0, lambda: call.answered_by(self))
-        return True
-
-    def cancel(self, call: "Call") -> None:
-        self.handle(LegIn.HANGUP)
-
-    def far_hangup(self, call: "Call") -> None:
-        self.handle(LegIn.HANGUP)
-
-    def progress(self, call: "Call", kind: str) -> None:
-        if kind == "ended":
-            self.handle(LegIn.HANGUP)
-
-    def answer_inbound(self, call: "Call") -> None:
-        pass
-
-    def party_digit(self, call: "Call", chan: Any, d: str) -> None:
-        self.handle(LegIn.DIGIT, d=d)
-
-    def connected(self, call: "Call") -> None:
+    # -- the channel's events as inputs
+    def on_answered(self) -> None:
         self.handle(LegIn.ANSWERED)
 
-    def player_done(self, player: Any) -> None:
-        pass
+    def on_hangup(self) -> None:
+        self.handle(LegIn.HANGUP)
 
-    # -- helpers
-    def _play(self, what: Player) -> None:
-        if self.row_a is not None:
-            self.mgr.ctl.switch.play(self.row_a, what)
+    def on_digit(self, d: str) -> None:
+        self.handle(LegIn.DIGIT, d=d)
 
-    def _arm(self, ms: int) -> None:
-        self._cancel()
-        self._timer = self.mgr.ctl.clock.call_later(ms, lambda: self.handle(LegIn.TIMEOUT))
-
-    def _cancel(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+    def on_timeout(self, what: str) -> None:
+        self.handle(LegIn.TIMEOUT)
 
     def _ask_pin(self, again: bool = False) -> None:
         self.pin = ""
-        self._play(self.mgr.ctl.prompt("wrong_pin" if again else "conference_enter_pin",
-                                       fallback="!450/200,!0/100,!450/200"))
-        self._arm(PIN_TIMEOUT_MS)
+        self.play(self.ctl.prompt("wrong_pin" if again else "conference_enter_pin",
+                                  fallback="!450/200,!0/100,!450/200"))
+        self.arm(PIN_TIMEOUT_MS)
 
     def _join(self) -> None:
-        self._cancel()
+        self.disarm()
         room = self.room
         cfg = room.config
         if cfg is None or len(room.members) >= cfg.max_parties:
             log.info("conference %s is full (%d)", room.number, len(room.members))
-            self._play(self.mgr.ctl.prompt("conference_full", fallback="congestion"))
+            self.play(self.ctl.prompt("conference_full", fallback="congestion"))
             self._leave_call()
             return
-        sw = self.mgr.ctl.switch
+        sw = self.ctl.switch
         if room.bridge is None:                      # (dropped when the last party left)
             room.bridge = sw.conference(f"room-{room.number}")
         self.state = LegState.IN_ROOM
@@ -170,8 +127,8 @@ class ConferenceLeg:
         sw.stop(self.row_a)
         sw.conference_join(room.bridge, self.row_a)
         if len(room.members) == 1:
-            self._play(self.mgr.ctl.prompt("conference_alone", fallback="!450/100"))
-        self.mgr.ctl.publish("conference.join", {"room": room.number, "caller": self.call.src,
+            self.play(self.ctl.prompt("conference_alone", fallback="!450/100"))
+        self.ctl.publish("conference.join", {"room": room.number, "caller": self.call.src,
                                                  "parties": len(room.members)})
 
     def _leave_room(self) -> None:
@@ -179,9 +136,9 @@ class ConferenceLeg:
         if self in room.members:
             room.members.remove(self)
             if self.row_a is not None and room.bridge is not None:
-                self.mgr.ctl.switch.conference_leave(room.bridge, self.row_a)
+                self.ctl.switch.conference_leave(room.bridge, self.row_a)
             room.tone_all(LEAVE_TONE)
-            self.mgr.ctl.publish("conference.leave", {"room": room.number, "caller": self.call.src if self.call else "",
+            self.ctl.publish("conference.leave", {"room": room.number, "caller": self.call.src if self.call else "",
                                                       "parties": len(room.members)})
         if not room.members:
             room.bridge = None
@@ -190,16 +147,16 @@ class ConferenceLeg:
         """The room ends this caller's call (wrong PIN, full, kicked)."""
         call = self.call
         self.state = LegState.GONE
-        self._cancel()
+        self.disarm()
         self._leave_room()
         if call is not None:
-            self.mgr.ctl.clock.call_later(1500, lambda: call.hangup(self))
+            self.ctl.clock.call_later(1500, lambda: call.hangup(self))
 
     def set_mute(self, muted: bool) -> None:
         self.muted = muted
         if self.room.bridge is not None and self.row_a is not None:
             self.room.bridge.gains_db[self.row_a] = float("-inf") if muted else 0.0
-        self._play(TonePlayer(MUTE_TONE if muted else UNMUTE_TONE, self.mgr.ctl.profile))
+        self.tone(MUTE_TONE if muted else UNMUTE_TONE)
 
     # -- the transition function
     def handle(self, inp: LegIn, **data: Any) -> None:
@@ -208,7 +165,7 @@ class ConferenceLeg:
             return
         if inp == LegIn.HANGUP:
             self.state = LegState.GONE
-            self._cancel()
+            self.disarm()
             self._leave_room()
             return
         cfg = self.room.config
@@ -221,8 +178,8 @@ class ConferenceLeg:
             elif inp == LegIn.DIGIT:
                 if data["d"] != "#":
                     self.pin += data["d"]
-                    self.mgr.ctl.switch.stop(self.row_a)
-                    self._arm(PIN_TIMEOUT_MS)
+                    self.quiet()
+                    self.arm(PIN_TIMEOUT_MS)
                     return
                 if cfg is not None and cfg.admin_pin and self.pin == cfg.admin_pin:
                     self.organiser = True
@@ -234,7 +191,7 @@ class ConferenceLeg:
                     log.info("conference %s: wrong PIN from %s (%d)", self.room.number,
                              self.call.src if self.call else "?", self.attempts)
                     if self.attempts >= PIN_ATTEMPTS:
-                        self._play(self.mgr.ctl.prompt("wrong_pin", fallback="congestion"))
+                        self.play(self.ctl.prompt("wrong_pin", fallback="congestion"))
                         self._leave_call()
                     else:
                         self._ask_pin(again=True)

@@ -25,6 +25,7 @@ import numpy as np
 
 from firmware.calls.call import Call
 from firmware.calls.plan import Branch, Stage
+from firmware.channels.app import AppLeg
 from firmware.engine.media import Player, SamplesPlayer, TonePlayer
 from firmware.prompts import upload
 
@@ -54,7 +55,7 @@ class RecState(str, enum.Enum):
 class RecIn(str, enum.Enum):
     ANSWERED = "answered"
     DIGIT = "digit"            #: data: d
-    PLAYED = "played"          #: data: token
+    PLAYED = "played"          #: what was playing ended
     TIMEOUT = "timeout"
     HANGUP = "hangup"
 
@@ -74,94 +75,41 @@ class _Tap:
         return np.concatenate(self.frames[:keep]) if keep else np.zeros(0, np.int16)
 
 
-class _Notify(Player):
-    def __init__(self, inner: Player, clock: Any, fn: Any) -> None:
-        self.inner, self.clock, self.fn, self._fired = inner, clock, fn, False
-
-    def read_into(self, out: np.ndarray) -> None:
-        self.inner.read_into(out)
-        self.done = self.inner.done
-        if self.done and not self._fired:
-            self._fired = True
-            self.clock.call_later(0, self.fn)
-
-    def describe(self) -> str:
-        return self.inner.describe()
-
-
-class PromptRecordLeg:
+class PromptRecordLeg(AppLeg):
     """Records prompt ``name`` from the calling phone."""
 
     tech = "PromptRec"
-    row = None
 
     def __init__(self, ctl: "CallControl", name: str) -> None:
-        self.ctl = ctl
+        super().__init__(ctl, name, f"rec-{name}")
         self.prompt_name = name
-        self.name = f"rec-{name}"
-        self.call: Optional[Call] = None
         self.state = RecState.INTRO
         self.recorded: Optional[np.ndarray] = None
         self.saved_path: Optional[str] = None
         self.tries = 0
         self._tap: Optional[_Tap] = None
-        self._timer: Any = None
-        self._token = 0
-
-    # -- channel interface used by Call
-    @property
-    def channel_id(self) -> str:
-        return f"PromptRec/{self.prompt_name}"
 
     @property
-    def number(self) -> str:
-        return self.prompt_name
+    def display_name(self) -> str:
+        return "Prompt recording"
 
-    def caller_identity(self) -> tuple[str, str]:
-        return self.prompt_name, "Prompt recording"
-
-    @property
-    def row_a(self) -> Optional[int]:
-        return self.call.a.row if self.call is not None else None
-
-    def offer(self, call: Call) -> bool:
-        self.call = call
-        self.ctl.clock.call_later(0, lambda: call.answered_by(self))
-        return True
-
-    def cancel(self, call: Call) -> None:
-        self.handle(RecIn.HANGUP)
-
-    def far_hangup(self, call: Call) -> None:
-        self.handle(RecIn.HANGUP)
-
-    def progress(self, call: Call, kind: str) -> None:
-        if kind == "ended":
-            self.handle(RecIn.HANGUP)
-
-    def answer_inbound(self, call: Call) -> None:
-        pass
-
-    def party_digit(self, call: Call, chan: Any, d: str) -> None:
-        self.handle(RecIn.DIGIT, d=d)
-
-    def connected(self, call: Call) -> None:
+    # -- the channel's events as inputs
+    def on_answered(self) -> None:
         self.handle(RecIn.ANSWERED)
 
-    def player_done(self, player: Any) -> None:
-        pass
+    def on_hangup(self) -> None:
+        self.handle(RecIn.HANGUP)
 
-    def recall_channel(self) -> None:
-        return None
+    def on_digit(self, d: str) -> None:
+        self.handle(RecIn.DIGIT, d=d)
+
+    def on_played(self) -> None:
+        self.handle(RecIn.PLAYED)
+
+    def on_timeout(self, what: str) -> None:
+        self.handle(RecIn.TIMEOUT)
 
     # -- helpers
-    def _play(self, player: Player) -> None:
-        self._token += 1
-        tok = self._token
-        if self.row_a is not None:
-            self.ctl.switch.play(self.row_a, _Notify(player, self.ctl.clock,
-                                                     lambda: self.handle(RecIn.PLAYED, token=tok)))
-
     def _say(self, *names: str, then_beep: bool = False) -> None:
         lib = self.ctl._prompt_library()
         try:
@@ -174,16 +122,7 @@ class PromptRecordLeg:
         except Exception as e:
             log.debug("prompt %s: %s", names, e)
             player = TonePlayer(BEEP if then_beep else "!450/200,!0/100,!450/200", self.ctl.profile)
-        self._play(player)
-
-    def _arm(self, ms: int) -> None:
-        self._disarm()
-        self._timer = self.ctl.clock.call_later(ms, lambda: self.handle(RecIn.TIMEOUT))
-
-    def _disarm(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self.play(player)
 
     def _stop_tap(self) -> np.ndarray:
         tap, self._tap = self._tap, None
@@ -204,7 +143,7 @@ class PromptRecordLeg:
     def _end(self) -> None:
         call = self.call
         self.state = RecState.GONE
-        self._disarm()
+        self.disarm()
         self._stop_tap()
         if call is not None:
             self.ctl.clock.call_later(0, lambda: call.hangup(self))
@@ -216,10 +155,8 @@ class PromptRecordLeg:
             return
         if inp == RecIn.HANGUP:
             self.state = RecState.GONE
-            self._disarm()
+            self.disarm()
             self._stop_tap()                                  # hanging up never saves
-            return
-        if inp == RecIn.PLAYED and data.get("token") != self._token:
             return
         if s == RecState.INTRO:
             if inp == RecIn.ANSWERED:
@@ -228,30 +165,30 @@ class PromptRecordLeg:
                 self.state = RecState.RECORDING
                 self._tap = _Tap(self.row_a)
                 self.ctl.switch.add_tap(self._tap)
-                self._arm(MAX_RECORD_MS)
+                self.arm(MAX_RECORD_MS)
             return
         if s == RecState.RECORDING:
             if (inp == RecIn.DIGIT and data["d"] == "#") or inp == RecIn.TIMEOUT:
-                self._disarm()
+                self.disarm()
                 x = self._stop_tap()
                 if x.size < MIN_MS * 8:
                     self._intro()                             # nothing recorded: again
                     return
                 self.recorded = x
                 self.state = RecState.PLAYBACK
-                self._play(SamplesPlayer(x, name=f"recorded {self.prompt_name}"))
+                self.play(SamplesPlayer(x, name=f"recorded {self.prompt_name}"))
             return
         if s == RecState.PLAYBACK:
             if inp == RecIn.PLAYED or inp == RecIn.DIGIT:
                 if inp == RecIn.DIGIT:
-                    self.ctl.switch.stop(self.row_a)
+                    self.quiet()
                 self._menu()
                 if inp == RecIn.DIGIT:
                     self.handle(inp, **data)
             return
         if s == RecState.MENU:
             if inp == RecIn.PLAYED:
-                self._arm(MENU_TIMEOUT_MS)
+                self.arm(MENU_TIMEOUT_MS)
             elif inp == RecIn.TIMEOUT:
                 self.tries += 1
                 if self.tries >= MENU_TRIES:
@@ -259,8 +196,8 @@ class PromptRecordLeg:
                 else:
                     self._menu()
             elif inp == RecIn.DIGIT:
-                self._disarm()
-                self.ctl.switch.stop(self.row_a)
+                self.disarm()
+                self.quiet()
                 d = data["d"]
                 if d == "1":
                     lang = self.ctl.config.settings.get("language", "zh")

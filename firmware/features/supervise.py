@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from firmware.acd.supervisors import Refused
 from firmware.calls.call import Call, CallState
 from firmware.calls.plan import Branch, Stage
+from firmware.channels.app import AppLeg
 from firmware.engine.media import TonePlayer
 
 if TYPE_CHECKING:
@@ -88,82 +89,51 @@ def channel_number(ch: Any) -> str:
     return ""
 
 
-class SupervisionLeg:
+class SupervisionLeg(AppLeg):
     """One supervision session: the supervisor's call's application side."""
 
     tech = "Supervise"
-    row = None
 
     def __init__(self, mgr: "SupervisionManager", *, supervisor: str, agent: str, target_ext: str,
                  mode: Mode) -> None:
+        sid = f"sup-{next(_ids)}"
+        super().__init__(mgr.ctl, target_ext, f"supervise{sid[4:]}")
         self.mgr = mgr
-        self.ctl = mgr.ctl
-        self.id = f"sup-{next(_ids)}"
-        self.name = f"supervise{self.id[4:]}"
+        self.id = sid
         self.supervisor = supervisor       #: supervisor's extension
         self.supervisor_number = supervisor    #: who supervises: supervisor number (else the extension)
         self.agent = agent                 #: agent number as given (or the extension)
         self.target_ext = target_ext       #: the agent's extension (a number)
         self.mode = mode
-        self.call: Optional[Call] = None   #: the supervisor's call
         self.state = SupState.RINGING
         self.target: Optional[tuple[Any, Call, Optional[int]]] = None   #: agent chan, call, peer row
         self._applied: dict[int, tuple[int, ...]] = {}
         self._log_row: Optional[int] = None
-        self._timer: Any = None
         self.started_ms: Optional[int] = None
         self.takeover_on_attach = False    #: started as "take over": do it once attached
-
-    # -- channel interface used by Call
-    @property
-    def channel_id(self) -> str:
-        return f"Supervise/{self.target_ext}"
-
-    @property
-    def number(self) -> str:
-        return self.target_ext
 
     @property
     def display_name(self) -> str:
         return f"Supervise {self.target_ext}"
 
-    def caller_identity(self) -> tuple[str, str]:
-        return self.target_ext, self.display_name
-
-    def call_start(self):
-        return self.ctl.clock.wall_time()
-
-    def offer(self, call: Call) -> bool:
-        self.call = call
-        self.ctl.clock.call_later(0, lambda: call.answered_by(self))
-        return True
-
-    def cancel(self, call: Call) -> None:
-        self.handle(SupIn.STOP)
-
-    def far_hangup(self, call: Call) -> None:
-        self.handle(SupIn.STOP)
-
+    # -- the channel's events as inputs (the supervisor's phone rings, answers, hangs up)
     def progress(self, call: Call, kind: str) -> None:
         if kind == "answered":
             self.handle(SupIn.CONNECTED)
         elif kind in ("ended", "busy", "congestion"):
             self.handle(SupIn.STOP)
 
-    def answer_inbound(self, call: Call) -> None:
-        pass
-
-    def party_digit(self, call: Call, chan: Any, d: str) -> None:
-        self.handle(SupIn.DIGIT, d=d)
-
-    def connected(self, call: Call) -> None:
+    def on_answered(self) -> None:
         self.handle(SupIn.CONNECTED)
 
-    def player_done(self, player: Any) -> None:
-        pass
+    def on_hangup(self) -> None:
+        self.handle(SupIn.STOP)
 
-    def recall_channel(self) -> None:
-        return None
+    def on_digit(self, d: str) -> None:
+        self.handle(SupIn.DIGIT, d=d)
+
+    def on_timeout(self, what: str) -> None:
+        self.handle(SupIn.POLL)
 
     # -- helpers
     @property
@@ -251,9 +221,7 @@ class SupervisionLeg:
         self._log_row = None
 
     def _arm_poll(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = self.ctl.clock.call_later(POLL_MS, lambda: self.handle(SupIn.POLL))
+        self.arm(POLL_MS, "poll")
 
     def _attach(self) -> bool:
         """Look for the agent's call; MONITORING if there is one (patched, logged)."""
@@ -308,9 +276,7 @@ class SupervisionLeg:
         self._publish("supervise.takeover", call=call.id)
 
     def _finish(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self.disarm()
         self._unpatch()
         self._log_end()
         self.state = SupState.DONE

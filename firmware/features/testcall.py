@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from firmware.calls.call import Call, CallState
 from firmware.calls.plan import Branch, Stage
+from firmware.channels.app import AppLeg
 from firmware.engine.media import Player, TonePlayer
 
 if TYPE_CHECKING:
@@ -25,36 +26,20 @@ POLL_MS = 200             #: how often the leg looks whether the greeting ended
 MAX_PLAY_MS = 20_000      #: hang up after this even if the greeting did not end
 
 
-class TestCallLeg:
-    """The box's end of a test call."""
+class TestCallLeg(AppLeg):
+    """The box's end of a test call (the calling side: it rings the extension)."""
     tech = "Test"
-    row = None
     number = CALLER_NUMBER
     display_name = CALLER_NAME
 
     def __init__(self, ctl: "CallControl", extension: str) -> None:
-        self.ctl = ctl
+        super().__init__(ctl, extension, f"test{extension}")
         self.extension_number = extension
-        self.name = f"test{extension}"
-        self.call: Optional[Call] = None
         self.start_tick: Optional[int] = None
         self.player: Optional[Player] = None
         self.outcome = ""             #: "", "answered", "no_answer", "busy", "failed"
 
     # -- what a call asks of its A side
-    @property
-    def channel_id(self) -> str:
-        return f"Test/{self.extension_number}"
-
-    def call_start(self) -> Any:
-        return self.ctl.clock.wall_time()
-
-    def caller_identity(self) -> tuple[str, str]:
-        return CALLER_NUMBER, CALLER_NAME
-
-    def answer_inbound(self, call: Call) -> None:
-        pass
-
     def progress(self, call: Call, kind: str) -> None:
         if kind == "answered":
             self.outcome = "answered"
@@ -62,18 +47,6 @@ class TestCallLeg:
         elif kind in ("busy", "congestion", "ended") and not self.outcome:
             self.outcome = "no_answer" if call.disposition == "NO ANSWER" else \
                 ("busy" if call.disposition == "BUSY" else "failed")
-
-    def player_done(self, player: Any) -> None:
-        pass
-
-    def far_hangup(self, call: Call) -> None:
-        pass
-
-    def party_digit(self, call: Call, chan: Any, d: str) -> None:
-        pass
-
-    def recall_channel(self) -> None:
-        return None
 
     # -- the greeting
     def greeting(self) -> Player:

@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import enum
 import logging
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+from firmware.channels.app import AppLeg
 from firmware.engine.media import Player, TonePlayer
 from firmware.routing.timeconditions import current_mode
 
@@ -52,44 +51,20 @@ class IvrIn(str, enum.Enum):
     ANSWERED = "answered"
     DIGIT = "digit"            #: data: d
     TIMEOUT = "timeout"        #: data: what ("first" | "interdigit")
-    PLAYED = "played"          #: data: token (the prompt that ended)
+    PLAYED = "played"          #: the prompt that was playing ended (not one cut short)
     HANGUP = "hangup"          #: the caller hung up / the call ended
 
 
-class _Notify(Player):
-    """Wraps a player; when it ends, ``fn()`` runs on the next clock tick (not inside the
-    switch's tick, which is iterating its players)."""
-
-    def __init__(self, inner: Player, clock: Any, fn: Callable[[], None]) -> None:
-        self.inner = inner
-        self.clock = clock
-        self.fn = fn
-        self._fired = False
-
-    def read_into(self, out: np.ndarray) -> None:
-        self.inner.read_into(out)
-        self.done = self.inner.done
-        if self.done and not self._fired:
-            self._fired = True
-            self.clock.call_later(0, self.fn)
-
-    def describe(self) -> str:
-        return self.inner.describe()
-
-
-class IvrLeg:
+class IvrLeg(AppLeg):
     """One caller's walk through IVR menu ``number`` (a channel without a port)."""
 
     tech = "IVR"
-    row = None
 
     def __init__(self, mgr: "IvrManager", number: str) -> None:
+        super().__init__(mgr.ctl, number, f"ivr{number}")
         self.mgr = mgr
-        self.ctl = mgr.ctl
         self.entry = number
         self.menu = self.ctl.config.ivr_menu(number)
-        self.name = f"ivr{number}"
-        self.call: Optional["Call"] = None
         self.state = IvrState.STARTING
         self.node_id = ""
         self.buf = ""
@@ -97,58 +72,33 @@ class IvrLeg:
         self.loops = 0
         self.visited: set[tuple[str, str]] = set()
         self.path: list[str] = []           #: nodes entered, for status and tests
-        self._timer: Any = None
-        self._token = 0
         self._after_notice = ""             #: NOTICE: "again" (re-prompt) or "fail"
 
-    # -- channel interface used by Call
     @property
-    def channel_id(self) -> str:
-        return f"IVR/{self.entry}"
-
-    @property
-    def number(self) -> str:
-        return self.entry
-
-    def caller_identity(self) -> tuple[str, str]:
-        return self.entry, self.menu.name if self.menu is not None else f"IVR {self.entry}"
-
-    @property
-    def row_a(self) -> Optional[int]:
-        return self.call.a.row if self.call is not None else None
+    def display_name(self) -> str:
+        return self.menu.name if self.menu is not None else f"IVR {self.entry}"
 
     def offer(self, call: "Call") -> bool:
         if self.menu is None:
             return False
-        self.call = call
         self.mgr.active.append(self)
-        self.ctl.clock.call_later(0, lambda: call.answered_by(self))
-        return True
+        return super().offer(call)
 
-    def cancel(self, call: "Call") -> None:
-        self.handle(IvrIn.HANGUP)
-
-    def far_hangup(self, call: "Call") -> None:
-        self.handle(IvrIn.HANGUP)
-
-    def progress(self, call: "Call", kind: str) -> None:
-        if kind == "ended":
-            self.handle(IvrIn.HANGUP)
-
-    def answer_inbound(self, call: "Call") -> None:
-        pass
-
-    def party_digit(self, call: "Call", chan: Any, d: str) -> None:
-        self.handle(IvrIn.DIGIT, d=d)
-
-    def connected(self, call: "Call") -> None:
+    # -- the channel's events as inputs
+    def on_answered(self) -> None:
         self.handle(IvrIn.ANSWERED)
 
-    def player_done(self, player: Any) -> None:
-        pass
+    def on_hangup(self) -> None:
+        self.handle(IvrIn.HANGUP)
 
-    def recall_channel(self) -> None:
-        return None
+    def on_digit(self, d: str) -> None:
+        self.handle(IvrIn.DIGIT, d=d)
+
+    def on_played(self) -> None:
+        self.handle(IvrIn.PLAYED)
+
+    def on_timeout(self, what: str) -> None:
+        self.handle(IvrIn.TIMEOUT, what=what)
 
     # -- helpers: audio
     def _items(self, items: list[str]) -> list[Any]:
@@ -173,13 +123,10 @@ class IvrLeg:
         return out
 
     def _play(self, items: list[str]) -> None:
-        """Play ``items`` to the caller; PLAYED (with this prompt's token) when it ends."""
-        self._token += 1
-        tok = self._token
-        done = lambda: self.handle(IvrIn.PLAYED, token=tok)        # noqa: E731
+        """Play ``items`` to the caller; PLAYED when it ends (at once when there is nothing)."""
         names = self._items(items)
-        if not names:
-            self.ctl.clock.call_later(0, done)
+        if not names or self.row_a is None:
+            self.nothing_to_play()
             return
         player: Player
         lib = self.ctl._prompt_library()
@@ -190,24 +137,7 @@ class IvrLeg:
         except Exception as e:                                    # a prompt file went missing
             log.warning("ivr %s node %s: %s", self.menu.number, self.node_id, e)
             player = TonePlayer(MISSING_PROMPT_TONE, self.ctl.profile)
-        if self.row_a is not None:
-            self.ctl.switch.play(self.row_a, _Notify(player, self.ctl.clock, done))
-        else:
-            self.ctl.clock.call_later(0, done)
-
-    def _silence(self) -> None:
-        self._token += 1
-        if self.row_a is not None:
-            self.ctl.switch.stop(self.row_a)
-
-    def _arm(self, ms: int, what: str) -> None:
-        self._cancel()
-        self._timer = self.ctl.clock.call_later(ms, lambda: self.handle(IvrIn.TIMEOUT, what=what))
-
-    def _cancel(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self.play(player)
 
     @property
     def node(self) -> dict:
@@ -257,7 +187,7 @@ class IvrLeg:
         """(Re)start the collect node: its prompt, then wait for the first key."""
         self.state = IvrState.COLLECTING
         self.buf = ""
-        self._cancel()
+        self.disarm()
         self._play(self.node["prompts"])
 
     def _goto(self, number: str, why: str = "") -> None:
@@ -294,8 +224,8 @@ class IvrLeg:
 
     def _leave(self) -> None:
         self.state = IvrState.GONE
-        self._cancel()
-        self._silence()
+        self.disarm()
+        self.quiet()
         if self in self.mgr.active:
             self.mgr.active.remove(self)
 
@@ -319,7 +249,7 @@ class IvrLeg:
     def _choose(self, buf: str) -> None:
         """The caller's complete input ``buf`` at a collect node."""
         node = self.node
-        self._cancel()
+        self.disarm()
         if buf in node["keys"]:
             self._enter(node["keys"][buf])
             return
@@ -366,8 +296,6 @@ class IvrLeg:
         if inp == IvrIn.HANGUP:
             self._leave()
             return
-        if inp == IvrIn.PLAYED and data.get("token") != self._token:
-            return                                          # a prompt that was cut short
         if s == IvrState.STARTING:
             if inp == IvrIn.ANSWERED:
                 if self.menu is None:
@@ -382,10 +310,10 @@ class IvrLeg:
         if s == IvrState.COLLECTING:
             node = self.node
             if inp == IvrIn.PLAYED:                         # prompt over: wait for the first key
-                self._arm(node["timeout_ms"], "first")
+                self.arm(node["timeout_ms"], "first")
             elif inp == IvrIn.DIGIT:
                 d = data["d"]
-                self._silence()                             # barge-in
+                self.quiet()                             # barge-in
                 self.visited = {(self.menu.number, self.node_id)}
                 self.loops = 0
                 if d == node["terminator"] and node["terminator"]:
@@ -399,7 +327,7 @@ class IvrLeg:
                 elif not self._more_possible(self.buf):
                     self._choose(self.buf)
                 else:
-                    self._arm(node["interdigit_ms"], "interdigit")
+                    self.arm(node["interdigit_ms"], "interdigit")
             elif inp == IvrIn.TIMEOUT:
                 if data.get("what") == "interdigit" and self.buf:
                     self._choose(self.buf)

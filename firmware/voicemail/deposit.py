@@ -20,7 +20,7 @@ import enum
 import logging
 from typing import TYPE_CHECKING, Any
 
-from firmware.voicemail.leg import BEEP, AppLeg, LegIn
+from firmware.voicemail.leg import BEEP, VoicemailLeg, LegIn
 
 if TYPE_CHECKING:
     from firmware.voicemail.service import VoicemailService
@@ -40,7 +40,7 @@ class DepositState(str, enum.Enum):
     GONE = "gone"
 
 
-class DepositLeg(AppLeg):
+class DepositLeg(VoicemailLeg):
     """Leaves one message in ``mailbox``; ``greeting`` is "busy" or "unavailable"."""
 
     def __init__(self, vm: "VoicemailService", mailbox: str, greeting: str = "unavailable") -> None:
@@ -76,7 +76,7 @@ class DepositLeg(AppLeg):
         self.say(*items)
 
     def _start_recording(self) -> None:
-        mb = self.vm.ctl.config.mailbox(self.mailbox)
+        mb = self.ctl.config.mailbox(self.mailbox)
         self.state = DepositState.RECORDING
         tag = self.call.id if self.call is not None else "msg"
         self.start_recording(self.vm.store.temp_path(self.mailbox, tag), SILENCE_MS)
@@ -103,7 +103,7 @@ class DepositLeg(AppLeg):
                                           call_id=call.id if call else "")
 
     def _operator(self) -> bool:
-        op = self.vm.ctl.config.settings.get("operator", "")
+        op = self.ctl.config.settings.get("operator", "")
         call = self.call
         if not op or call is None:
             return False

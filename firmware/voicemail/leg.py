@@ -1,24 +1,23 @@
-"""What the deposit and retrieval legs share: the channel interface a call offers to an
-application B leg (template: firmware.features.conference.ConferenceLeg), prompts that
-say when they are done, timers, and recording what the caller says.
+"""What the deposit and retrieval legs share on top of :class:`firmware.channels.app.AppLeg`
+(the channel interface of an application leg, prompts that say when they are done, one
+timer): the inputs both legs use (:data:`LegIn`), prompts said from the library, and
+recording what the caller says.
 
-A leg has no port (``row`` None): it plays to and records from the caller's row
-(``call.a.row``).  Every event becomes an input of the subclass's one transition
-function ``handle(inp, **data)``; :data:`LegIn` lists the inputs both legs use.
+Every event becomes an input of the subclass's one transition function ``handle(inp, **data)``.
 """
 from __future__ import annotations
 
 import enum
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
+from firmware.channels.app import AppLeg
 from firmware.engine.media import Player, SamplesPlayer, TonePlayer, write_wav
 
 if TYPE_CHECKING:
-    from firmware.calls.call import Call
     from firmware.voicemail.service import VoicemailService
 
 log = logging.getLogger("hotline.voicemail")
@@ -36,24 +35,6 @@ class LegIn(str, enum.Enum):
     HANGUP = "hangup"
 
 
-class _Watched(Player):
-    """Plays ``inner`` and calls ``fn`` (at the next tick) when it ends."""
-
-    def __init__(self, inner: Player, fn: Callable[[], None], clock: Any) -> None:
-        self.inner = inner
-        self.fn = fn
-        self.clock = clock
-
-    def read_into(self, out: np.ndarray) -> None:
-        self.inner.read_into(out)
-        if self.inner.done and not self.done:
-            self.done = True
-            self.clock.call_later(0, self.fn)
-
-    def describe(self) -> str:
-        return self.inner.describe()
-
-
 class Recording:
     """What the caller says (their row's echo-cancelled audio), kept in memory and written
     as a WAV at :meth:`stop` (temp name, then renamed: ``write_wav``).  A switch tap: it
@@ -61,7 +42,7 @@ class Recording:
     caller has been quiet for ``silence_ms``.  ``trim_ms`` is cut from the end at stop
     (the # key that ended it)."""
 
-    def __init__(self, leg: "AppLeg", path: Path, silence_ms: int) -> None:
+    def __init__(self, leg: "VoicemailLeg", path: Path, silence_ms: int) -> None:
         self.leg = leg
         self.path = path
         self.row = leg.row_a
@@ -69,7 +50,7 @@ class Recording:
         self._frames: list[np.ndarray] = []
         self.quiet_frames = 0                  #: frames of silence at the end so far
         self._told = False
-        leg.vm.ctl.switch.add_tap(self)
+        leg.ctl.switch.add_tap(self)
 
     @property
     def frames(self) -> int:
@@ -93,11 +74,11 @@ class Recording:
         self.quiet_frames = self.quiet_frames + 1 if rms < SILENCE_RMS else 0
         if not self._told and self.quiet_frames * 20 >= self.silence_ms:
             self._told = True
-            self.leg.vm.ctl.clock.call_later(0, lambda: self.leg.handle(LegIn.SILENCE))
+            self.leg.ctl.clock.call_later(0, lambda: self.leg.handle(LegIn.SILENCE))
 
     def stop(self, trim_ms: int = 0) -> Path:
         """Stop and write the file; ``trim_ms`` (and trailing silence beyond 1 s) cut off."""
-        self.leg.vm.ctl.switch.remove_tap(self)
+        self.leg.ctl.switch.remove_tap(self)
         keep = max(0, self.frames - trim_ms // 20)
         if self.quiet_frames > 50:
             keep = min(keep, self.frames - self.quiet_frames + 50)
@@ -107,63 +88,35 @@ class Recording:
         return self.path
 
 
-class AppLeg:
+class VoicemailLeg(AppLeg):
     """Base of the voicemail legs (the B side of the caller's call, without a port)."""
 
     tech = "VM"
-    row = None
 
     def __init__(self, vm: "VoicemailService", label: str) -> None:
+        super().__init__(vm.ctl, label, f"vm{label}")
         self.vm = vm
-        self.name = f"vm{label}"
-        self.label = label
-        self.call: Optional["Call"] = None
         self.recording: Optional[Recording] = None
-        self._timer: Any = None
-        self._gen = 0                      #: which prompt's "done" still counts
-
-    # -- channel interface used by Call
-    @property
-    def channel_id(self) -> str:
-        return f"VM/{self.label}"
 
     @property
-    def number(self) -> str:
-        return self.label
+    def display_name(self) -> str:
+        return "Voicemail"
 
-    def caller_identity(self) -> tuple[str, str]:
-        return self.label, "Voicemail"
-
-    @property
-    def row_a(self) -> Optional[int]:
-        return self.call.a.row if self.call is not None else None
-
-    def offer(self, call: "Call") -> bool:
-        self.call = call
-        self.vm.ctl.clock.call_later(0, lambda: call.answered_by(self))
-        return True
-
-    def cancel(self, call: "Call") -> None:
-        self.handle(LegIn.HANGUP)
-
-    def far_hangup(self, call: "Call") -> None:
-        self.handle(LegIn.HANGUP)
-
-    def progress(self, call: "Call", kind: str) -> None:
-        if kind == "ended":
-            self.handle(LegIn.HANGUP)
-
-    def answer_inbound(self, call: "Call") -> None:
-        pass
-
-    def party_digit(self, call: "Call", chan: Any, d: str) -> None:
-        self.handle(LegIn.DIGIT, d=d)
-
-    def connected(self, call: "Call") -> None:
+    # -- the channel's events as inputs
+    def on_answered(self) -> None:
         self.handle(LegIn.ANSWERED)
 
-    def player_done(self, player: Any) -> None:
-        pass
+    def on_hangup(self) -> None:
+        self.handle(LegIn.HANGUP)
+
+    def on_digit(self, d: str) -> None:
+        self.handle(LegIn.DIGIT, d=d)
+
+    def on_played(self) -> None:
+        self.handle(LegIn.PLAYED)
+
+    def on_timeout(self, what: str) -> None:
+        self.handle(LegIn.TIMEOUT, what=what)
 
     def handle(self, inp: LegIn, **data: Any) -> None:     # pragma: no cover - abstract
         raise NotImplementedError
@@ -171,7 +124,7 @@ class AppLeg:
     # -- audio
     def say(self, *items: Any, fallback: str = "!450/200") -> None:
         """Play prompt names / sample arrays to the caller; PLAYED when done."""
-        lib = self.vm.ctl._prompt_library()
+        lib = self.ctl._prompt_library()
         player: Optional[Player] = None
         if lib is not None:
             try:
@@ -181,39 +134,8 @@ class AppLeg:
         if player is None:
             audio = [np.asarray(i, np.int16) for i in items if not isinstance(i, str)]
             player = SamplesPlayer(np.concatenate(audio), name="message") if audio else \
-                TonePlayer(fallback, self.vm.ctl.profile)
+                TonePlayer(fallback, self.ctl.profile)
         self.play(player)
-
-    def tone(self, spec: str) -> None:
-        self.play(TonePlayer(spec, self.vm.ctl.profile))
-
-    def play(self, player: Player) -> None:
-        self._gen += 1
-        gen = self._gen
-        row = self.row_a
-        if row is None:
-            return
-        self.vm.ctl.switch.play(row, _Watched(player, lambda: self._played(gen), self.vm.ctl.clock))
-
-    def _played(self, gen: int) -> None:
-        if gen == self._gen:
-            self.handle(LegIn.PLAYED)
-
-    def quiet(self) -> None:
-        """Stop what is playing (a key was pressed)."""
-        self._gen += 1
-        if self.row_a is not None:
-            self.vm.ctl.switch.stop(self.row_a)
-
-    # -- timers
-    def arm(self, ms: int, what: str = "") -> None:
-        self.disarm()
-        self._timer = self.vm.ctl.clock.call_later(ms, lambda: self.handle(LegIn.TIMEOUT, what=what))
-
-    def disarm(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
 
     # -- recording
     def start_recording(self, path: Path, silence_ms: int = 10_000) -> Recording:
@@ -225,9 +147,3 @@ class AppLeg:
         if rec is not None:
             rec.stop(trim_ms)
         return rec
-
-    def hang_up(self) -> None:
-        """End the caller's call from our side."""
-        call = self.call
-        if call is not None:
-            call.hangup(self)

@@ -25,7 +25,7 @@ import enum
 import logging
 from typing import TYPE_CHECKING, Any, Optional
 
-from firmware.voicemail.leg import BEEP, AppLeg, LegIn
+from firmware.voicemail.leg import BEEP, VoicemailLeg, LegIn
 
 if TYPE_CHECKING:
     from firmware.voicemail.service import VoicemailService
@@ -59,7 +59,7 @@ _ENTRY = (RState.MAILBOX, RState.PIN, RState.NEW_PIN, RState.NEW_PIN_AGAIN, RSta
 _GREETING_KEYS = {"1": "busy", "2": "unavailable", "3": "temp"}
 
 
-class RetrievalLeg(AppLeg):
+class RetrievalLeg(VoicemailLeg):
     """Log in to ``mailbox`` (None: ask which) and run the menu."""
 
     def __init__(self, vm: "VoicemailService", mailbox: Optional[str], own_phone: bool = False) -> None:
@@ -82,10 +82,10 @@ class RetrievalLeg(AppLeg):
     # ------------------------------------------------------------------ helpers
     @property
     def mb(self) -> Any:
-        return self.vm.ctl.config.mailbox(self.mailbox) if self.mailbox else None
+        return self.ctl.config.mailbox(self.mailbox) if self.mailbox else None
 
     def _lib(self) -> Any:
-        return self.vm.ctl._prompt_library()
+        return self.ctl._prompt_library()
 
     def _ask(self, state: RState, *prompt: str) -> None:
         """Say ``prompt`` and collect digits ending with #."""
@@ -125,9 +125,9 @@ class RetrievalLeg(AppLeg):
         log.warning("voicemail login to mailbox %s from %s failed (%d of %d)", self.mailbox, who,
                     self.attempts, LOGIN_ATTEMPTS)
         if self.attempts >= LOGIN_ATTEMPTS:
-            self.vm.ctl.tollguard.refuse(who, self.mailbox or "", f"voicemail: wrong PIN {LOGIN_ATTEMPTS} times "
+            self.ctl.tollguard.refuse(who, self.mailbox or "", f"voicemail: wrong PIN {LOGIN_ATTEMPTS} times "
                                                                   f"for mailbox {self.mailbox}", kind="voicemail")
-            self.vm.ctl.publish("voicemail.login_failed", {"mailbox": self.mailbox, "from": who})
+            self.ctl.publish("voicemail.login_failed", {"mailbox": self.mailbox, "from": who})
             self.state = RState.GOODBYE
             self.say("mailbox_login_incorrect", "goodbye")
             return
@@ -189,7 +189,7 @@ class RetrievalLeg(AppLeg):
             items += ["mailbox_message", *lib.number(self.idx + 1), "mailbox_message_suffix"]
             if m.urgent:
                 items.append("mailbox_urgent")
-            items += ["mailbox_received", *lib.time_of_day(m.received.astimezone(self.vm.ctl.local_time().tzinfo))]
+            items += ["mailbox_received", *lib.time_of_day(m.received.astimezone(self.ctl.local_time().tzinfo))]
             digits = "".join(c for c in m.caller if c.isdigit())
             if digits:
                 items += ["mailbox_from", *lib.digits(digits)]
@@ -210,7 +210,7 @@ class RetrievalLeg(AppLeg):
         if m is None or call is None or not m.caller:
             self._then(RState.MESSAGE, "error")
             return
-        owner = self.vm.ctl.config.extension(self.mb.owners[0]) if self.mb and self.mb.owners else None
+        owner = self.ctl.config.extension(self.mb.owners[0]) if self.mb and self.mb.owners else None
         rights = getattr(call.a, "extension", None) or owner
         cb = self.vm.record_callback(m, "menu", False, call.id)
         self.quiet()
@@ -226,7 +226,7 @@ class RetrievalLeg(AppLeg):
     def _dialable(self, caller: str) -> list[str]:
         """The caller's number as it can be dialled: as is (internal), then behind each
         outbound route's prefix (outside callers)."""
-        cfg = self.vm.ctl.config
+        cfg = self.ctl.config
         out = [caller]
         for r in cfg.outbound_routes:
             if r.prefix and r.prefix + caller not in out:
@@ -240,7 +240,7 @@ class RetrievalLeg(AppLeg):
             return
         if call.state.value == "ended" or waited > 180_000:
             return
-        self.vm.ctl.clock.call_later(CALLBACK_WATCH_MS,
+        self.ctl.clock.call_later(CALLBACK_WATCH_MS,
                                      lambda: self._watch_callback(call, cb, waited + CALLBACK_WATCH_MS))
 
     def _forward(self, to: str) -> None:
@@ -268,12 +268,12 @@ class RetrievalLeg(AppLeg):
                 self._then(RState.OPTIONS, "mailbox_message_too_short")
             return
         self.vm.store.set_greeting(self.mailbox, self.greeting_kind, rec.path)
-        self.vm.ctl.publish("voicemail.greeting", {"mailbox": self.mailbox, "kind": self.greeting_kind})
+        self.ctl.publish("voicemail.greeting", {"mailbox": self.mailbox, "kind": self.greeting_kind})
         self._then(RState.OPTIONS, "mailbox_greeting_saved")
 
     def _save_pin(self, pin: str) -> None:
         number = self.mailbox
-        self.vm.ctl.update_config(lambda store: store.update_mailbox(number, pin=pin))
+        self.ctl.update_config(lambda store: store.update_mailbox(number, pin=pin))
         log.info("voicemail: mailbox %s PIN changed", number)
         self._then(RState.MAIN, "mailbox_pin_changed")
 

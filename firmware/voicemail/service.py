@@ -21,7 +21,7 @@ from firmware.calls.call import Call
 from firmware.calls.plan import Branch, Stage
 from firmware.voicemail.deposit import DepositLeg
 from firmware.voicemail.email import MAX_ATTEMPTS, POLL_MS, RETRY_MS, EmailJob, Mailer, SmtpAccount
-from firmware.voicemail.leg import AppLeg
+from firmware.voicemail.leg import VoicemailLeg
 from firmware.voicemail.mwi import AnalogMwi
 from firmware.voicemail.store import Message, VoicemailStore
 
@@ -48,7 +48,7 @@ class VoicemailService:
         self.smtp_cafile: Optional[str] = None      #: extra CA to trust (tests: self-signed server)
         self.email_log: list[dict] = []              #: last email outcomes (for status)
         self._poll_timer: Any = None
-        self.legs: list[AppLeg] = []
+        self.legs: list[VoicemailLeg] = []
         self._shown: dict[str, bool] = {}           #: extension -> messages waiting, as last told
         ctl.voicemail = self
         self.refresh_all(force=True)
@@ -63,13 +63,13 @@ class VoicemailService:
         self._track(leg)
         return leg
 
-    def retrieval_leg(self, mailbox: Optional[str], own_phone: bool = False) -> AppLeg:
+    def retrieval_leg(self, mailbox: Optional[str], own_phone: bool = False) -> VoicemailLeg:
         from firmware.voicemail.retrieval import RetrievalLeg
         leg = RetrievalLeg(self, mailbox, own_phone=own_phone)
         self._track(leg)
         return leg
 
-    def _track(self, leg: AppLeg) -> None:
+    def _track(self, leg: VoicemailLeg) -> None:
         self.legs = [x for x in self.legs if getattr(x, "state", None) is None or x.state.value != "gone"]
         self.legs.append(leg)
 
