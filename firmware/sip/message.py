@@ -240,7 +240,10 @@ class SipMessage:
             first = self.get("Via")
             if first is None:
                 raise SipParseError("message has no Via header")
-            return Via.parse(split_list(first)[0])
+            vias = split_list(first)
+            if not vias:
+                raise SipParseError("the Via header is empty")
+            return Via.parse(vias[0])
         return self._view("top_via", top).copy()
 
     def set_top_via(self, via: Via) -> None:
@@ -383,7 +386,17 @@ def parse(data: bytes) -> SipMessage:
     head = data[i:end].decode("utf-8", "surrogateescape")
     body = data[end + sep:]
     lines = head.replace("\r\n", "\n").split("\n")
-    msg = _parse_start_line(lines[0])
+    start_error: Optional[SipParseError] = None
+    try:
+        msg = _parse_start_line(lines[0])
+    except SipParseError as e:
+        # a bad request line (URI scheme, version, spacing): still read the headers, so the
+        # request can be answered 416/505/400 instead of dropped (the placeholder URI is
+        # never used: parse raises below)
+        method = lines[0].split(" ", 1)[0]
+        if lines[0].upper().startswith("SIP/") or not _TOKEN.fullmatch(method):
+            raise
+        msg, start_error = SipRequest(method, SipUri.parse("sip:invalid.invalid")), e
     # unfold continuation lines (RFC 3261 §7.3.1: LWS at the start of a line)
     logical: list[str] = []
     for n, line in enumerate(lines[1:], start=2):
@@ -406,6 +419,8 @@ def parse(data: bytes) -> SipMessage:
             bad = bad or f"header {name} contains a control character (CR, LF or NUL injection?)"
             continue
         msg.add(name, value)
+    if start_error is not None:
+        raise SipParseError(start_error.reason, start_error.status, message=msg)
     if bad:
         raise SipParseError(bad, message=msg)
     _validate(msg)
@@ -441,6 +456,8 @@ def _parse_start_line(line: str) -> SipMessage:
         raise SipParseError(f"bad request line {line[:80]!r}: {version!r} is not SIP/2.0")
     if version.upper() != "SIP/2.0":
         raise SipParseError(f"SIP version {version!r} is not supported (only SIP/2.0)", 505)
+    if uri.startswith("<"):
+        raise SipParseError(f"Request-URI {uri[:80]!r} must not be in angle brackets (RFC 3261 §25.1)")
     try:
         return SipRequest(method, SipUri.parse(uri))
     except SipParseError as e:

@@ -28,17 +28,10 @@ from tests.sip.malformed import DROP, METHODS, OK, UDP_MAX, Case, corpus
 CASES = corpus()
 SUPPORTED = {"replaces", "norefersub", "path", "outbound", "timer"}
 
-#: what message.py gets wrong today (case-name prefix -> what is wrong), reported to the
-#: lead; each matching case is an xfail(strict), so the test turns red once it is fixed
-#: and the entry must go
-KNOWN_GAPS: dict[tuple[str, ...], str] = {
-    ("scheme/request-uri-", "version/INVITE-", "version/REGISTER-", "rfc4475/request-uri-"):
-        "a bad request line (URI scheme, version, spacing) is raised before the headers are "
-        "read, so make_error_response has no message and the request is dropped instead of "
-        "answered 416/505/400",
-    ("via/empty",):
-        "an empty Via value raises IndexError in top_via (make_error_response)",
-}
+#: what message.py gets wrong today (case-name prefix -> what is wrong); each matching case
+#: is an xfail(strict), so the test turns red once it is fixed and the entry must go.
+#: Empty: bad request lines are answered 416/505/400 since the headers are read anyway.
+KNOWN_GAPS: dict[tuple[str, ...], str] = {}
 
 
 def known_gap(name: str) -> str:
