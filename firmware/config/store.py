@@ -421,6 +421,38 @@ class ConfigStore(KnowledgeBaseStore):
     def update_holiday(self, date: str, /, **fields: Any) -> None: self._update("holidays", date, fields)
     def delete_holiday(self, date: str) -> None: self._delete("holidays", date)
 
+    def put_holidays(self, rows: list[Mapping[str, Any]]) -> dict[str, list[str]]:
+        """Make the holiday list exactly ``rows`` (``{date, name}``) in one change: new dates
+        are added, changed names updated, dates not listed deleted.  Nothing changes when a
+        row is refused or a date to delete is still used (the message names what uses it).
+        Returns ``{"added": [...], "updated": [...], "deleted": [...]}`` (dates)."""
+        clean = [validate_row("holidays", r) for r in rows]
+
+        def change(state: dict[str, Any]) -> dict[str, list[str]]:
+            dates = [h["date"] for h in clean]
+            twice = sorted({d for d in dates if dates.count(d) > 1})
+            if twice:
+                raise ConfigError("holidays.date", f"holiday {twice[0]} is listed twice")
+            old = {h["date"]: h for h in state["holidays"]}
+            diff = {"added": [d for d in dates if d not in old],
+                    "updated": [h["date"] for h in clean if h["date"] in old and old[h["date"]]["name"] != h["name"]],
+                    "deleted": [d for d in old if d not in dates]}
+            for d in diff["deleted"]:
+                refs = references_to(state, "holidays", d)
+                if refs:
+                    raise ConfigError("holidays.date", f"cannot delete holiday {d}: " + "; ".join(refs))
+            state["holidays"] = clean
+            validate_config(state)
+            for d in diff["deleted"]:
+                self.db.execute("DELETE FROM holidays WHERE date = ?", [d])
+            for h in clean:
+                if h["date"] in diff["added"]:
+                    self.db["holidays"].insert(self._encode("holidays", h))
+                elif h["date"] in diff["updated"]:
+                    self.db["holidays"].update(h["date"], {"name": h["name"]})
+            return diff
+        return self._transaction(change, audit=lambda diff: ("put", "holidays", "", diff))
+
     def caller_lists(self) -> list[dict]: return self._list("caller_lists")
     def add_caller_list_entry(self, **fields: Any) -> int: return self._add("caller_lists", fields)
     def update_caller_list_entry(self, id: int, /, **fields: Any) -> None: self._update("caller_lists", id, fields)

@@ -13,6 +13,7 @@ from firmware.config.countries import country_rows
 from firmware.config.errors import ConfigError
 from firmware.config.featurecodes import DEFAULT_FEATURE_CODES, FEATURE_CODES
 from webui.i18n import N_, _
+from webui.pages.config_tables import targets
 from webui.pages.tables import CONFIG_ROLES, Field as F, SettingsPage, _errors, install_settings, render_field
 from webui.render import add_nav, render
 from webui.web import Web
@@ -26,7 +27,7 @@ GENERAL = SettingsPage("/config/settings", N_("General settings"), intro=N_(
       lambda store: [(r["code"], f"{r['code']} — {r['name']} ({r['callerid']}, {r['companding']})")
                      for r in country_rows()],
       help=N_("Tones, caller ID and numbering")),
-    F("operator", N_("Operator (dial 0)"), help=N_("An extension or ring group; empty = none")),
+    F("operator", N_("Operator (dial 0)"), "dest", targets=targets("extension", "ring_group"), blank=N_("— none")),
     F("emergency_numbers", N_("Extra emergency numbers"), "lines",
       help=N_("One per line; the country's own (110, 119, 120...) are always allowed")),
     F("first_digit_timeout_ms", N_("Wait for the first digit (ms)"), "number", section=N_("Dialling and timeouts"),

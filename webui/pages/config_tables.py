@@ -8,8 +8,8 @@ from typing import Any
 
 from firmware.config.store import ConfigStore
 from firmware.config.validate import board_ports
-from webui.i18n import N_
-from webui.pages.tables import Field as F, Table
+from webui.i18n import N_, _
+from webui.pages.tables import Field as F, Kinds, Table
 
 YES_NO = (("1", N_("yes")), ("0", N_("no")))
 CALL_CLASS = (("internal", N_("internal only")), ("local", N_("local")), ("national", N_("national")),
@@ -49,6 +49,51 @@ def _line_choices(store: ConfigStore) -> list[tuple[str, str]]:
             + [(r["name"], f"{r['name']} (SIP)") for r in store.sip_trunks()])
 
 
+#: destination kinds as the pickers group them: (kind as in inbound_routes.dest_kind, group label)
+DEST_GROUPS = (("extension", N_("Extensions")), ("ring_group", N_("Ring groups")), ("queue", N_("Queues")),
+               ("ivr", N_("IVR menus")), ("voicemail", N_("Voicemail")), ("conference", N_("Conference rooms")))
+ALL_DESTS = tuple(k for k, _label in DEST_GROUPS)
+
+
+def _target_rows(store: ConfigStore, kind: str) -> list[tuple[str, str]]:
+    """The numbers of one kind of destination with their labels ("801 Alice")."""
+    def named(rows: list[dict]) -> list[tuple[str, str]]:
+        return [(r["number"], f"{r['number']} {r.get('name', '') or ''}".strip()) for r in rows]
+    if kind == "extension":
+        return named(store.extensions())
+    if kind == "ring_group":
+        return named(store.ring_groups())
+    if kind == "queue":
+        return named(store.queues())
+    if kind == "ivr":
+        return named(store.ivr_menus())
+    if kind == "conference":
+        return named(store.conference_rooms())
+    if kind == "voicemail":
+        boxes = [b for b in store.mailboxes() if b["enabled"]]
+        if not boxes:
+            return []
+        s = store.settings()
+        out = [(s["voicemail_prefix"] + b["number"], f"{s['voicemail_prefix']}{b['number']} {b['name']}".strip())
+               for b in boxes] if s.get("voicemail_prefix") else []
+        if s.get("voicemail_main"):
+            out.append((s["voicemail_main"], _("{number} any mailbox (asks for it)").format(number=s["voicemail_main"])))
+        return out
+    raise ValueError(kind)
+
+
+def targets(*kinds: str) -> Any:
+    """Destination targets of these kinds for a ``dest`` field, grouped as DEST_GROUPS."""
+    def fn(store: ConfigStore) -> list[tuple[str, str, list[tuple[str, str]]]]:
+        return [(k, label, _target_rows(store, k)) for k, label in DEST_GROUPS if k in kinds]
+    return fn
+
+
+def _ext_port(row: dict) -> str:
+    """The list's port cell: the FXS port, or for a SIP phone the user it registers as."""
+    return (row["port"] or "") if row["kind"] == "fxs" else _("SIP user {number}").format(number=row["number"])
+
+
 _exts = _rows("extensions", "number")
 _agents = _rows("agents", "number")
 _queues = _rows("queues", "number")
@@ -57,10 +102,16 @@ _queues = _rows("queues", "number")
 # --------------------------------------------------------------------------- the tables
 TABLES: list[Table] = [
     Table("extensions", N_("Extensions"), "extension", "number",
-          columns=(("number", N_("Number")), ("name", N_("Name")), ("kind", N_("Kind")), ("port", N_("Port")),
+          columns=(("number", N_("Number")), ("name", N_("Name")), ("kind", N_("Kind")),
+                   ("port", N_("Port or SIP user")),
                    ("outbound_class", N_("May call")), ("enabled", N_("Enabled")), ("dnd", N_("DND")),
                    ("cfu", N_("Forward all"))),
           sample={'number': '99', 'kind': 'sip'},
+          kinds=(Kinds("kind", {"fxs": ("port",), "sip": ("secret",)}, clear=("port",)),
+                 Kinds("followme_mode", {"after": ("followme", "followme_delay_ms", "followme_confirm"),
+                                         "together": ("followme", "followme_confirm")}),
+                 Kinds("cfna", {"*": ("cfna_ring_ms",)})),
+          cells={"port": _ext_port},
           add_label=N_("Add an extension"),
           intro=N_("Phones of the box: analog phones on FXS ports and SIP phones. A SIP extension gets a "
                    "generated password when none is given."),
@@ -69,14 +120,15 @@ TABLES: list[Table] = [
               F("name", N_("Name")),
               F("kind", N_("Kind"), "select", (("fxs", N_("analog phone (FXS port)")), ("sip", N_("SIP phone")))),
               F("port", N_("FXS port"), "select", _ports("fxs"), help=N_("Only for analog phones")),
-              F("secret", N_("SIP password"), "secret",
+              F("secret", N_("SIP password"), "secret", generate=True,
                 help=N_("Only for SIP phones; empty on a new SIP extension: one is generated")),
               F("outbound_class", N_("May call"), "select", CALL_CLASS),
               F("enabled", N_("Enabled"), "checkbox"),
               F("dnd", N_("Do not disturb"), "checkbox"),
-              F("cfu", N_("Forward all calls to"), help=N_("A number as dialled; empty = off")),
-              F("cfb", N_("Forward when busy to")),
-              F("cfna", N_("Forward when not answered to")),
+              F("cfu", N_("Forward all calls to"), "dest", targets=targets(*ALL_DESTS), free=True,
+                help=N_("A number as dialled; empty = off")),
+              F("cfb", N_("Forward when busy to"), "dest", targets=targets(*ALL_DESTS), free=True),
+              F("cfna", N_("Forward when not answered to"), "dest", targets=targets(*ALL_DESTS), free=True),
               F("cfna_ring_ms", N_("Ring before forwarding (ms)"), "number", help=N_("5000–120000 ms")),
               F("followme", N_("Follow-me number"), help=N_("e.g. a mobile, as dialled (913800138000)")),
               F("followme_mode", N_("Follow-me"), "select", (("off", N_("off")), ("after", N_("after a delay")),
@@ -100,8 +152,8 @@ TABLES: list[Table] = [
               F("strategy", N_("Strategy"), "select", RG_STRATEGY),
               F("members", N_("Members"), "multi", _exts, help=N_("At least one extension")),
               F("ring_ms", N_("Ring time (ms)"), "number", help=N_("2000–600000 ms")),
-              F("no_answer_dest", N_("When nobody answers"), help=N_("An extension, ring group or voicemail "
-                                                                      "number; empty = hang up")),
+              F("no_answer_dest", N_("When nobody answers"), "dest",
+                targets=targets("extension", "ring_group", "voicemail"), blank=N_("— hang up")),
           )),
     Table("trunk_groups", N_("Trunk groups"), "trunk_group", "name",
           columns=(("name", N_("Name")), ("strategy", N_("Strategy")), ("description", N_("Description"))),
@@ -118,6 +170,7 @@ TABLES: list[Table] = [
           columns=(("name", N_("Name")), ("port", N_("Port")), ("number", N_("Number")),
                    ("trunk_group", N_("Trunk group")), ("cid", N_("Caller ID")), ("enabled", N_("Enabled"))),
           sample={'name': 'x', 'port': 'fxo1'},
+          kinds=(Kinds("answer", {"timer": ("answer_timer_ms",)}),),
           add_label=N_("Add a line"), related=("trunk_groups",), nav=False,
           fields=(
               F("name", N_("Name"), required=True),
@@ -139,6 +192,7 @@ TABLES: list[Table] = [
           columns=(("name", N_("Name")), ("host", N_("Host")), ("username", N_("User name")),
                    ("register", N_("Registers")), ("trunk_group", N_("Trunk group")), ("enabled", N_("Enabled"))),
           sample={'name': 'x', 'host': 'example.com', 'username': 'u'},
+          kinds=(Kinds("register", {"1": ("expires_s",)}), Kinds("backup_host", {"*": ("backup_port",)})),
           add_label=N_("Add a SIP trunk"), related=("trunk_groups",),
           fields=(
               F("name", N_("Name"), required=True),
@@ -168,6 +222,8 @@ TABLES: list[Table] = [
                    ("dest", N_("Destination")), ("time_condition", N_("Time condition")),
                    ("night_dest", N_("Outside hours"))),
           sample={'dest': '99'},
+          kinds=(Kinds("time_condition", {"*": ("night_dest_kind", "night_dest")},
+                       clear=("night_dest_kind", "night_dest")),),
           add_label=N_("Add an inbound route"),
           intro=N_("Where outside calls go. The first matching route (lowest priority number) wins."),
           fields=(
@@ -177,11 +233,13 @@ TABLES: list[Table] = [
               F("did", N_("Dialled number (DID)"), help=N_("Empty = any")),
               F("cid_prefix", N_("Caller number starts with"), help=N_("Empty = any caller")),
               F("dest_kind", N_("Send to"), "select", DEST_KIND),
-              F("dest", N_("Destination number"), required=True),
+              F("dest", N_("Destination"), "dest", targets=targets(*ALL_DESTS), kind_col="dest_kind",
+                required=True),
               F("time_condition", N_("Time condition"), "select", _rows("time_conditions", "name", "description",
                                                                         blank="—")),
               F("night_dest_kind", N_("Outside business hours send to"), "select", (("", "—"),) + DEST_KIND),
-              F("night_dest", N_("Destination outside business hours")),
+              F("night_dest", N_("Destination outside business hours"), "dest", targets=targets(*ALL_DESTS),
+                kind_col="night_dest_kind"),
               F("moh", N_("Music on hold")),
           )),
     Table("outbound_routes", N_("Outbound routes"), "outbound_route", "id", int_key=True,
@@ -229,6 +287,7 @@ TABLES: list[Table] = [
           columns=(("id", "#"), ("list", N_("List")), ("number", N_("Number")), ("match", N_("Match")),
                    ("action", N_("Action")), ("note", N_("Note"))),
           sample={'number': '1'},
+          kinds=(Kinds("list", {"block": ("action",)}),),
           add_label=N_("Add a number"),
           fields=(
               F("list", N_("List"), "select", (("block", N_("blacklist (block)")), ("allow", N_("whitelist (allow)")))),
@@ -258,6 +317,10 @@ TABLES: list[Table] = [
                    ("members", N_("Agents (penalty)")), ("max_len", N_("Max callers")),
                    ("service_level_s", N_("Service level (s)"))),
           sample={'number': '99'},
+          kinds=(Kinds("exit_key", {"*": ("exit_key_dest",)}, clear=("exit_key_dest",)),
+                 Kinds("callback_after_ms", {"0": (), "*": ("callback_retries", "callback_retry_ms",
+                                                            "callback_class")}),
+                 Kinds("announce_ms", {"0": (), "*": ("announce_position",)})),
           add_label=N_("Add a queue"),
           fields=(
               F("number", N_("Number"), required=True),
@@ -270,11 +333,12 @@ TABLES: list[Table] = [
               F("wrapup_ms", N_("Wrap-up time after a call (ms)"), "number"),
               F("max_len", N_("Callers waiting at most (0 = no limit)"), "number"),
               F("max_wait_ms", N_("Longest wait (ms, 0 = no limit)"), "number"),
-              F("exit_dest", N_("After the longest wait go to")),
+              F("exit_dest", N_("After the longest wait go to"), "dest", targets=targets(*ALL_DESTS), free=True,
+                help=N_("Also when the queue is full or empty; a number as dialled; empty = hang up")),
               F("join_empty", N_("Callers may join with no agent logged in"), "checkbox"),
               F("leave_empty", N_("Callers leave when the last agent logs out"), "checkbox"),
               F("exit_key", N_("Key to leave the queue"), help=N_("One key 0-9, * or #; empty = none")),
-              F("exit_key_dest", N_("The key goes to")),
+              F("exit_key_dest", N_("The key goes to"), "dest", targets=targets(*ALL_DESTS), free=True),
               F("moh", N_("Music on hold")),
               F("announce_ms", N_("Announce every (ms, 0 = never)"), "number"),
               F("announce_position", N_("Tell callers their position"), "checkbox"),
@@ -305,6 +369,7 @@ TABLES: list[Table] = [
           columns=(("number", N_("Number")), ("name", N_("Name")), ("extension", N_("Desk phone")),
                    ("trust_extension", N_("No PIN at the desk")), ("queues", N_("Queues"))),
           sample={'number': '1', 'pin': '1234'},
+          kinds=(Kinds("extension", {"*": ("trust_extension",)}, clear=("trust_extension",)),),
           add_label=N_("Add a supervisor"),
           fields=(
               F("number", N_("Supervisor number"), required=True),
@@ -352,6 +417,7 @@ TABLES: list[Table] = [
           columns=(("number", N_("Number")), ("name", N_("Name")), ("kind", N_("Kind")), ("members", N_("Members")),
                    ("email", N_("Email")), ("enabled", N_("Enabled"))),
           sample={'number': '99'},
+          kinds=(Kinds("kind", {"group": ("members",), "extension": ("own_phone_pin",)}, clear=("members",)),),
           add_label=N_("Add a voicemail box"),
           fields=(
               F("number", N_("Mailbox number"), required=True,

@@ -28,7 +28,21 @@ back with HTTP 400, the values kept and the store's message next to the field it
 ``members``
     queue members: a sub-form of (agent, penalty) rows plus empty rows to add some;
 ``weekhours``
-    opening hours: one input per weekday (``09:00-12:00, 13:00-18:00``).
+    opening hours: one input per weekday (``09:00-12:00, 13:00-18:00``);
+``dest``
+    a destination: a select of the real targets (extensions, ring groups, queues, IVR
+    menus, voicemail, conference rooms) grouped by kind and labelled with their names, or
+    with ``free=True`` a text input with those targets as suggestions (any number as
+    dialled); a stored value that is not among them is still offered (never lost on save).
+    ``kind_col`` names the column holding the target's kind (inbound routes): the server
+    sets it from the target picked, the script shows only the targets of the kind chosen.
+
+Fields that apply: :class:`Kinds` (``Table.kinds``) says once per table which columns
+belong to which value of a switch column (an extension's ``kind``: ``port`` for FXS,
+``secret`` for SIP).  Without JavaScript every field is shown and the server ignores the
+ones that do not apply (or clears those listed in ``Kinds.clear``); with it
+(static/config.js) they are hidden and disabled as the switch changes.  The list shows "—"
+in a column that does not apply to a row.
 """
 from __future__ import annotations
 
@@ -55,6 +69,35 @@ EMPTY_MEMBER_ROWS = 3            #: empty (agent, penalty) rows offered to add q
 NEW = "_new"                     #: the "new row" path segment (no key starts with "_")
 
 Choices = Union[Sequence[tuple[Any, str]], Callable[[ConfigStore], Sequence[tuple[Any, str]]]]
+#: destination targets: ``[(kind, group label msgid, [(number, label), ...]), ...]``
+Targets = Callable[[ConfigStore], Sequence[tuple[str, str, Sequence[tuple[str, str]]]]]
+ANY = "*"                        #: a Kinds key: any other non-empty value of the switch
+
+
+@dataclass(frozen=True)
+class Kinds:
+    """Columns that apply only for some values of the ``switch`` column: ``columns`` maps a
+    value (as the form sends it: a select's value, ``"1"``/``""`` for a checkbox) to the
+    columns that apply then; the key ``"*"`` stands for any other non-empty value.  A
+    column that does not apply is ignored when saving, or set empty when listed in
+    ``clear`` (a stored value would be wrong for the kind: an FXS port on a SIP phone)."""
+    switch: str
+    columns: Mapping[str, tuple[str, ...]]
+    clear: tuple[str, ...] = ()
+
+    def governs(self, col: str) -> bool:
+        return any(col in cols for cols in self.columns.values())
+
+    def on_values(self, col: str) -> list[str]:
+        """The switch values (and ``"*"``) for which ``col`` applies."""
+        return [v for v, cols in self.columns.items() if col in cols]
+
+    def listed(self) -> list[str]:
+        return [v for v in self.columns if v != ANY]
+
+    def applies(self, col: str, value: str) -> bool:
+        on = self.on_values(col)
+        return value in on or (ANY in on and value != "" and value not in self.columns)
 
 
 @dataclass(frozen=True)
@@ -70,6 +113,11 @@ class Field:
     required: bool = False
     placeholder: str = ""
     section: str = ""            #: settings pages: heading this field starts (msgid)
+    targets: Optional[Targets] = None   #: kind "dest": the targets offered
+    blank: str = ""              #: kind "dest" (select): label of the empty choice (msgid); "" = none
+    free: bool = False           #: kind "dest": any number may be typed (targets are suggestions)
+    kind_col: str = ""           #: kind "dest": the column holding the target's kind
+    generate: bool = False       #: kind "secret": offer "generate a new one" when editing
 
     def choice_list(self, store: ConfigStore) -> list[tuple[str, str]]:
         if self.choices is None:
@@ -98,6 +146,12 @@ class Table:
     int_key: bool = False
     nav: bool = True
     sample: Mapping[str, Any] = dc_field(default_factory=dict)   #: a minimal valid row (for defaults)
+    kinds: tuple[Kinds, ...] = ()                                  #: which columns apply when
+    cells: Mapping[str, Callable[[Mapping[str, Any]], str]] = dc_field(default_factory=dict)  #: list cells
+
+    def rule(self, col: str) -> Optional[Kinds]:
+        """The :class:`Kinds` that governs ``col`` (None: it always applies)."""
+        return rule_of(self.kinds, col)
 
     def defaults(self) -> dict[str, Any]:
         """The validator's defaults for the new-row form (not those made from the sample's values,
@@ -205,11 +259,95 @@ def read_form(fields: Sequence[Field], creating: bool, skip: Sequence[str] = ())
             shown[f.name] = ""
             if v:
                 changes[f.name] = v
+            elif f.generate and forms.get(f"{f.name}.generate"):
+                changes[f.name] = ""          # empty: the store makes a new one
         else:
             v = forms.getunicode(f.name, default="")
             v = v if f.kind == "textarea" else v.strip()
             changes[f.name] = shown[f.name] = v
     return changes, shown
+
+
+# --------------------------------------------------------------------------- fields that apply
+def rule_of(kinds: Sequence[Kinds], col: str) -> Optional[Kinds]:
+    return next((k for k in kinds if k.governs(col)), None)
+
+
+def switch_text(value: Any) -> str:
+    """A switch column's value as the form sends it (a checkbox: "1" or "")."""
+    if isinstance(value, bool):
+        return "1" if value else ""
+    return "" if value is None else str(value)
+
+
+def not_applying(kinds: Sequence[Kinds], fields: Sequence[Field], values: Mapping[str, Any]) -> set[str]:
+    """The columns of ``fields`` that do not apply with these (form or stored) ``values``."""
+    out = set()
+    for f in fields:
+        k = rule_of(kinds, f.name)
+        if k is not None and not k.applies(f.name, switch_text(values.get(k.switch))):
+            out.add(f.name)
+    return out
+
+
+def _empty(f: Field) -> Any:
+    if f.kind in ("multi", "members"):
+        return []
+    if f.kind == "checkbox":
+        return False
+    return ""
+
+
+def settle(kinds: Sequence[Kinds], fields: Sequence[Field], changes: dict[str, Any],
+           current: Mapping[str, Any]) -> None:
+    """Drop (or clear, per ``Kinds.clear``) the changes of columns that do not apply with
+    the switch values being saved (a switch not in ``changes`` keeps its ``current`` value)."""
+    values = {**current, **changes}
+    for name in not_applying(kinds, fields, values):
+        k = rule_of(kinds, name)
+        if k is not None and name in k.clear:
+            changes[name] = _empty(next(f for f in fields if f.name == name))
+        else:
+            changes.pop(name, None)
+
+
+def target_kind(f: Field, store: ConfigStore, value: str) -> Optional[str]:
+    """The kind of destination ``value`` among ``f``'s targets (None: not one of them)."""
+    for kind, _label, items in (f.targets(store) if f.targets else ()):
+        if any(str(v) == value for v, _t in items):
+            return kind
+    return None
+
+
+def infer_kinds(fields: Sequence[Field], changes: dict[str, Any], store: ConfigStore) -> None:
+    """A destination picked from the list sets its kind column (a form sent without the
+    script may name a queue with the kind still "extension")."""
+    for f in fields:
+        if f.kind == "dest" and f.kind_col and changes.get(f.name):
+            kind = target_kind(f, store, str(changes[f.name]))
+            if kind is not None and f.kind_col in changes:
+                changes[f.kind_col] = kind
+
+
+def target_labels(fields: Sequence[Field], store: ConfigStore) -> dict[str, dict[str, str]]:
+    """column -> {number: "label"} of every destination field (for the list)."""
+    out: dict[str, dict[str, str]] = {}
+    for f in fields:
+        if f.kind == "dest" and f.targets:
+            out[f.name] = {str(v): t for _k, _g, items in f.targets(store) for v, t in items}
+    return out
+
+
+def when_wrap(kinds: Sequence[Kinds], f: Field, inner: str, hidden: bool) -> str:
+    """A governed field inside ``<div class="when" data-switch data-on data-listed>`` that
+    static/config.js shows and hides ("na": does not apply now; hidden only with the script)."""
+    k = rule_of(kinds, f.name)
+    if k is None:
+        return inner
+    esc = html.escape
+    return (f'<div class="when{" na" if hidden else ""}" data-switch="{esc(k.switch)}" '
+            f'data-on="{esc(" ".join(k.on_values(f.name)))}" data-listed="{esc(" ".join(k.listed()))}">'
+            f'{inner}</div>')
 
 
 # --------------------------------------------------------------------------- rendering
@@ -262,8 +400,15 @@ def render_field(f: Field, values: Mapping[str, Any], errors: Mapping[str, str],
     if f.kind == "secret":
         hint = "" if creating else _("Leave empty to keep the one set now.")
         help_text = " ".join(x for x in (_(f.help) if f.help else "", hint) if x)
-        return html_field(f.name, _(f.label), {}, errs, kind="password", help=help_text,
-                          autocomplete="new-password")
+        out = html_field(f.name, _(f.label), {}, errs, kind="password", help=help_text,
+                         autocomplete="new-password")
+        if f.generate and not creating:
+            box = (f'<label class="check"><input type="checkbox" id="{fid}-generate" name="{esc(f.name)}.generate"'
+                   f' value="1"> {esc(_("Generate a new one (shown once after saving)"))}</label>')
+            out = out[:-len("</div>")] + box + "</div>"
+        return out
+    if f.kind == "dest":
+        return _dest_field(f, str(values.get(f.name, "") or ""), err, fid, store)
     if f.kind == "multi":
         chosen = {str(v) for v in values.get(f.name) or []}
         boxes = []
@@ -313,6 +458,37 @@ def render_field(f: Field, values: Mapping[str, Any], errors: Mapping[str, str],
     raise ValueError(f"unknown field kind {f.kind!r}")
 
 
+def _dest_field(f: Field, value: str, err: Optional[str], fid: str, store: ConfigStore) -> str:
+    """A destination: a select grouped by kind (or, ``free``, a text input with a datalist);
+    a value that is not among the targets is offered too, so saving never loses it."""
+    esc = html.escape
+    groups = list(f.targets(store)) if f.targets else []
+    known = {str(v) for _k, _g, items in groups for v, _t in items}
+    aria = f' aria-invalid="true" aria-describedby="{fid}-err"' if err else ""
+    if f.free:
+        opts = "".join(f'<option value="{esc(str(v))}" label="{esc(_(g))}: {esc(t)}"></option>'
+                       for _k, g, items in groups for v, t in items)
+        inner = (f'<input type="text" id="{fid}" name="{esc(f.name)}" value="{esc(value)}" inputmode="numeric"'
+                 f' list="{fid}-list" autocomplete="off"{aria}><datalist id="{fid}-list">{opts}</datalist>')
+        return _wrap(f, inner, err, fid)
+    parts = []
+    if f.blank or not value:
+        parts.append(f'<option value=""{" selected" if not value else ""}>{esc(_(f.blank) if f.blank else "—")}</option>')
+    for kind, label, items in groups:
+        if not items:
+            continue
+        parts.append(f'<optgroup label="{esc(_(label))}" data-kind="{esc(kind)}">')
+        parts += [f'<option value="{esc(str(v))}"{" selected" if str(v) == value else ""}>{esc(t)}</option>'
+                  for v, t in items]
+        parts.append("</optgroup>")
+    if value and value not in known:
+        parts.append(f'<option value="{esc(value)}" selected>{esc(_("{value} (not found)").format(value=value))}'
+                     "</option>")
+    kind_from = f' data-kind-from="{esc(f.kind_col)}"' if f.kind_col else ""
+    inner = f'<select id="{fid}" name="{esc(f.name)}"{kind_from}{aria}>{"".join(parts)}</select>'
+    return _wrap(f, inner, err, fid)
+
+
 # --------------------------------------------------------------------------- pages
 def _flash_from_query() -> Optional[tuple[str, str]]:
     q = bottle.request.query
@@ -335,7 +511,19 @@ def install_table(app: bottle.Bottle, web: Web, t: Table, tables: Mapping[str, T
 
     def list_page(**kw: Any) -> str:
         rows = t.rows(web.store)
-        return render("config_list", title=_(t.title), table=t, rows=rows, display=display,
+        labels = target_labels(t.fields, web.store)
+
+        def cell(r: Mapping[str, Any], col: str) -> str:
+            if col in t.cells:
+                return t.cells[col](r)
+            k = t.rule(col)
+            if k is not None and not k.applies(col, switch_text(r.get(k.switch))):
+                return "—"
+            v = r.get(col)
+            if col in labels and v not in (None, ""):
+                return labels[col].get(str(v), str(v))
+            return display(v, col)
+        return render("config_list", title=_(t.title), table=t, rows=rows, cell=cell,
                       base=base, related=related(), quote=_quote, flash=kw.pop("flash", None) or _flash_from_query(),
                       **kw)
 
@@ -343,8 +531,12 @@ def install_table(app: bottle.Bottle, web: Web, t: Table, tables: Mapping[str, T
                   flash: Any = None, extra: str = "") -> str:
         creating = key is None
         errors = errors or {}
-        fields_html = [render_field(f, values or {}, errors, web.store, creating=creating,
-                                    readonly=(f.name == t.key and not creating)) for f in t.fields]
+        values = values or {}
+        hidden = not_applying(t.kinds, t.fields, shown_switches(t, values, web.store))
+        fields_html = [when_wrap(t.kinds, f, render_field(f, values, errors, web.store, creating=creating,
+                                                          readonly=(f.name == t.key and not creating)),
+                                 f.name in hidden and f.name not in errors)
+                       for f in t.fields]
         unplaced = [(k, v) for k, v in errors.items() if k not in placed(t.fields, errors)]
         if unplaced and flash is None:
             flash = ("error", "; ".join(f"{k}: {v}" for k, v in unplaced))
@@ -364,23 +556,32 @@ def install_table(app: bottle.Bottle, web: Web, t: Table, tables: Mapping[str, T
     def new_form() -> str:
         return form_page(values=form_values(t.fields, t.defaults()))
 
+    def generated(before: Mapping[str, Any], changes: Mapping[str, Any], key: Any) -> Optional[tuple[Field, str]]:
+        """A secret the store made on this save (a new SIP extension, "generate" ticked)."""
+        row = t.find(web.store, key) or {}
+        for f in t.fields:
+            if f.generate and not changes.get(f.name) and row.get(f.name) and row.get(f.name) != before.get(f.name):
+                return f, str(row[f.name])
+        return None
+
     @app.post(base, roles=CONFIG_ROLES)
     def create() -> Any:
         changes, shown = read_form(t.fields, creating=True)
         if t.int_key:
             changes.pop(t.key, None)
+        infer_kinds(t.fields, changes, web.store)
+        settle(t.kinds, t.fields, changes, {})
         try:
             key = store_call("add", **changes)
         except ConfigError as e:
             bottle.response.status = 400
             return form_page(values=shown, errors=_errors(e))
-        if t.name == "extensions":
-            ext = web.store.extension(str(key)) or {}
-            if ext.get("kind") == "sip" and not changes.get("secret"):
-                # a generated SIP password: shown once, on the page that made it
-                return list_page(flash=("", _("Extension {key} added. Its SIP password is {secret} "
-                                              "(write it down: it is not shown again).")
-                                        .format(key=key, secret=ext.get("secret", ""))))
+        made = generated({}, changes, key)
+        if made:
+            # a generated password: shown once, on the page that made it
+            return list_page(flash=("", _("Added: {key}. Its {field} is {secret} "
+                                          "(write it down: it is not shown again).")
+                                    .format(key=key, field=_(made[0].label), secret=made[1])))
         return bottle.redirect(f"{base}?added={_quote(key)}", 303)
 
     @app.get(f"{base}/<key>", roles=CONFIG_ROLES)
@@ -398,11 +599,18 @@ def install_table(app: bottle.Bottle, web: Web, t: Table, tables: Mapping[str, T
         if row is None:
             raise bottle.HTTPError(404)
         changes, shown = read_form(t.fields, creating=False, skip=(t.key,))
+        infer_kinds(t.fields, changes, web.store)
+        settle(t.kinds, t.fields, changes, row)
         try:
             store_call("update", k, **changes)
         except ConfigError as e:
             bottle.response.status = 400
             return form_page(k, {**form_values(t.fields, row), **shown}, _errors(e))
+        made = generated(row, changes, k)
+        if made:
+            return list_page(flash=("", _("Saved: {key}. Its new {field} is {secret} "
+                                          "(write it down: it is not shown again).")
+                                    .format(key=k, field=_(made[0].label), secret=made[1])))
         return bottle.redirect(f"{base}?saved={_quote(k)}", 303)
 
     @app.post(f"{base}/<key>/delete", roles=CONFIG_ROLES)
@@ -417,6 +625,19 @@ def install_table(app: bottle.Bottle, web: Web, t: Table, tables: Mapping[str, T
             bottle.response.status = 400
             return form_page(k, form_values(t.fields, row), flash=("error", e.message))
         return bottle.redirect(f"{base}?deleted={_quote(k)}", 303)
+
+
+def shown_switches(t: Table, values: Mapping[str, Any], store: ConfigStore) -> dict[str, Any]:
+    """``values`` with each switch as the browser will show it: a select whose value is not
+    one of its choices shows its first choice."""
+    out = dict(values)
+    for k in t.kinds:
+        f = next((f for f in t.fields if f.name == k.switch), None)
+        if f is not None and f.kind == "select":
+            choices = [v for v, _t in f.choice_list(store)]
+            if choices and str(out.get(k.switch, "")) not in choices:
+                out[k.switch] = choices[0]
+    return out
 
 
 def _errors(e: ConfigError) -> dict[str, str]:

@@ -317,24 +317,24 @@ def load_hours(web: Web) -> dict:
 
 
 def save_hours(web: Web, f: dict, files: Mapping[str, Any]) -> None:
+    """The opening hours and the holiday list: the textarea is the whole list, so a line the
+    installer removed deletes that holiday (all holiday changes in one store change;
+    refused, nothing changed, while something still uses a removed one)."""
     hours = {d: f.get(d, "") for d in WEEKDAYS}
     holidays = []
     for line in f.get("holidays", "").splitlines():
         if line.strip():
             date, _sep, name = line.strip().partition(" ")
-            holidays.append((date, name.strip()))
+            holidays.append({"date": date, "name": name.strip()})
     with web.acting() as store:
         if store.time_condition(BUSINESS_HOURS) is None:
             store.add_time_condition(name=BUSINESS_HOURS, description="Business hours (setup wizard)", hours=hours)
         else:
             store.update_time_condition(BUSINESS_HOURS, hours=hours)
-        known = {h["date"]: h for h in store.holidays()}
-        for date, name in holidays:
+        known = {h["date"]: h["name"] for h in store.holidays()}
+        if known != {h["date"]: h["name"] for h in holidays} or len(holidays) != len(known):
             try:
-                if date not in known:
-                    store.add_holiday(date=date, name=name)
-                elif known[date]["name"] != name:
-                    store.update_holiday(date, name=name)
+                store.put_holidays(holidays)
             except ConfigError as e:
                 raise StepError("holidays", e.message) from None
 

@@ -1,4 +1,4 @@
-% rebase('base.tpl', title=title, extra_css=['config.css'])
+% rebase('base.tpl', title=title, extra_css=['config.css'], extra_js=['config.js'])
 <p class="crumbs"><a href="{{base}}">← {{_(table.title)}}</a></p>
 <h1>{{title}}</h1>
 <div class="card">

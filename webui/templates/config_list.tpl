@@ -24,9 +24,9 @@
  <tr data-key="{{r[table.key]}}">
   % for i, (col, label) in enumerate(table.columns):
   % if i == 0:
-  <td><a href="{{base}}/{{quote(r[table.key])}}">{{display(r.get(col), col)}}</a></td>
+  <td><a href="{{base}}/{{quote(r[table.key])}}">{{cell(r, col)}}</a></td>
   % else:
-  <td class="{{col}}">{{display(r.get(col), col)}}</td>
+  <td class="{{col}}">{{cell(r, col)}}</td>
   % end
   % end
   <td><a href="{{base}}/{{quote(r[table.key])}}">{{_('Edit')}}</a></td>

@@ -1,4 +1,4 @@
-% rebase('base.tpl', title=title, extra_css=['config.css'])
+% rebase('base.tpl', title=title, extra_css=['config.css'], extra_js=['config.js'])
 <h1>{{title}}</h1>
 % if intro:
 <p class="muted">{{intro}}</p>

@@ -6,6 +6,6 @@
  {{!field(key, _(label), values, errors, placeholder='09:00-18:00')}}
  % end
  </div>
- {{!field('holidays', _('Holidays (optional)'), values, errors, kind='textarea', placeholder='2025-10-01 National Day', help=_('One per line: YYYY-MM-DD (or MM-DD for every year) and a name.'))}}
+ {{!field('holidays', _('Holidays (optional)'), values, errors, kind='textarea', placeholder='2025-10-01 National Day', help=_('One per line: YYYY-MM-DD (or MM-DD for every year) and a name. Removing a line deletes that holiday.'))}}
  % include('wizard_nav.tpl')
 </form>
