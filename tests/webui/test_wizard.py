@@ -210,3 +210,32 @@ def test_agents_and_supervisors_may_not_open_the_wizard(webapp, store):
     h.login("sup", "Sup-pass-1234")
     assert h.get("/setup/language").status == 403
     assert h.get("/setup/sheet").status == 403
+
+
+def test_hours_step_deletes_the_holidays_removed_from_the_list(admin, store):
+    days = {d: "09:00-18:00" for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": "", "sun": ""}
+    store.add_holiday(date="01-01", name="New year")
+    store.add_holiday(date="05-01", name="Labour day")
+    page = admin.get("/setup/hours").text
+    assert "01-01 New year\n05-01 Labour day" in html_lib.unescape(page)
+    r = admin.post("/setup/hours", {**days, "holidays": "01-01 New Year's Day\n10-01 National Day"})
+    assert r.status == 303
+    assert {h["date"]: h["name"] for h in store.holidays()} == {"01-01": "New Year's Day", "10-01": "National Day"}
+    r = admin.post("/setup/hours", {**days, "holidays": ""})
+    assert r.status == 303 and store.holidays() == []
+
+
+def test_hours_step_refuses_to_delete_a_holiday_still_used(admin, store, monkeypatch):
+    import firmware.config.store as store_mod
+    real = store_mod.references_to
+    monkeypatch.setattr(store_mod, "references_to", lambda state, table, key: (
+        ["time condition shop closes on it"] if table == "holidays" and key == "05-01" else real(state, table, key)))
+    days = {d: "09:00-18:00" for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": "", "sun": ""}
+    store.add_holiday(date="05-01", name="Labour day")
+    text = "10-01 National Day"
+    r = admin.post("/setup/hours", {**days, "holidays": text})
+    assert r.status == 400
+    msg = error_of(r.text, "holidays")
+    assert "cannot delete holiday 05-01" in msg and "time condition shop closes on it" in msg
+    assert f">{text}</textarea>" in r.text                     # the form keeps what was typed
+    assert {h["date"] for h in store.holidays()} == {"05-01"}  # nothing added either (one change)

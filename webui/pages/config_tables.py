@@ -121,7 +121,7 @@ TABLES: list[Table] = [
               F("kind", N_("Kind"), "select", (("fxs", N_("analog phone (FXS port)")), ("sip", N_("SIP phone")))),
               F("port", N_("FXS port"), "select", _ports("fxs"), help=N_("Only for analog phones")),
               F("secret", N_("SIP password"), "secret", generate=True,
-                help=N_("Only for SIP phones; empty on a new SIP extension: one is generated")),
+                help=N_("Only for SIP phones; empty on a new SIP extension: one is generated.")),
               F("outbound_class", N_("May call"), "select", CALL_CLASS),
               F("enabled", N_("Enabled"), "checkbox"),
               F("dnd", N_("Do not disturb"), "checkbox"),

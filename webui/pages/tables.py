@@ -403,8 +403,9 @@ def render_field(f: Field, values: Mapping[str, Any], errors: Mapping[str, str],
         out = html_field(f.name, _(f.label), {}, errs, kind="password", help=help_text,
                          autocomplete="new-password")
         if f.generate and not creating:
+            label = _("Generate a new one (shown once after saving)")
             box = (f'<label class="check"><input type="checkbox" id="{fid}-generate" name="{esc(f.name)}.generate"'
-                   f' value="1"> {esc(_("Generate a new one (shown once after saving)"))}</label>')
+                   f' value="1"> {esc(label)}</label>')
             out = out[:-len("</div>")] + box + "</div>"
         return out
     if f.kind == "dest":
@@ -466,14 +467,16 @@ def _dest_field(f: Field, value: str, err: Optional[str], fid: str, store: Confi
     known = {str(v) for _k, _g, items in groups for v, _t in items}
     aria = f' aria-invalid="true" aria-describedby="{fid}-err"' if err else ""
     if f.free:
-        opts = "".join(f'<option value="{esc(str(v))}" label="{esc(_(g))}: {esc(t)}"></option>'
+        both = _("{group}: {target}")
+        opts = "".join(f'<option value="{esc(str(v))}" label="{esc(both.format(group=_(g), target=t))}"></option>'
                        for _k, g, items in groups for v, t in items)
         inner = (f'<input type="text" id="{fid}" name="{esc(f.name)}" value="{esc(value)}" inputmode="numeric"'
                  f' list="{fid}-list" autocomplete="off"{aria}><datalist id="{fid}-list">{opts}</datalist>')
         return _wrap(f, inner, err, fid)
     parts = []
     if f.blank or not value:
-        parts.append(f'<option value=""{" selected" if not value else ""}>{esc(_(f.blank) if f.blank else "—")}</option>')
+        blank = _(f.blank) if f.blank else "—"
+        parts.append(f'<option value=""{" selected" if not value else ""}>{esc(blank)}</option>')
     for kind, label, items in groups:
         if not items:
             continue
@@ -482,8 +485,8 @@ def _dest_field(f: Field, value: str, err: Optional[str], fid: str, store: Confi
                   for v, t in items]
         parts.append("</optgroup>")
     if value and value not in known:
-        parts.append(f'<option value="{esc(value)}" selected>{esc(_("{value} (not found)").format(value=value))}'
-                     "</option>")
+        unknown = _("{value} (not found)").format(value=value)
+        parts.append(f'<option value="{esc(value)}" selected>{esc(unknown)}</option>')
     kind_from = f' data-kind-from="{esc(f.kind_col)}"' if f.kind_col else ""
     inner = f'<select id="{fid}" name="{esc(f.name)}"{kind_from}{aria}>{"".join(parts)}</select>'
     return _wrap(f, inner, err, fid)
