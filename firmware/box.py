@@ -155,7 +155,7 @@ class Box:
         """Start SIP (registrar, phones, trunks) on ``host``:``port`` (UDP and TCP; 0 = any
         free port). Returns the bound address."""
         from firmware.channels.sip_service import SipService
-        self.sip = SipService(self.ctl)
+        self.sip = SipService(self.ctl, locations=self.data.sip_db)
         self.sip.mailbox_counts = self.voicemail.counts_for
         self.ctl.sip = self.sip
         try:

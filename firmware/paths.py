@@ -78,6 +78,10 @@ class DataDir:
         return self.root / "logs"               #: the daemon's rotating log, logs/hotline.log (firmware.logbook)
 
     @property
+    def sip_db(self) -> Path:
+        return self.root / "sip.db"             #: where registered SIP phones are (firmware.sip.locations)
+
+    @property
     def notices_db(self) -> Path:
         return self.root / "notices.db"         #: supervisor notices for agents (firmware.mgmt.notices)
 

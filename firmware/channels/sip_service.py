@@ -16,6 +16,8 @@ import asyncio
 import itertools
 import logging
 import socket
+import sqlite3
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 from firmware.channels.sip import SipIn, SipLeg, SipState
@@ -23,6 +25,7 @@ from firmware.channels.sip_transfer import SipTransfers
 from firmware.config.model import sip_codecs, sip_rtp_ports
 from firmware.sip import sdp as sdpmod
 from firmware.sip.jitter import JitterBuffer
+from firmware.sip.locations import LocationStore
 from firmware.sip.lockout import FailedAuthGuard
 from firmware.sip.headers import Address
 from firmware.sip.message import SipRequest, Target, new_call_id, new_tag
@@ -45,7 +48,9 @@ log = logging.getLogger("hotline.sip.service")
 class SipService:
     """SIP of one box. ``await start(host, port)`` listens; :meth:`close` stops."""
 
-    def __init__(self, ctl: "CallControl", *, publish=None) -> None:
+    def __init__(self, ctl: "CallControl", *, publish=None, locations: Optional[Path] = None) -> None:
+        """``locations``: the SQLite file that keeps where phones registered across a restart
+        (None: only in memory)."""
         self.ctl = ctl
         self.clock = ctl.clock
         self._publish = publish or ctl.publish
@@ -61,6 +66,14 @@ class SipService:
             max_contacts=int(s("sip_max_contacts", 5)),
             algorithms=tuple(s("sip_auth_algorithms", "MD5,SHA-256").split(",")),
             on_change=self._bindings_changed, log_event=self._log_event)
+        self.locations: Optional[LocationStore] = None
+        if locations is not None:
+            try:
+                self.locations = LocationStore(locations, self.clock)
+            except sqlite3.Error as e:           # a broken file: phones register again by themselves
+                log.warning("SIP registrations will not survive a restart: %s: %s", locations, e)
+            else:
+                self.registrar.on_store = self.locations.save
         self.stack = SipStack(self.clock, registrar=self.registrar, trunk_for=self._trunk_for,
                               on_invite=self._on_invite,
                               advertise=s("sip_advertise", "") or None)
@@ -86,6 +99,14 @@ class SipService:
     # ------------------------------------------------------------------ life
     async def start(self, host: str, port: int) -> tuple[str, int]:
         addr = await self.stack.start(host, port)
+        if self.locations is not None:
+            try:
+                n = self.registrar.restore(self.locations.load())
+            except sqlite3.Error as e:
+                log.warning("kept SIP registrations could not be read (%s): phones register again", e)
+            else:
+                if n:
+                    log.info("%d SIP registration(s) kept from before the restart", n)
         self.media_host = host if host not in ("0.0.0.0", "::") else "0.0.0.0"
         self.qualifier.start()
         await self.apply_config()
@@ -98,6 +119,8 @@ class SipService:
         for leg in list(self.legs):
             leg.leave_quietly()
         await self.stack.close()
+        if self.locations is not None:
+            self.locations.close()
 
     @property
     def advertise_host(self) -> str:

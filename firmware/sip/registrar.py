@@ -156,8 +156,9 @@ class Registrar:
     ``default_expires_s`` applies when the REGISTER names no expiry.
     ``on_change(user, bindings)`` is called when an extension's set of bindings
     changes (added, removed, expired, or a contact/source changed; not on a plain
-    refresh); ``log_event(name, fields)`` receives the events listed in the module
-    docstring.
+    refresh); ``on_store(user, bindings)`` is called after every change of them, plain
+    refreshes included (to keep a copy that survives a restart: firmware.sip.locations);
+    ``log_event(name, fields)`` receives the events listed in the module docstring.
     """
 
     def __init__(self, clock, *, realm: str, secret: Callable[[str], Secret],
@@ -166,6 +167,7 @@ class Registrar:
                  default_expires_s: int = 3600, max_contacts: int = 5,
                  algorithms: tuple[str, ...] = ("SHA-256", "MD5"),
                  on_change: Optional[Callable[[str, list[Binding]], None]] = None,
+                 on_store: Optional[Callable[[str, list[Binding]], None]] = None,
                  log_event: Optional[Callable[[str, dict], None]] = None) -> None:
         if min_expires_s < 1:
             raise ValueError(f"registrar min_expires_s must be at least 1 s "
@@ -189,6 +191,7 @@ class Registrar:
         self.default_expires_s = int(default_expires_s)
         self.max_contacts = int(max_contacts)
         self.on_change = on_change
+        self.on_store = on_store
         self.log_event = log_event
         self._bindings: dict[str, list[Binding]] = {}
         self._timer = None                 # hal Timer of the next expiry check
@@ -249,6 +252,26 @@ class Registrar:
             self._changed(user)
         self._schedule()
         return dropped
+
+    def restore(self, bindings: list[Binding]) -> int:
+        """Take back bindings kept from before a restart (their ``expires_at_ms`` already on
+        this clock); expired ones, ones of users that are not SIP extensions any more and
+        ones beyond ``max_contacts`` are left out. Returns how many were restored."""
+        now = self.clock.now_ms()
+        n = 0
+        for b in sorted(bindings, key=lambda b: -b.updated_ms):
+            if b.expires_at_ms <= now or self.secret(b.user) is None:
+                continue
+            current = self._bindings.setdefault(b.user, [])
+            if len(current) >= self.max_contacts or any(o.key() == b.key() for o in current):
+                continue
+            current.append(b)
+            n += 1
+        for user in list(self._bindings):
+            if self.on_change is not None:
+                self.on_change(user, self.bindings(user))
+        self._schedule()
+        return n
 
     # ------------------------------------------------------------------ REGISTER
     def register(self, request: SipRequest, source: Target) -> SipResponse:
@@ -437,6 +460,8 @@ class Registrar:
             self._bindings.pop(user, None)
         if changed:
             self._changed(user)
+        else:
+            self._stored(user)                 # a plain refresh: only the new expiry
         self._schedule()
 
     def _ok(self, request: SipRequest, user: str) -> SipResponse:
@@ -569,6 +594,14 @@ class Registrar:
     def _changed(self, user: str) -> None:
         if self.on_change is not None:
             self.on_change(user, self.bindings(user))
+        self._stored(user)
+
+    def _stored(self, user: str) -> None:
+        if self.on_store is not None:
+            try:
+                self.on_store(user, self.bindings(user))
+            except Exception:                      # a full disk must not fail a REGISTER
+                log.exception("could not keep the bindings of %s", user)
 
     def _event(self, name: str, b: Binding, **extra: object) -> None:
         fields = {"user": b.user, "contact": str(b.contact.uri), "source": format_target(b.source)}
