@@ -69,3 +69,10 @@ def test_extension_form_shows_only_the_fields_of_its_kind(webbox, page):
                    for e in webbox.ctl("extension.list"))
     wait_until(sip, what="extension 804 as SIP in extension.list")
     assert webbox.store().extension("804")["cfb"] == "600"
+
+    # a destination picker shows the targets of the kind chosen and takes the first of them
+    page.goto(webbox.url + "config/inbound_routes/_new")
+    expect(page.locator("#f-night_dest")).to_be_hidden()                 # no time condition
+    page.select_option("#f-dest_kind", "ring_group")
+    expect(page.locator("#f-dest")).to_have_value("600")
+    expect(page.locator('#f-dest optgroup[data-kind="extension"]')).to_be_disabled()

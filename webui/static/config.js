@@ -31,8 +31,9 @@
     });
   }
 
-  // a destination select: only the group of the kind chosen (values outside groups stay)
-  function filterTargets(form, sel) {
+  // a destination select: only the group of the kind chosen (values outside groups stay);
+  // ``picked``: the kind was just chosen, so an empty destination takes its first target
+  function filterTargets(form, sel, picked) {
     var kindSel = form.elements[sel.dataset.kindFrom];
     if (!kindSel) { return; }
     var kind = kindSel.value;
@@ -42,7 +43,7 @@
       g.disabled = off;
     });
     var cur = sel.options[sel.selectedIndex];
-    if (cur && cur.parentNode.disabled) {
+    if (cur && (cur.parentNode.disabled || (picked && cur.value === ""))) {
       var first = sel.querySelector('optgroup[data-kind="' + kind + '"] option');
       if (first) { first.selected = true; } else { sel.value = ""; }
     }
@@ -55,8 +56,10 @@
     if (kindSel && group && group.dataset && group.dataset.kind) { kindSel.value = group.dataset.kind; }
   }
 
-  function refresh(form) {
-    form.querySelectorAll("select[data-kind-from]").forEach(function (sel) { filterTargets(form, sel); });
+  function refresh(form, changed) {
+    form.querySelectorAll("select[data-kind-from]").forEach(function (sel) {
+      filterTargets(form, sel, changed === form.elements[sel.dataset.kindFrom]);
+    });
     showFields(form);
   }
 
@@ -64,7 +67,7 @@
     var form = ev.target.form;
     if (!form) { return; }
     if (ev.target.matches && ev.target.matches("select[data-kind-from]")) { kindOfPick(form, ev.target); }
-    refresh(form);
+    refresh(form, ev.target);
   }
 
   document.addEventListener("change", onChange);
