@@ -302,17 +302,27 @@ class SupervisionLeg(AppLeg):
                 if not self._attach():
                     self._log_start()             # the session is logged even while waiting
                 self._arm_poll()
-            elif inp == SupIn.MODE:
-                self.mode = data["mode"]
+            elif inp == SupIn.MODE:           # API: take over once attached, or the mode to start in
+                self.takeover_on_attach = data["mode"] == Mode.TAKEOVER
+                if not self.takeover_on_attach:
+                    self.mode = data["mode"]
+                self._publish("supervise.mode")
             return
         if inp == SupIn.DIGIT:
             if self.sup_row is not None:          # the supervisor's keys are commands: nobody hears them
                 self.ctl.switch.swallow_dtmf(self.sup_row)
             mode = KEYS.get(data["d"])
             if mode is not None:
+                if mode != Mode.TAKEOVER:
+                    self.takeover_on_attach = False   # the supervisor's key wins over a pending take over
                 self._set_mode(mode)
             return
         if inp == SupIn.MODE:
+            if data["mode"] == Mode.TAKEOVER and s == SupState.WAITING:
+                self.takeover_on_attach = True    # API: take over the agent's next call
+                self._publish("supervise.mode")
+                return
+            self.takeover_on_attach = False
             self._set_mode(data["mode"])
             return
         if inp == SupIn.POLL:
@@ -333,6 +343,7 @@ class SupervisionLeg(AppLeg):
         return {"id": self.id, "supervisor": self.supervisor, "supervisor_number": self.supervisor_number,
                 "agent": self.agent,
                 "extension": self.target_ext, "mode": self.mode.value, "state": self.state.value,
+                "takeover_pending": self.takeover_on_attach,
                 "call": t[1].id if t is not None else None,
                 "supervisor_call": self.call.id if self.call is not None else None}
 

@@ -2,22 +2,26 @@
 
 Queues (waiting callers, longest wait, service level, ASA, answered / abandoned today,
 agents by state), agents (state with a running time-in-state counter, current call,
-queue), extensions (idle / ringing / in call), trunks and lines (idle / in use / alarm),
-conferences and supervision sessions.  The page opens one server-sent event stream
-(``/sse/dashboard``) and its parts are re-rendered after the daemon's ``acd.``,
-``call.``, ``port.``, ``conference.``, ``supervise.`` and ``alarm`` events: no reloads, no
-polling.
+queue), extensions (analog phones on FXS ports and SIP extensions with their
+registration: source address, user agent, time to expiry; idle / ringing / in call),
+trunks and lines (FXO lines and SIP trunks with their registration; idle / in use /
+alarm), conferences and supervision sessions.  The page opens one server-sent event
+stream (``/sse/dashboard``) and its parts are re-rendered after the daemon's ``acd.``,
+``call.``, ``port.``, ``conference.``, ``supervise.``, ``sip.`` (registered,
+unregistered, expired, reachable / unreachable, trunk) and ``alarm`` events: no reloads,
+no polling.
 
 Actions (htmx POSTs carrying the CSRF token; the answer is shown in words above the
-tables): per agent **listen / whisper / barge** (the box rings the supervisor's own
-phone first: the extension is asked once and remembered in the login session), **pause**
-with a reason, **unpause**, **log out**, and **stop** a supervision session.
+tables): per agent **listen / whisper / barge / take over** (the box rings the
+supervisor's own phone first: the extension is asked once and remembered in the login
+session), **pause** with a reason, **unpause**, **log out**; per supervision session
+**switch** to another mode and **stop**.
 """
 from __future__ import annotations
 
 import html
 import re
-from typing import Any
+from typing import Any, Optional
 
 import bottle
 
@@ -30,14 +34,27 @@ from webui.sse import live_stream
 from webui.web import Web
 
 SUPERVISORS = ("supervisor", "admin")
-TOPICS = ["acd.", "call.", "port.", "conference.", "supervise.", "alarm"]
+TOPICS = ["acd.", "call.", "port.", "conference.", "supervise.", "sip.", "alarm"]
 PARTS = ("queues", "agents", "sessions", "extensions", "lines", "conferences")
 NUMBER = re.compile(r"^[0-9*#]{1,20}$")
-SUPERVISE_MODES = ("listen", "whisper", "barge")
+SUPERVISE_MODES = ("listen", "whisper", "barge", "takeover")
 STATE_LABELS = {"ready": N_("ready"), "ringing": N_("ringing"), "on_call": N_("on a call"),
                 "wrap_up": N_("wrap-up"), "paused": N_("paused"), "logged_out": N_("logged out")}
 STATUS_LABELS = {"idle": N_("idle"), "ringing": N_("ringing"), "in_call": N_("in call"),
-                 "off_hook": N_("off hook"), "in_use": N_("in use"), "alarm": N_("alarm")}
+                 "off_hook": N_("off hook"), "in_use": N_("in use"), "alarm": N_("alarm"),
+                 "offline": N_("offline")}
+REG_LABELS = {"registered": N_("registered"), "unregistered": N_("not registered"),
+              "unreachable": N_("unreachable"), "sip_off": N_("SIP is off"), "failing": N_("failing"),
+              "registering": N_("registering"), "not_needed": N_("no registration needed"),
+              "disabled": N_("disabled")}
+SESSION_STATES = {"ringing": N_("your phone rings"), "waiting": N_("waiting for the agent's call"),
+                  "monitoring": N_("on the call"), "done": N_("ended")}
+MODE_DONE = {"listen": N_("Session {id}: you now listen to agent {agent} (nobody hears you)."),
+             "whisper": N_("Session {id}: you now whisper to agent {agent} (only the agent hears you)."),
+             "barge": N_("Session {id}: you now barge in on agent {agent}'s call (the agent and the caller "
+                         "hear you)."),
+             "takeover": N_("Session {id}: you took over agent {agent}'s call. The caller now talks with you "
+                            "and the agent is released.")}
 MODE_LABELS = {"listen": N_("listen"), "whisper": N_("whisper"), "barge": N_("barge"),
                "takeover": N_("take over")}
 DONE = {"pause": N_("Agent {agent} is paused."), "unpause": N_("Agent {agent} is ready again."),
@@ -58,6 +75,14 @@ def status_label(status: str) -> str:
 
 def mode_label(mode: str) -> str:
     return _(MODE_LABELS.get(mode, mode))
+
+
+def reg_label(state: str) -> str:
+    return _(REG_LABELS.get(state, state))
+
+
+def session_state_label(state: str) -> str:
+    return _(SESSION_STATES.get(state, state))
 
 
 def fmt_s(v: Any) -> str:
@@ -90,10 +115,17 @@ def dashboard_data(web: Web) -> dict[str, Any]:
                                       "supervise.list"])
     status = got.get("status") if isinstance(got.get("status"), dict) else {}
     ports, calls = status.get("ports"), status.get("calls")
+    sip = None
+    if err is None:
+        try:
+            sip = view.optional(web.ask, "sip.status")
+        except MgmtError as e:
+            err = e
     return dict(
         queues=view.queue_rows(got.get("acd.queues"), got.get("acd.stats")),
         agents=view.agent_rows(got.get("acd.agents"), calls),
-        extensions=view.extension_rows(ports), lines=view.line_rows(ports),
+        extensions=view.extension_rows(ports, web.store.extensions(), sip),
+        lines=view.line_rows(ports, web.store.sip_trunks(), sip),
         conferences=view.conference_rows(got.get("conferences")),
         sessions=view.session_rows(got.get("supervise.list")),
         error=(daemon_error(err)[1] + " " + err.message) if err is not None else "",
@@ -102,7 +134,8 @@ def dashboard_data(web: Web) -> dict[str, Any]:
 
 def part_kw() -> dict[str, Any]:
     return dict(_=_, fmt_s=fmt_s, fmt_pct=fmt_pct, state_label=state_label, status_label=status_label,
-                mode_label=mode_label)
+                mode_label=mode_label, reg_label=reg_label, session_state_label=session_state_label,
+                modes=SUPERVISE_MODES)
 
 
 def render_parts(web: Web) -> dict[str, str]:
@@ -205,6 +238,12 @@ def install(app: bottle.Bottle, web: Web) -> None:
             code, words = daemon_error(e)
             return result("error", words, code)
         sid = r.get("id", "") if isinstance(r, dict) else ""
+        if mode == "takeover":
+            phone = _("Extension {ext}").format(ext=ext) if ext else _("Your desk phone")
+            return result("ok", _("{phone} is ringing (session {id}). When you answer, agent {agent}'s caller is "
+                                  "moved to you and the agent is released (if the agent is not in a call yet, "
+                                  "this happens on the agent's next call).").format(
+                                      phone=phone, id=sid, agent=agent))
         if not ext:
             return result("ok", _("Your desk phone is ringing: answer it to {mode} agent {agent} (session {id}).")
                           .format(mode=mode_label(mode), agent=agent, id=sid))
@@ -221,4 +260,46 @@ def install(app: bottle.Bottle, web: Web) -> None:
             code, words = daemon_error(e)
             return result("error", words, code)
         return result("ok", _("Supervision session {id} ended.").format(id=sid[:40]))
+
+    def session(sid: str) -> Optional[dict[str, Any]]:
+        return next((s for s in view.session_rows(web.ask("supervise.list")) if s["id"] == sid), None)
+
+    @app.post("/dashboard/supervise/<sid>/mode/<mode>", roles=SUPERVISORS)
+    def supervise_mode(sid: str, mode: str) -> str:
+        sid = sid[:40]
+        if mode not in SUPERVISE_MODES:
+            return result("error", _("Unknown mode {mode}: choose listen, whisper, barge or take over.")
+                          .format(mode=mode[:20]), 400)
+        try:
+            s = session(sid)
+            if s is None:
+                return result("error", _("There is no supervision session {id}.").format(id=sid), 404)
+            current = "takeover" if s["takeover_pending"] else s["mode"]
+            if current == mode:
+                return result("error", _("Session {id} is already in {mode} mode.").format(
+                    id=sid, mode=mode_label(mode)), 409)
+            web.ask("supervise.mode", id=sid, mode=mode)
+            after = session(sid)
+        except MgmtError as e:
+            if e.code == "bad_args" and "no supervision session" in e.message:
+                return result("error", _("There is no supervision session {id}.").format(id=sid), 404)
+            if e.code in ("failed", "bad_args"):
+                return result("error", _("The box refused to switch session {id} to {mode}: {why}").format(
+                    id=sid, mode=mode_label(mode), why=e.message), 409)
+            code, words = daemon_error(e)
+            return result("error", words, code)
+        agent = s["agent"] or s["extension"]
+        if mode == "takeover":
+            if after is None:
+                return result("ok", _(MODE_DONE["takeover"]).format(id=sid, agent=agent))
+            if after["takeover_pending"]:
+                return result("ok", _("Session {id}: agent {agent}'s call is taken over as soon as the agent is in "
+                                      "a call and your phone is in the session; then the caller is moved to you "
+                                      "and the agent is released.").format(id=sid, agent=agent))
+            return result("error", _("The box could not take over agent {agent}'s call now (session {id} is {state})."
+                                     ).format(agent=agent, id=sid, state=session_state_label(after["state"])), 409)
+        if after is None or after["mode"] != mode:
+            return result("error", _("The box did not switch session {id} to {mode}.").format(
+                id=sid, mode=mode_label(mode)), 409)
+        return result("ok", _(MODE_DONE[mode]).format(id=sid, agent=agent))
 

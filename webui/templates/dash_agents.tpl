@@ -28,6 +28,9 @@
    <button class="secondary small" hx-post="{{url}}listen" hx-target="#action-result">{{_('Listen')}}</button>
    <button class="secondary small" hx-post="{{url}}whisper" hx-target="#action-result">{{_('Whisper')}}</button>
    <button class="secondary small" hx-post="{{url}}barge" hx-target="#action-result">{{_('Barge')}}</button>
+   <button class="secondary small takeover" hx-post="{{url}}takeover" hx-target="#action-result"
+     title="{{_('Your phone rings; when you answer, the caller is moved to you and the agent is released.')}}"
+     hx-confirm="{{_('Take over agent {agent}\'s call? Your phone rings; when you answer, the caller is moved to you and the agent is released.').format(agent=a['agent'])}}">{{_('Take over')}}</button>
    % end
    % if a['state'] == 'paused':
    <button class="small" hx-post="{{url}}unpause" hx-target="#action-result">{{_('Unpause')}}</button>
