@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.interop.conftest import require_pjsua2  # noqa: F401  (fixture)
 from tests.mgmt.fixtures import remove, short_tmpdir
 from tests.webui.harness import WebBox, browser_login, shot, wait_until
 
@@ -53,7 +54,7 @@ def test_queue_call_appears_on_the_dashboard_without_reload(callbox, page):
     queue.locator(".callers").filter(has_text="13800138000").wait_for()
     page.locator('tr[data-agent="1001"] .agent-state[data-state="ringing"]').wait_for()
     page.locator('.chip.ringing[data-extension="801"]').wait_for()
-    page.locator('.chip[data-line="fxo1"]').filter(has_text="in use").wait_for()
+    page.locator('tr[data-line="fxo1"] .chip').filter(has_text="in use").wait_for()
     assert page.evaluate("window.__marker") == 1            # the same page: no navigation
     shot(page, "dashboard")
 
@@ -88,3 +89,54 @@ def test_wallboard_big_screen(callbox, page):
     assert fits, "the wallboard scrolls at 1920x1080"
     assert page.locator("nav.side").count() == 0
     shot(page, "wallboard")
+
+
+def test_sip_phone_registers_live_and_the_supervision_mode_switches(page, tmp_path, require_pjsua2):  # noqa: F811
+    """A real SIP phone registers while the page is open: its row turns "registered"
+    without a reload; a supervision session's mode is switched with its button."""
+    from tests.interop.phones import PjPhone
+    from tests.webui.test_dashboard_sip import PW_901, PW_902, SUP_PASSWORD as SIP_SUP, SipWebBox, agent_on_call
+    from tests.webui.test_dashboard_sip import setup as sip_setup
+
+    tmp = short_tmpdir()
+    try:
+        with SipWebBox(tmp, setup=sip_setup) as box:
+            host, port = box.sip.split(":")
+            store = box.store()
+            try:
+                store.add_sip_trunk(name="carrier", host=host, port=int(port), username="902", password=PW_902)
+                store.add_sip_trunk(name="ipauth", host="10.1.2.3", register=False)
+            finally:
+                store.close()
+            box.advance(1000)
+            browser_login(page, box.url, "sup", SIP_SUP)
+            ext = page.locator('tr[data-extension="901"]')
+            ext.locator('[data-reg="unregistered"]').wait_for()
+            page.locator('tr[data-line="carrier"] [data-reg="registered"]').wait_for()
+            page.evaluate("window.__marker = 1")
+            with PjPhone("901", log_dir=tmp_path) as phone:
+                assert phone.register(box.sip, "901", PW_901)["code"] == 200
+                ext.locator('[data-reg="registered"]').wait_for()          # no reload: the sip. event
+                ext.filter(has_text="hotline-test-pjphone/901").wait_for()
+
+                agent_on_call(box)
+                page.fill("#listen-ext", "803")
+                page.get_by_role("button", name="Save").click()
+                page.locator("#action-result").filter(has_text="You listen from extension 803").wait_for()
+                page.locator('tr[data-agent="1001"]').get_by_role("button", name="Listen").click()
+                page.locator("#action-result").filter(has_text="Extension 803 is ringing").wait_for()
+                box.advance(200)
+                box.ctl("sim.phone.offhook", port="fxs3")
+                box.advance(1000)
+                session = page.locator("#sessions tr[data-session]")
+                session.and_(page.locator('[data-mode="listen"]')).wait_for()
+                session.filter(has_text="on the call").wait_for()
+                session.get_by_role("button", name="whisper").click()
+                page.locator("#action-result").filter(has_text="you now whisper to agent 1001").wait_for()
+                session.and_(page.locator('[data-mode="whisper"]')).wait_for()
+                assert box.ctl("supervise.list")[0]["mode"] == "whisper"
+                assert session.get_by_role("button", name="whisper").is_disabled()
+                assert page.evaluate("window.__marker") == 1
+                shot(page, "dashboard-sip")
+    finally:
+        remove(tmp)

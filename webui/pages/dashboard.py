@@ -93,6 +93,15 @@ def fmt_s(v: Any) -> str:
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
+def expires_html(expires_s: Any) -> str:
+    """"expires in m:ss" (HTML, escaped) with a counter going down in the browser
+    (``data-until``: epoch seconds in the browser's clock, static/dashboard.js)."""
+    until = view.since_epoch(-expires_s) if isinstance(expires_s, (int, float)) else None
+    counter = (f'<span data-until="{until}">{html.escape(fmt_s(expires_s))}</span>' if until is not None
+               else html.escape(fmt_s(expires_s)))
+    return html.escape(_("expires in {time}")).format(time=counter)
+
+
 def fmt_pct(v: Any) -> str:
     return "—" if not isinstance(v, (int, float)) else f"{v:.0f} %"
 
@@ -134,7 +143,7 @@ def dashboard_data(web: Web) -> dict[str, Any]:
 
 def part_kw() -> dict[str, Any]:
     return dict(_=_, fmt_s=fmt_s, fmt_pct=fmt_pct, state_label=state_label, status_label=status_label,
-                mode_label=mode_label, reg_label=reg_label, session_state_label=session_state_label,
+                mode_label=mode_label, reg_label=reg_label, expires_html=expires_html, session_state_label=session_state_label,
                 modes=SUPERVISE_MODES)
 
 
@@ -291,7 +300,7 @@ def install(app: bottle.Bottle, web: Web) -> None:
         agent = s["agent"] or s["extension"]
         if mode == "takeover":
             if after is None:
-                return result("ok", _(MODE_DONE["takeover"]).format(id=sid, agent=agent))
+                return result("ok", _(MODE_DONE[mode]).format(id=sid, agent=agent))
             if after["takeover_pending"]:
                 return result("ok", _("Session {id}: agent {agent}'s call is taken over as soon as the agent is in "
                                       "a call and your phone is in the session; then the caller is moved to you "
