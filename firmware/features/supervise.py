@@ -273,6 +273,9 @@ class SupervisionLeg(AppLeg):
         if mine is not None:
             mine.end_by_transfer(self, f"takeover of {self.target_ext} by {self.supervisor}")
         call.take_over(agent_ch, sup, f"taken over by supervisor {self.supervisor}")
+        acd = getattr(self.ctl, "acd", None)
+        if acd is not None:             # a queue call: the agent's part ends (TRANSFER, wrap-up)
+            acd.handed_on(call, self.supervisor)
         self._publish("supervise.takeover", call=call.id)
 
     def _finish(self) -> None:

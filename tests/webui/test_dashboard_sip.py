@@ -217,6 +217,9 @@ def test_take_over_from_the_agent_row(sipbox, sup):
     assert box.ctl("supervise.list") == []                         # taken over: the session is over
     assert port_state(box, "fxs3") == "talking"
     assert port_state(box, "fxs1") == "busy"                       # the agent is released (busy tone)
+    assert agent(box)["state"] == "wrap_up"                        # ... and out of the call for the ACD
+    transfer = box.ctl("acd.queue_log", event="TRANSFER")[-1]
+    assert (transfer["agent"], transfer["data1"]) == ("1001", "803")
     assert 'data-session=' not in sup.get("/dashboard").text
 
 
