@@ -90,10 +90,13 @@ def test_a_good_backup_shows_the_changes_then_applies_on_confirmation(http, stan
     r = restore(http, data, "box.tar.gz")
     assert r.status == 200 and 'id="restore-plan"' in r.text
     row = re.search(r'<tr data-table="holidays">(.*?)</tr>', r.text, re.S).group(1)
-    assert re.findall(r'class="num">(\d+)<', row) == ["1", "0"] and "replaced" in row
+    assert re.findall(r'class="num">(\d+)<', row) == ["1", "0"] and "removes 1: 2030-01-01" in row
+    assert ">Holidays<" in row
     row = re.search(r'<tr data-table="extensions">(.*?)</tr>', r.text, re.S).group(1)
-    assert re.findall(r'class="num">(\d+)<', row) == ["4", "4"] and "replaced" in row
-    assert "same" in re.search(r'<tr data-table="queues">(.*?)</tr>', r.text, re.S).group(1)
+    assert re.findall(r'class="num">(\d+)<', row) == ["4", "4"] and "changes 1: 801" in row
+    same = re.search(r'<details id="plan-same">(.*?)</details>', r.text, re.S).group(1)
+    assert 'data-table="queues"' in same and 'data-table="extensions"' not in same
+    assert "Prompts in the backup: 1." in r.text and "en/hello" in r.text
     assert standin.store.extension("801")["name"] == "Renamed", "nothing applied before confirming"
     token = re.search(r'name="token" value="([0-9a-f]+)"', r.text).group(1)
     r = http.post("/system/backup/apply", {"token": token, "filename": "box.tar.gz", "action": "apply"})

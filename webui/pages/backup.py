@@ -21,6 +21,7 @@ from firmware.mgmt.client import MgmtError
 from webui.i18n import N_, _
 from webui.pages import backup_archive as archive
 from webui.pages.prompts import LANGS, send_to_daemon, staging_dir
+from webui.pages.reports_common import box_zone, local_time
 from webui.render import add_nav, render
 from webui.web import Web
 
@@ -54,7 +55,8 @@ def install(app: bottle.Bottle, web: Web) -> None:
 
     def page(status: int = 200, **kw: Any) -> str:
         bottle.response.status = status
-        base = dict(title=_("Backup and restore"), error="", plan=None, token="", filename="", manifest={})
+        base = dict(title=_("Backup and restore"), error="", plan=None, token="", filename="", manifest={},
+                    made="")
         base.update(kw)
         return render("backup", **base)
 
@@ -92,7 +94,8 @@ def install(app: bottle.Bottle, web: Web) -> None:
         try:
             b = archive.read_archive(raw, web.store.schema_version())
         except archive.BackupError as e:
-            return page(400, error=str(e), filename=up.filename)
+            return page(400, error=_("{file} cannot be restored: {reason} Nothing was changed.").format(
+                file=up.filename, reason=e), filename=up.filename)
         for old in staging_dir(web).glob("restore-*.tar.gz"):
             old.unlink(missing_ok=True)                     # one restore waits at a time
         token = secrets.token_hex(16)
@@ -100,7 +103,9 @@ def install(app: bottle.Bottle, web: Web) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(raw)
         plan = archive.changes(web.store.export_json(), b.config)
-        return page(plan=plan, token=token, filename=up.filename, manifest=b.manifest, prompts=sorted(b.prompts))
+        made = local_time(b.manifest.get("created"), box_zone(web)) or "?"
+        return page(plan=plan, token=token, filename=up.filename, manifest=b.manifest, made=made,
+                    prompts=sorted(b.prompts))
 
     @app.post("/system/backup/apply", roles=ROLES)
     def apply() -> str:

@@ -22,7 +22,8 @@ from typing import Any, Mapping
 
 from firmware.config.errors import ConfigError
 from firmware.config.store import ConfigStore
-from webui.i18n import _
+from firmware.config.validate import KEYS
+from webui.i18n import N_, _
 
 FORMAT = "hotline-backup"
 CONFIG_FORMAT = "hotline-config"
@@ -139,17 +140,63 @@ def check_config(config: Mapping[str, Any]) -> None:
             scratch.close()
 
 
+#: tables as the pages name them (the plan shows these, not the store's table names)
+TABLE_LABELS = {
+    "extensions": N_("Extensions"), "trunk_groups": N_("Trunk groups"), "lines": N_("Analog lines"),
+    "ring_groups": N_("Ring groups"), "inbound_routes": N_("Inbound routes"),
+    "outbound_routes": N_("Outbound routes"), "time_conditions": N_("Time conditions"),
+    "holidays": N_("Holidays"), "caller_lists": N_("Blacklist and whitelist"),
+    "conference_rooms": N_("Conference rooms"), "sip_trunks": N_("SIP trunks"), "queues": N_("Queues"),
+    "agents": N_("Agents"), "pause_reasons": N_("Pause reasons"), "vip_callers": N_("VIP callers"),
+    "regions": N_("Caller regions"), "contacts": N_("Contacts"), "supervisors": N_("Supervisors"),
+    "mailboxes": N_("Voicemail boxes"), "ivr_menus": N_("IVR menus"),
+    "kb_articles": N_("Knowledge base articles"), "settings": N_("General settings"),
+}
+SHOW_KEYS = 6                                   #: row keys named per kind of change, at most
+
+
+def _key_of(table: str, row: Mapping[str, Any]) -> str:
+    key = KEYS.get(table) or ("id" if "id" in row else next(iter(row), ""))
+    return str(row.get(key, ""))
+
+
 def changes(current: Mapping[str, Any], backup: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Rows per table now and in the backup (``changed`` when the rows differ)."""
+    """Per table (and ``settings``): rows now and in the backup, and which rows (by key)
+    the restore adds, removes and changes; ``changed`` when anything differs."""
     out = []
-    tables = [k for k in current if k not in NOT_TABLES]
+    tables = [k for k in current if k not in NOT_TABLES] + \
+        [k for k in backup if k not in NOT_TABLES and k not in current and isinstance(backup[k], list)]
     for t in tables:
-        now, then = current.get(t, []), backup.get(t, [])
-        out.append({"table": t, "now": len(now), "backup": len(then), "changed": _canon(now) != _canon(then)})
+        now = {_key_of(t, r): _canon(r) for r in current.get(t, []) if isinstance(r, Mapping)}
+        then = {_key_of(t, r): _canon(r) for r in backup.get(t, []) if isinstance(r, Mapping)}
+        out.append(_row(t, len(current.get(t, [])), len(backup.get(t, [])),
+                        added=[k for k in then if k not in now], removed=[k for k in now if k not in then],
+                        altered=[k for k in then if k in now and now[k] != then[k]],
+                        order_only=_canon(current.get(t, [])) != _canon(backup.get(t, []))))
     s_now, s_then = current.get("settings", {}), backup.get("settings", {})
-    diff = sum(1 for k in set(s_now) | set(s_then) if k in s_then and s_now.get(k) != s_then.get(k))
-    out.append({"table": "settings", "now": len(s_now), "backup": len(s_then), "changed": diff > 0, "differ": diff})
+    differ = sorted(k for k in s_then if s_now.get(k) != s_then.get(k))
+    out.append(_row("settings", len(s_now), len(s_then), added=[], removed=[], altered=differ,
+                    order_only=False))
     return out
+
+
+def _row(table: str, now: int, then: int, *, added: list[str], removed: list[str], altered: list[str],
+         order_only: bool) -> dict[str, Any]:
+    def some(keys: list[str]) -> str:
+        shown = ", ".join(sorted(keys, key=lambda k: (len(k), k))[:SHOW_KEYS])
+        return shown + (" …" if len(keys) > SHOW_KEYS else "")
+    what = []
+    if added:
+        what.append(_("adds {n}: {keys}").format(n=len(added), keys=some(added)))
+    if removed:
+        what.append(_("removes {n}: {keys}").format(n=len(removed), keys=some(removed)))
+    if altered:
+        what.append(_("changes {n}: {keys}").format(n=len(altered), keys=some(altered)))
+    changed = bool(what) or order_only
+    if changed and not what:
+        what.append(_("same rows in another order"))
+    return {"table": table, "label": _(TABLE_LABELS.get(table, table)), "now": now, "backup": then,
+            "changed": changed, "what": what}
 
 
 def _canon(rows: Any) -> str:
