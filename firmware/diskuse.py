@@ -15,6 +15,7 @@ from typing import Any
 
 from firmware.mgmt.commands import Dispatcher
 
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 MAX_ENTRIES = 500_000          #: files and folders counted at most (a runaway dir does not stall the answer)
 
 
@@ -46,16 +47,21 @@ def _tree_bytes(path: Path, budget: list[int]) -> int:
 
 def data_dir_usage(root: Path, max_entries: int = MAX_ENTRIES) -> dict[str, Any]:
     """``{data_dir, disk_total_bytes, disk_free_bytes, data_bytes, parts: [{name, bytes}]
-    (largest first), complete}`` — parts are the data dir's top-level entries."""
+    (largest first), complete}`` — parts are the data dir's top-level entries (a SQLite
+    database counted with its -wal/-shm files)."""
     budget = [max_entries]
-    parts = []
     try:
         top = sorted(os.scandir(root), key=lambda e: e.name)
     except OSError:
         top = []
+    sizes: dict[str, int] = {}
     for e in top:
-        parts.append({"name": e.name + ("/" if e.is_dir(follow_symlinks=False) else ""),
-                      "bytes": _tree_bytes(Path(e.path), budget)})
+        name = e.name + ("/" if e.is_dir(follow_symlinks=False) else "")
+        for tail in SQLITE_SIDE_FILES:                  # a database with its journal files is one part
+            if name.endswith(tail):
+                name = name[: -len(tail)]
+        sizes[name] = sizes.get(name, 0) + _tree_bytes(Path(e.path), budget)
+    parts = [{"name": n, "bytes": b} for n, b in sizes.items()]
     parts.sort(key=lambda p: (-p["bytes"], p["name"]))
     try:
         disk = shutil.disk_usage(root)

@@ -17,7 +17,8 @@ def test_bytes_per_folder_largest_first(tmp_path):
     (tmp_path / "recordings" / "b.wav").write_bytes(b"x" * 3000)
     (tmp_path / "voicemail").mkdir()
     (tmp_path / "voicemail" / "m.wav").write_bytes(b"x" * 100)
-    (tmp_path / "config.db").write_bytes(b"x" * 700)
+    (tmp_path / "config.db").write_bytes(b"x" * 600)
+    (tmp_path / "config.db-wal").write_bytes(b"x" * 100)
     os.symlink("/usr", tmp_path / "link")                # links are not followed
     u = data_dir_usage(tmp_path)
     assert u["parts"][:3] == [{"name": "recordings/", "bytes": 8000}, {"name": "config.db", "bytes": 700},

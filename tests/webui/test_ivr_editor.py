@@ -164,6 +164,31 @@ def test_build_a_menu_in_the_browser_tree_editor(webbox, page):
         page.locator("h1").wait_for()
         shot(page, name)
     expect(page.locator("#fw-version")).not_to_have_text("unknown")
+    expect(page.locator("#fw-data-bytes")).to_contain_text("B")             # disk.usage of the real daemon
+
+
+def test_a_200_kb_import_reaches_the_running_daemon(webbox, page, tmp_path):
+    from playwright.sync_api import expect
+    from tests.ivr.bigdoc import big_ivr_doc
+    from tests.webui.harness import browser_login, wait_until
+    f = tmp_path / "many-menus.json"
+    f.write_text(json.dumps(big_ivr_doc()))
+    browser_login(page, webbox.url)
+    page.goto(webbox.url + "config/ivr")
+    page.set_input_files("#f-file", str(f))
+    page.click("#ivr-import")
+    expect(page.locator(".flash")).to_contain_text("Imported 220 menus: 7000, 7001")
+    assert len(webbox.ctl("ivr.list")) == 220
+
+    def running() -> bool:                  # the daemon applied the store's newest version
+        webbox.advance(200)
+        s = webbox.store()
+        try:
+            return webbox.ctl("status")["box"]["config_version"] == s.version()
+        finally:
+            s.close()
+    wait_until(running, what="the import applied by the daemon")
+    assert webbox.ctl("ivr.show", number="7219")["nodes"]["opt3"]["target"] == "7000"
 
 
 def test_time_branch_and_set_variables_nodes(http, standin):  # noqa: F811
@@ -198,7 +223,7 @@ def test_a_200_kb_import_is_taken_and_a_5_mb_one_refused_in_words(http, standin)
     data = json.dumps(big_ivr_doc()).encode()
     assert len(data) > 190_000
     r = upload(http, "/config/ivr/import", {}, {"file": ("all.json", data, "application/json")})
-    assert r.status == 200 and "Imported menus: 7000, 7001" in r.text, unescape(r.text)[:2000]
+    assert r.status == 200 and "Imported 220 menus: 7000, 7001, 7002, 7003, 7004, 7005, 7006, 7007, 7008, 7009 … 7219." in r.text, unescape(r.text)[:2000]
     assert len(standin.store.ivr_menus()) == 220 and standin.store.ivr_menu("7219")["name"].startswith("Department")
     assert not list((standin.data.root / "uploads").glob("ivr-import-*")), "the staged file is removed"
     huge = b'{"format": "hotline-ivr", "menus": [' + b" " * (5 * 1024 * 1024) + b"]}"

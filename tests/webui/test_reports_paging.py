@@ -99,3 +99,18 @@ def test_recordings_pages_keep_the_filters(http, media):
     assert links(r.text) == {"prev": "/reports/recordings?agent=1001&page=1"}
     r = http.get("/reports/recordings?agent=nobody")
     assert count(r.text, "recordings") == "No recordings." and not links(r.text)
+
+
+def test_voicemail_paging_in_the_browser(webapp, media, page):
+    from playwright.sync_api import expect
+    from tests.webui.harness import browser_login, shot
+    base = webapp.url.rstrip("/") + "/"
+    browser_login(page, base)
+    page.goto(base + "reports/voicemail?mailbox=801")
+    expect(page.locator("#voicemail-count")).to_have_text("messages 1–50 of 200")
+    page.click("a[rel=next]")
+    expect(page.locator("#voicemail-count")).to_have_text("messages 51–100 of 200")
+    assert "mailbox=801" in page.url and page.input_value("#f-mailbox") == "801"
+    shot(page, "reports-voicemail-paged")
+    page.click("a[rel=prev]")
+    expect(page.locator("#voicemail-count")).to_have_text("messages 1–50 of 200")

@@ -217,7 +217,9 @@ def install(app: bottle.Bottle, web: Web) -> None:
             path.unlink(missing_ok=True)
         with web.acting() as store:
             store.note_audit("import", "ivr_menus", ",".join(r.get("imported", [])), up.filename)
-        return list_page(flash=("", _("Imported menus: {numbers}.").format(numbers=", ".join(r.get("imported", [])))))
+        got = list(r.get("imported", []))
+        shown = ", ".join(got) if len(got) <= 12 else ", ".join(got[:10]) + " … " + got[-1]
+        return list_page(flash=("", _("Imported {n} menus: {numbers}.").format(n=len(got), numbers=shown)))
 
     # ------------------------------------------------------------------ editor
     @app.get(f"/config/ivr/{NUM}", roles=ROLES)

@@ -35,7 +35,7 @@
  <p class="warn">{{get('disk_error', '')}}</p>
  % end
 </div>
-<div class="card">
+<div class="card" id="fw-update">
  <h2>{{_('Update the firmware')}}</h2>
  <p class="warn" id="fw-upload-note">{{_('Uploading a firmware image arrives with the firmware image work (signed update images, two slots, automatic rollback). Until then this box cannot be updated from this page; the form below stays disabled.')}}</p>
  <form class="stack" method="post" action="/system/firmware" enctype="multipart/form-data">

@@ -43,7 +43,7 @@
    <div class="error" role="alert">{{import_error}}</div>
    % end
   </div>
-  <div class="actions"><button type="submit" class="secondary">{{_('Import')}}</button>
+  <div class="actions"><button type="submit" class="secondary" id="ivr-import">{{_('Import')}}</button>
    <a href="/config/ivr/export.json">{{_('Export all menus')}}</a></div>
 </form>
 </div>
