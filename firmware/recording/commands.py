@@ -109,7 +109,7 @@ def register_recording(d: Dispatcher, box: "Box") -> None:
             raise ValueError(f"bad date: {e}") from None
 
     def search_page(args: dict) -> dict:
-        f = _filters({k: v for k, v in args.items() if k != "limit"})
+        f = _filters({k: v for k, v in args.items() if k != "limit"}, box_zone(box.config))
         try:
             limit = int(args.get("limit", PAGE_DEFAULT))
             offset = int(args.get("offset", 0))

@@ -58,6 +58,8 @@ def test_times_without_offset_and_the_index_csv_are_in_the_box_time_zone(made, t
         wall = start.astimezone(ZoneInfo(zone)).replace(tzinfo=None)          # naive, in the box's zone
         assert len(d.run("recording.list", {"since": (wall - dt.timedelta(seconds=1)).isoformat()})) == 1
         assert d.run("recording.list", {"since": (wall + dt.timedelta(seconds=1)).isoformat()}) == []
+        assert d.run("recording.search", {"since": (wall - dt.timedelta(seconds=1)).isoformat()})["total"] == 1
+        assert d.run("recording.search", {"since": (wall + dt.timedelta(seconds=1)).isoformat()})["total"] == 0
         ex = d.run("recording.export", {"number": "803", "path": str(tmp_path / f"{zone[:4]}.zip")})
         with zipfile.ZipFile(ex["path"]) as z:
             index = list(csv.DictReader(io.StringIO(z.read("index.csv").decode())))

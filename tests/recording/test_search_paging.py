@@ -22,7 +22,8 @@ def run(tmp_path):
                   agent="1001" if i % 2 else "1002", start=T0 + dt.timedelta(minutes=i), duration_s=10.0 + i,
                   format="wav", channels=1, state="done")
     d = Dispatcher()
-    register_recording(d, SimpleNamespace(recording=SimpleNamespace(index=index)))
+    register_recording(d, SimpleNamespace(recording=SimpleNamespace(index=index),
+                                          config=SimpleNamespace(settings={"timezone": "UTC"})))
     yield lambda **a: d.run("recording.search", a)
     index.close()
 
