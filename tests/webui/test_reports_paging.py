@@ -39,7 +39,8 @@ def media(server, datadir):
                   channels=1, state="done")
     d = server.server.dispatcher
     register_voicemail(d, types.SimpleNamespace(voicemail=types.SimpleNamespace(store=vm)))
-    register_recording(d, types.SimpleNamespace(recording=types.SimpleNamespace(index=index)))
+    register_recording(d, types.SimpleNamespace(recording=types.SimpleNamespace(index=index),
+                                                config=types.SimpleNamespace(settings={"timezone": "UTC"})))
     yield
     vm.close()
     index.close()
