@@ -11,17 +11,17 @@ from tests.webui.sysadmin_fixtures import server, standin  # noqa: F401  (fixtur
 def test_log_page_shows_records_and_filters_them(http, standin):  # noqa: F811
     log = logging.getLogger("hotline.test_syslog")
     log.setLevel(logging.DEBUG)
-    log.info("line fxo1 <b>rang</b>")
-    log.warning("disk nearly full on recordings")
+    log.info("line fxo7q <b>rang</b>")          # words no other test logs: the ring is per process
+    log.warning("disk nearly full on recordings-7q")
     standin.store.add_user("sup", role="supervisor", password="Sup-pass-1234")
     http.login("sup", "Sup-pass-1234")
     r = http.get("/system/log")
     assert r.status == 200 and "disk nearly full" in r.text
-    assert "line fxo1 &lt;b&gt;rang&lt;/b&gt;" in r.text, "messages are escaped"
+    assert "line fxo7q &lt;b&gt;rang&lt;/b&gt;" in r.text, "messages are escaped"
     r = http.get("/system/log?level=warning")
-    assert "disk nearly full" in r.text and "fxo1" not in r.text
-    r = http.get("/system/log?contains=FXO1", headers={"HX-Request": "true"})
-    assert "fxo1" in unescape(r.text) and "disk nearly" not in r.text and "<html" not in r.text
+    assert "disk nearly full on recordings-7q" in r.text and "fxo7q" not in r.text
+    r = http.get("/system/log?contains=FXO7Q", headers={"HX-Request": "true"})
+    assert "fxo7q" in unescape(r.text) and "recordings-7q" not in r.text and "<html" not in r.text
     r = http.get("/system/log?level=nonsense&limit=7")
     assert r.status == 200
 
