@@ -77,3 +77,33 @@ def test_a_prompt_plays_in_the_browser(webbox, page, tmp_path):
         return a.duration; }""")
     assert abs(duration - 1.0) < 0.05
     shot(page, "prompts")
+
+
+def test_ring_a_phone_to_record_a_prompt(webbox):
+    """The page rings an analog extension that then dials *77<number>#: answer, speak, press
+    # and 1 — the recording is saved under that number."""
+    from tests.webui.harness import wait_until
+    h = webbox.http()
+    h.login()
+    r = h.post("/config/prompts/record", {"number": "12a", "extension": "801"})
+    assert r.status == 400 and "is not a prompt number" in unescape(r.text)
+    r = h.post("/config/prompts/record", {"number": "1001", "extension": "999"})
+    assert r.status == 400 and "analog phone port" in r.text
+    r = h.post("/config/prompts/record", {"number": "1001", "extension": "801"})
+    assert r.status == 200 and "Extension 801 is ringing" in r.text
+    r = h.post("/config/prompts/record", {"number": "1002", "extension": "801"})
+    assert r.status == 409 and "Extension 801 cannot be rung now" in r.text     # it is ringing already
+    webbox.advance(200)
+    wait_until(lambda: webbox.ctl("sim.phone.status", port="fxs1")["ringing"], what="fxs1 ringing")
+    webbox.ctl("sim.phone.offhook", port="fxs1")
+    webbox.advance(500)
+    calls = webbox.ctl("calls")
+    assert [(c["to"], c["b"]) for c in calls] == [("*771001", "rec-1001")], calls   # the recorder answered
+    webbox.advance(6000)                                                          # instructions, beep
+    webbox.ctl("sim.phone.play", port="fxs1", tone="400/2000")                    # "speaking"
+    webbox.advance(2500)
+    webbox.ctl("sim.phone.dial", port="fxs1", digits="#")
+    webbox.advance(4000)                                                          # played back, menu
+    webbox.ctl("sim.phone.dial", port="fxs1", digits="1")
+    webbox.advance(3000)
+    assert any(p["name"] == "1001" and p["source"] == "custom" for p in webbox.ctl("prompt.list"))

@@ -1,6 +1,8 @@
 """Prompts (admin, installer): /config/prompts lists the box's prompts (system and the
-installer's own), plays each in the browser, uploads a WAV, deletes an upload, and says
-how to record one from a phone (*77).
+installer's own), plays each in the browser, uploads a WAV, deletes an upload, and
+records one from a phone: the page rings an analog extension, which then dials the
+``record_prompt`` feature code (*77) with the prompt number — the installer answers,
+speaks after the beep and presses # (any phone can also dial *77 itself).
 
 Audio comes from the daemon (``prompt.get``: the WAV as base64) and goes to it
 (``prompt.upload`` with ``path``: the upload is staged under ``<data>/uploads`` because a
@@ -26,6 +28,7 @@ from webui.web import Web
 ROLES = ("admin", "installer")
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024     #: largest WAV accepted (bytes): 600 s of 16 kHz stereo fits
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+RECORD_NAME_RE = re.compile(r"^[0-9]{1,16}$")   #: a prompt recorded from a phone is named by digits
 LANGS = ("zh", "en")
 
 
@@ -75,15 +78,43 @@ def install(app: bottle.Bottle, web: Web) -> None:
             rows, down = web.ask("prompt.list", language=lang), ""
         except MgmtError as e:
             rows, down = [], e.message
-        code = (web.box_settings().get("feature_codes") or {}).get("record_prompt") or "*77"
         base = dict(title=_("Prompts"), rows=rows, down=down, language=lang, languages=LANGS,
-                    values={}, errors={}, record_code=code)
+                    values={}, errors={}, record_code=record_code(), phones=phones(),
+                    rec_values={}, rec_errors={})
         base.update(kw)
         return render("prompts", **base)
+
+    def record_code() -> str:
+        return (web.box_settings().get("feature_codes") or {}).get("record_prompt") or "*77"
+
+    def phones() -> list[tuple[str, str]]:
+        """Extensions on analog ports (the box can ring those and dial for them)."""
+        return [(str(e["number"]), f"{e['number']} {e.get('name') or ''}".strip())
+                for e in web.store.extensions() if e.get("port")]
 
     @app.get("/config/prompts", roles=ROLES)
     def prompts_page() -> str:
         return page()
+
+    @app.post("/config/prompts/record", roles=ROLES)
+    def prompt_record() -> str:
+        number = (bottle.request.forms.getunicode("number") or "").strip()
+        ext = (bottle.request.forms.getunicode("extension") or "").strip()
+        values = {"number": number, "extension": ext}
+        if not RECORD_NAME_RE.match(number):
+            return page(400, rec_values=values, rec_errors={"number": _(
+                "\"{number}\" is not a prompt number: 1–16 digits (e.g. 1001).").format(number=number[:20])})
+        if ext not in {n for n, _label in phones()}:
+            return page(400, rec_values=values, rec_errors={"extension": _(
+                "Choose an extension on an analog phone port.")})
+        try:
+            web.ask("originate", **{"from": ext, "to": record_code() + number})
+        except MgmtError as e:
+            return page(409, rec_values=values, rec_errors={"extension": _(
+                "Extension {ext} cannot be rung now: {reason}").format(ext=ext, reason=e.message)})
+        return page(rec_values=values, flash=("", _(
+            "Extension {ext} is ringing: answer it, listen, speak after the beep and press #. "
+            "Then press 1 to save prompt {number}.").format(ext=ext, number=number)))
 
     @app.get("/config/prompts/<name>.wav", roles=ROLES)
     def prompt_wav(name: str) -> Any:

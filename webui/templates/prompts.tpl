@@ -45,6 +45,15 @@
 </div>
 <div class="card">
 <h2>{{_('Record from a phone')}}</h2>
+% if phones:
+<form class="stack" method="post" action="/config/prompts/record" id="record-form">
+  {{!csrf_field}}<input type="hidden" name="language" value="{{language}}">
+  {{!field('number', _('Prompt number'), rec_values, rec_errors, required=True, placeholder='1001', inputmode='numeric', help=_('Menus play it by this number.'))}}
+  {{!field('extension', _('Ring this phone'), rec_values, rec_errors, kind='select', choices=phones, required=True)}}
+  <div class="actions"><button type="submit">{{_('Ring and record')}}</button></div>
+</form>
+<p class="muted">{{_('Or, on any extension (SIP phones too):')}}</p>
+% end
 <ol>
  <li>{{_('On any extension, dial {code}, the prompt number and #, for example {example}.').format(code=record_code, example=record_code + '1001#')}}</li>
  <li>{{_('After the beep, speak; press # when done.')}}</li>
