@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from firmware.cdr.record import DIRECTIONS, DISPOSITIONS, CdrRecord
 from firmware.cdr.store import _iso, csv_line, to_utc
+from firmware.mgmt.commands import page_args
 
 if TYPE_CHECKING:
     from firmware.cdr.store import CdrStore
@@ -96,16 +97,7 @@ def parse_filters(args: dict, tz: Optional[dt.tzinfo] = None,
 
 def page(args: dict) -> tuple[int, int]:
     """(limit, offset) from the arguments: limit 1..1000 (default 50), offset ≥ 0."""
-    try:
-        limit = int(args.get("limit", DEFAULT_LIMIT))
-        offset = int(args.get("offset", 0))
-    except (TypeError, ValueError):
-        raise ValueError("limit and offset must be whole numbers") from None
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ValueError(f"limit: {limit} is not between 1 and {MAX_LIMIT}")
-    if offset < 0:
-        raise ValueError(f"offset: {offset} must be 0 or more")
-    return limit, offset
+    return page_args(args, DEFAULT_LIMIT, MAX_LIMIT)
 
 
 def _where(f: CdrFilter) -> tuple[str, list]:

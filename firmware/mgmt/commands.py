@@ -182,6 +182,20 @@ class Dispatcher:
         return {"subscribed": True, "events": session.filters}
 
 
+def page_args(args: dict, default: int = 50, maximum: int = 500) -> tuple[int, int]:
+    """``(limit, offset)`` of a paged listing command: ``limit`` rows (1..``maximum``,
+    ``default`` when absent) from row ``offset`` (0 or more). ValueError in words."""
+    try:
+        limit, offset = int(args.get("limit", default)), int(args.get("offset", 0))
+    except (TypeError, ValueError):
+        raise ValueError("limit and offset must be whole numbers") from None
+    if not 1 <= limit <= maximum:
+        raise ValueError(f"limit: {limit} is not between 1 and {maximum}")
+    if offset < 0:
+        raise ValueError(f"offset: {offset} must be 0 or more")
+    return limit, offset
+
+
 def keyword_handler(fn: Callable) -> Handler:
     """Wrap ``fn(**kwargs)`` as a handler ``h(args)``; argument mismatches are TypeErrors
     in plain words: ``unexpected argument 'x' (takes: port, digits)``, ``missing argument 'port'``."""

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from firmware.config.timezone import box_zone
 
-from firmware.mgmt.commands import CommandError, Dispatcher
+from firmware.mgmt.commands import CommandError, Dispatcher, page_args
 from firmware.recording.archive import write_zip
 from firmware.recording.manager import RecordingRefused
 
@@ -110,15 +110,7 @@ def register_recording(d: Dispatcher, box: "Box") -> None:
 
     def search_page(args: dict) -> dict:
         f = _filters({k: v for k, v in args.items() if k != "limit"}, box_zone(box.config))
-        try:
-            limit = int(args.get("limit", PAGE_DEFAULT))
-            offset = int(args.get("offset", 0))
-        except (TypeError, ValueError):
-            raise ValueError("limit and offset must be whole numbers") from None
-        if not 1 <= limit <= PAGE_MAX:
-            raise ValueError(f"limit: {limit} is not between 1 and {PAGE_MAX}")
-        if offset < 0:
-            raise ValueError(f"offset: {offset} must be 0 or more")
+        limit, offset = page_args(args, PAGE_DEFAULT, PAGE_MAX)
         try:
             total = rec.index.count(**f)
             rows = rec.index.search(**f, limit=limit, offset=offset)

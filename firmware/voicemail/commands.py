@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from firmware.mgmt.commands import CommandError, Dispatcher
+from firmware.mgmt.commands import CommandError, Dispatcher, page_args
 
 _MAILBOX_LIST_FIELDS = ("number", "name", "kind", "members", "enabled", "email", "attach",
                         "delete_after_email", "max_message_s", "max_messages", "own_phone_pin")
@@ -43,18 +43,6 @@ def _time(a: dict, key: str) -> Optional[dt.datetime]:
         raise ValueError(f"{key}: {v!r} is not a date or ISO time (2026-03-14 or 2026-03-14T08:00:00+08:00)") \
             from None
     return t if t.tzinfo is not None else t.replace(tzinfo=dt.timezone.utc)
-
-
-def _page(a: dict) -> tuple[int, int]:
-    try:
-        limit, offset = int(a.get("limit", PAGE_DEFAULT)), int(a.get("offset", 0))
-    except (TypeError, ValueError):
-        raise ValueError("limit and offset must be whole numbers") from None
-    if not 1 <= limit <= PAGE_MAX:
-        raise ValueError(f"limit: {limit} is not between 1 and {PAGE_MAX}")
-    if offset < 0:
-        raise ValueError(f"offset: {offset} must be 0 or more")
-    return limit, offset
 
 
 def register_voicemail(d: Dispatcher, box: Any) -> None:
@@ -99,7 +87,7 @@ def register_voicemail(d: Dispatcher, box: Any) -> None:
         folder = a.get("folder") or None
         if folder not in (None, "new", "old"):
             raise ValueError(f"folder: {folder!r} is not new or old")
-        limit, offset = _page(a)
+        limit, offset = page_args(a, PAGE_DEFAULT, PAGE_MAX)
         rows, total = vm.store.search(mailbox=_text(a.get("mailbox")) or None, folder=folder,
                                       caller=str(a.get("caller") or ""), since=_time(a, "since"),
                                       until=_time(a, "until"), offset=offset, limit=limit)
