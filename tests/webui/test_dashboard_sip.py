@@ -20,9 +20,9 @@ from tests.interop.conftest import require_pjsua2  # noqa: F401  (fixture)
 from tests.interop.phones import PjPhone
 from tests.mgmt.fixtures import remove, short_tmpdir
 from tests.webui.harness import Http, WebBox, prepare_store, read_sse_event, wait_until
+from tests.webui.test_dashboard_browser import SUP_PASSWORD, queue_setup
 from webui.pages import dashboard_view as view
 
-SUP_PASSWORD = "Sup3rvisor-pass"
 PW_901 = "Pw-901-sip-desk"
 PW_902 = "Pw-902-sip-two"
 
@@ -46,13 +46,7 @@ def setup(store) -> None:
     there), a supervisor login."""
     store.add_extension(number="901", name="SIP desk", kind="sip", secret=PW_901)
     store.add_extension(number="902", name="SIP two", kind="sip", secret=PW_902)
-    for a in ("1001", "1002"):
-        store.add_agent(number=a, name=f"Agent {a}", pin="1234")
-    store.add_queue(number="700", name="Service", announce_ms=0, ring_ms=30000, retry_ms=1000,
-                    wrapup_ms=2000, whisper=False,
-                    members=[{"agent": "1001", "penalty": 0}, {"agent": "1002", "penalty": 0}])
-    store.update_inbound_route(1, dest_kind="queue", dest="700")
-    store.add_user("sup", role="supervisor", password=SUP_PASSWORD)
+    queue_setup(store)
 
 
 @pytest.fixture
