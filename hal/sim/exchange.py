@@ -33,7 +33,7 @@ from dsp.dtmf import DtmfDetector
 from dsp.profiles import get_profile
 from dsp.tones import ToneGenerator
 from hal.clock import TICK_MS, TICK_SAMPLES, Clock, ms_to_ticks
-from hal.sim.remote import ACTIVE_STATES, RemoteState, SimRemote
+from hal.sim.remote import RemoteState, SimRemote
 
 if TYPE_CHECKING:
     from hal.sim.fxo import SimFxoPort

@@ -15,7 +15,7 @@ import numpy as np
 from dsp.audio import as_int16
 from hal.clock import TICK_MS, TICK_SAMPLES
 from hal.hook import HookDebouncer
-from hal.ports import Ev, FxsPort, HookTiming, Linefeed, PortEvent
+from hal.ports import FxsPort, HookTiming, Linefeed, PortEvent
 from hal.sim.phone import SimPhone
 
 
