@@ -24,7 +24,6 @@ plain POST the whole page (HTTP 400 when refused).
 """
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import time
 from typing import Any, Optional
@@ -34,6 +33,7 @@ import bottle
 from firmware.mgmt.client import MgmtError
 from webui.forms import form_dict
 from webui.i18n import N_, _
+from webui.pages.reports_common import box_zone, hms, local_time
 from webui.render import add_nav, error_page, render
 from webui.sse import live_stream
 from webui.web import Web
@@ -46,39 +46,6 @@ STATE_LABELS = {"logged_out": N_("logged out"), "ready": N_("ready"), "ringing":
 STATE_BADGE = {"ready": "ok", "ringing": "warn", "on_call": "warn", "wrap_up": "warn", "paused": "bad"}
 DISPOSITIONS = {"ANSWERED": N_("answered"), "NO ANSWER": N_("no answer"), "BUSY": N_("busy"),
                 "FAILED": N_("failed")}
-
-
-def mmss(seconds: Any) -> str:
-    """``75`` → ``"1:15"`` (h:mm:ss from an hour); "" for no value."""
-    if seconds in (None, ""):
-        return ""
-    s = max(0, int(float(seconds)))
-    h, m, r = s // 3600, (s % 3600) // 60, s % 60
-    return f"{h}:{m:02d}:{r:02d}" if h else f"{m}:{r:02d}"
-
-
-def local_time(iso: Any, tz: Optional[dt.tzinfo] = None) -> str:
-    """An ISO time (UTC) as ``YYYY-MM-DD HH:MM`` in ``tz`` (the system's zone when None)."""
-    if not iso:
-        return ""
-    try:
-        t = dt.datetime.fromisoformat(str(iso))
-    except ValueError:
-        return str(iso)
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=dt.timezone.utc)
-    return t.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-
-
-def box_tz(settings: dict) -> Optional[dt.tzinfo]:
-    name = settings.get("timezone") or ""
-    if not name:
-        return None
-    try:
-        from zoneinfo import ZoneInfo
-        return ZoneInfo(name)
-    except Exception:                                   # noqa: BLE001 - unknown zone: system time
-        return None
 
 
 def is_htmx() -> bool:
@@ -159,8 +126,8 @@ class AgentDesk:
                     reasons=self.web.store.pause_reasons(),
                     extensions=[e["number"] for e in self.web.store.extensions()],
                     state_label=_(STATE_LABELS.get(state, state)), badge=STATE_BADGE.get(state, ""),
-                    dispositions=DISPOSITIONS, mmss=mmss,
-                    when=lambda iso: local_time(iso, box_tz(self.web.box_settings())))
+                    dispositions=DISPOSITIONS, mmss=hms,
+                    when=lambda iso: local_time(iso, box_zone(self.web), with_seconds=False))
 
     def _list(self, cmd: str, **args: Any) -> list:
         try:

@@ -65,8 +65,9 @@ def box_zone(web: Web) -> Optional[dt.tzinfo]:
     return settings_zone(web.box_settings())
 
 
-def local_time(iso: Any, tz: Optional[dt.tzinfo]) -> str:
-    """An ISO time (UTC or with offset) as ``YYYY-MM-DD HH:MM:SS`` in ``tz``; "" for none."""
+def local_time(iso: Any, tz: Optional[dt.tzinfo], with_seconds: bool = True) -> str:
+    """An ISO time (UTC or with offset) as ``YYYY-MM-DD HH:MM:SS`` (``HH:MM`` without
+    seconds) in ``tz`` (None: the system's zone); "" for none."""
     if not iso:
         return ""
     try:
@@ -75,7 +76,7 @@ def local_time(iso: Any, tz: Optional[dt.tzinfo]) -> str:
         return str(iso)
     if t.tzinfo is None:
         t = t.replace(tzinfo=dt.timezone.utc)
-    return t.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+    return t.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
 
 
 def csv_download(text: str, filename: str) -> str:
