@@ -26,17 +26,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sqlite3
 import threading
 from pathlib import Path
 from typing import IO, Any, Iterator, Optional, Union
 
-import sqlite_utils
 
 from firmware.cdr.notes import NOTES_SCHEMA
 from firmware.cdr.record import FIELD_NAMES, UTC, CdrRecord
 from firmware.cdr.writer import GroupCommitWriter
-from firmware.config.migrations import Migration, apply_migrations
+from firmware.config.migrations import Migration, open_database
 
 _TIME_FIELDS = ("start", "answer", "end")
 
@@ -132,15 +130,7 @@ class CdrStore:
         self.path = Path(path)
         self._lock = threading.RLock()
         self._writer: Optional[GroupCommitWriter] = None
-        conn = sqlite3.connect(str(self.path), timeout=10.0, check_same_thread=False)
-        self.db = sqlite_utils.Database(conn)
-        try:
-            self.db.enable_wal()
-            self.db.execute("PRAGMA synchronous=FULL")
-            apply_migrations(self.db, CDR_MIGRATIONS, "call record")
-        except BaseException:
-            conn.close()
-            raise
+        self.db, _before = open_database(self.path, CDR_MIGRATIONS, "call record")
 
     def close(self) -> None:
         if self._writer is not None:

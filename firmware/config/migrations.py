@@ -10,8 +10,9 @@ an interrupted upgrade leaves the database at the last complete step.
 from __future__ import annotations
 
 import datetime as _dt
+import sqlite3
 from dataclasses import dataclass
-from typing import Callable, Sequence, Union
+from typing import Any, Callable, Optional, Sequence, Union
 
 import sqlite_utils
 
@@ -32,6 +33,24 @@ def schema_version(db: sqlite_utils.Database) -> int:
         return 0
     row = next(db.query("SELECT MAX(version) AS v FROM schema_migrations"))
     return int(row["v"] or 0)
+
+
+def open_database(path: Any, steps: Sequence[Migration], what: str,
+                  synchronous: Optional[str] = "FULL") -> tuple[sqlite_utils.Database, int]:
+    """Open (or create) the SQLite file ``path`` for one of the box's stores: WAL,
+    ``PRAGMA synchronous`` (FULL: each commit is on disk; None: SQLite's default), migrated
+    to the last of ``steps``. Returns the database and the schema version it had before;
+    the connection is closed again when migrating fails."""
+    conn = sqlite3.connect(str(path), timeout=10.0, check_same_thread=False)
+    db = sqlite_utils.Database(conn)
+    try:
+        db.enable_wal()
+        if synchronous:
+            db.execute(f"PRAGMA synchronous={synchronous}")
+        return db, apply_migrations(db, steps, what)
+    except BaseException:
+        conn.close()
+        raise
 
 
 def apply_migrations(db: sqlite_utils.Database, steps: Sequence[Migration], what: str) -> int:

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sqlite3
 import threading
 from typing import Any, Optional, Union
 
-import sqlite_utils
 
-from firmware.config.migrations import Migration, apply_migrations
+from firmware.config.migrations import Migration, open_database
 from firmware.mgmt.commands import CommandError, Dispatcher
 
 UTC = dt.timezone.utc
@@ -47,14 +45,7 @@ class NoticeBoard:
 
     def __init__(self, path: Union[str, os.PathLike]) -> None:
         self._lock = threading.Lock()
-        conn = sqlite3.connect(str(path), timeout=10.0, check_same_thread=False)
-        self.db = sqlite_utils.Database(conn)
-        try:
-            self.db.enable_wal()
-            apply_migrations(self.db, NOTICE_MIGRATIONS, "notice board")
-        except BaseException:
-            conn.close()
-            raise
+        self.db, _before = open_database(path, NOTICE_MIGRATIONS, "notice board", synchronous=None)
 
     def close(self) -> None:
         with self._lock:

@@ -15,14 +15,12 @@ Table ``access_log``: who listened to / exported / deleted which recording, when
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import threading
 from pathlib import Path
 from typing import Any, Iterable, Optional, Union
 
-import sqlite_utils
 
-from firmware.config.migrations import Migration, apply_migrations
+from firmware.config.migrations import Migration, open_database
 
 UTC = dt.timezone.utc
 
@@ -75,15 +73,7 @@ class RecordingIndex:
     def __init__(self, path: Union[str, Path]) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
-        conn = sqlite3.connect(str(self.path), timeout=10.0, check_same_thread=False)
-        self.db = sqlite_utils.Database(conn)
-        try:
-            self.db.enable_wal()
-            self.db.execute("PRAGMA synchronous=FULL")
-            apply_migrations(self.db, RECORDING_MIGRATIONS, "recording index")
-        except BaseException:
-            conn.close()
-            raise
+        self.db, _before = open_database(self.path, RECORDING_MIGRATIONS, "recording index")
 
     def close(self) -> None:
         with self._lock:

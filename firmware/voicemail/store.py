@@ -26,9 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Union
 
-import sqlite_utils
 
-from firmware.config.migrations import Migration, apply_migrations
+from firmware.config.migrations import Migration, open_database
 
 UTC = dt.timezone.utc
 GREETINGS = ("unavailable", "busy", "temp")
@@ -97,15 +96,7 @@ class VoicemailStore:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        conn = sqlite3.connect(str(db_path), timeout=10.0, check_same_thread=False)
-        self.db = sqlite_utils.Database(conn)
-        try:
-            self.db.enable_wal()
-            self.db.execute("PRAGMA synchronous=FULL")
-            apply_migrations(self.db, VOICEMAIL_MIGRATIONS, "voicemail")
-        except BaseException:
-            conn.close()
-            raise
+        self.db, _before = open_database(db_path, VOICEMAIL_MIGRATIONS, "voicemail")
 
     def close(self) -> None:
         with self._lock:
