@@ -14,6 +14,7 @@ import os
 
 import pytest
 
+from firmware.config.store import ConfigStore
 from tests.mgmt.fixtures import datadir, remove, server, short_tmpdir  # noqa: F401
 from tests.webui.harness import CHROMIUM, CHROMIUM_ARGS, Http, WebBox, prepare_store
 
@@ -33,6 +34,21 @@ def webapp(server, datadir):  # noqa: F811
 @pytest.fixture
 def http(webapp) -> Http:
     return Http(webapp.url)
+
+
+@pytest.fixture
+def store(datadir):  # noqa: F811
+    """The config store of the ``server`` fixture's data dir (the one ``webapp`` shows)."""
+    s = ConfigStore(datadir / "config.db")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def admin(http):
+    """``http`` logged in as admin."""
+    http.login()
+    return http
 
 
 @pytest.fixture

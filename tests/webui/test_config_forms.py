@@ -12,19 +12,6 @@ from firmware.config.store import ConfigStore
 from tests.webui.test_config_pages import error_next_to, form_of, submit
 
 
-@pytest.fixture
-def store(datadir):
-    s = ConfigStore(datadir / "config.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def admin(http):
-    http.login()
-    return http
-
-
 def box_of(page: str, name: str) -> str:
     """The opening tag of the wrapper around field ``name`` ('' when it has none)."""
     i = page.find(f'id="f-{name}"')

@@ -15,19 +15,6 @@ SETUP_STEPS = ("language", "password", "time", "country", "network", "ports", "e
                "hours", "queue", "ivr", "summary")
 
 
-@pytest.fixture
-def store(datadir):
-    s = ConfigStore(datadir / "config.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def admin(http):
-    http.login()
-    return http
-
-
 def error_of(html: str, field: str) -> str:
     m = re.search(rf'id="f-{field}-err" role="alert">([^<]*)<', html)
     return html_lib.unescape(m.group(1)) if m else ""
