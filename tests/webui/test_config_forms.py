@@ -6,9 +6,6 @@ from __future__ import annotations
 import html
 import re
 
-import pytest
-
-from firmware.config.store import ConfigStore
 from tests.webui.test_config_pages import error_next_to, form_of, submit
 
 

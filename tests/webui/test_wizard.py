@@ -9,7 +9,6 @@ import re
 
 import pytest
 
-from firmware.config.store import ConfigStore
 
 SETUP_STEPS = ("language", "password", "time", "country", "network", "ports", "extensions", "trunks",
                "hours", "queue", "ivr", "summary")
