@@ -9,7 +9,6 @@ import re
 
 import pytest
 
-
 SETUP_STEPS = ("language", "password", "time", "country", "network", "ports", "extensions", "trunks",
                "hours", "queue", "ivr", "summary")
 
